@@ -1,0 +1,1 @@
+"""Users, organisations, roles, password hashing and tokens (OAuth2 password flow, JWT + refresh)."""

@@ -1,0 +1,1 @@
+"""Persistence behind small per-aggregate repository protocols (SQLite now, PostgreSQL/PostGIS later)."""
