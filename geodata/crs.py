@@ -47,7 +47,7 @@ def transform(x: ArrayLike, y: ArrayLike, src: Crs | int, dst: Crs | int) -> tup
 
 def utm_epsg_for(lon: float, lat: float) -> int:
     """The UTM zone EPSG code for a point; UTM 33N (32633) across the whole CZ-PL region."""
-    zone = min(max(int(math.floor((lon + 180.0) / 6.0)) + 1, 1), 60)
+    zone = min(max(math.floor((lon + 180.0) / 6.0) + 1, 1), 60)
     return (32600 if lat >= 0 else 32700) + zone
 
 
@@ -152,7 +152,9 @@ def _geodetic_to_ecef(
     return x, y, z
 
 
-def _ecef_to_geodetic(x: FloatArray, y: FloatArray, z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _ecef_to_geodetic(
+    x: FloatArray, y: FloatArray, z: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     # Bowring's closed form plus one refinement: sub-millimetre for heights within +-10 km of the ellipsoid.
     p = np.hypot(x, y)
     theta = np.arctan2(z * _A, p * _B)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -28,7 +29,7 @@ class LinkCounters:
 
 
 class _Side(asyncio.DatagramProtocol):
-    def __init__(self, on_datagram: callable) -> None:  # type: ignore[valid-type]
+    def __init__(self, on_datagram: Callable[[bytes, Address], None]) -> None:
         self._on_datagram = on_datagram
 
     def datagram_received(self, data: bytes, addr: Address) -> None:
@@ -69,6 +70,13 @@ class UdpLinkProxy:
     def vehicle_side_port(self) -> int:
         assert self._vehicle_transport is not None
         return int(self._vehicle_transport.get_extra_info("sockname")[1])
+
+    @property
+    def station_side_address(self) -> Address:
+        """Where the station sees the vehicle: the proxy's own station-side socket."""
+        assert self._station_transport is not None
+        host, port = self._station_transport.get_extra_info("sockname")[:2]
+        return (str(host), int(port))
 
     def block(self) -> None:
         self.blocked = True

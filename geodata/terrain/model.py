@@ -67,7 +67,7 @@ class TerrainSample:
 
     @property
     def worst_accuracy_m(self) -> float:
-        """Largest known error bound (NaN if no point is known); what an 'approximate +-X m' warning quotes."""
+        """Largest known error bound (NaN if none known), as quoted by "terrain approximate +-X m"."""
         known = self.accuracy_m[~np.isnan(self.accuracy_m)]
         return float(known.max()) if known.size else math.nan
 
@@ -134,7 +134,8 @@ class Terrain(ABC):
             bad_lat = float(lats.ravel()[flat])
             raise OutsideCoverageError(
                 f"terrain '{self.name}' has no elevation at lon {bad_lon:.6f}, lat {bad_lat:.6f} "
-                f"(point #{flat}; {int(missing.sum())} of {missing.size} point(s) outside coverage or on nodata)"
+                f"(point #{flat}; {int(missing.sum())} of {missing.size} point(s) "
+                "outside coverage or on nodata)"
             )
         return elevation
 

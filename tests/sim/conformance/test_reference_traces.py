@@ -5,6 +5,7 @@ If these fail, the extractor is wrong, and every conformance comparison built on
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -65,12 +66,11 @@ def test_mission_trace_double_set_mode_ack_and_rates(mission: WireFacts) -> None
 
 def test_protocol_edges_trace_stalled_upload(shared_data: Path) -> None:
     facts = _facts(shared_data, "protocol_edges")
-    requests = [
-        (t, kind) for t, kind, f in facts.mission if kind in ("V2G MISSION_REQUEST", "V2G MISSION_REQUEST_INT")
-    ]
+    request_kinds = ("V2G MISSION_REQUEST", "V2G MISSION_REQUEST_INT")
+    requests = [(t, kind) for t, kind, _ in facts.mission if kind in request_kinds]
     # The first stalled upload: MISSION_REQUEST (non-INT) seq 0 repeated 19 times ~0.27 s apart.
     first_burst = [t for t, kind in requests if kind == "V2G MISSION_REQUEST"][:19]
     assert len(first_burst) == 19
-    gaps = [b - a for a, b in zip(first_burst, first_burst[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(first_burst)]
     assert all(0.2 < g < 0.35 for g in gaps)
     assert "Operation timeout\t" in facts.texts()
