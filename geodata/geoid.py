@@ -46,25 +46,43 @@ class GeoidGrid:
 
     @property
     def lon1(self) -> float:
-        return self.lon0 + self.step_deg * (self.undulation_m.shape[1] - 1)
+        return self.lon0 + self.step_deg * float(self.undulation_m.shape[1] - 1)
 
     @property
     def lat1(self) -> float:
-        return self.lat0 + self.step_deg * (self.undulation_m.shape[0] - 1)
+        return self.lat0 + self.step_deg * float(self.undulation_m.shape[0] - 1)
+
+    def covers(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+        lon_a = np.asarray(lon, dtype=np.float64)
+        lat_a = np.asarray(lat, dtype=np.float64)
+        inside: NDArray[np.bool_] = (
+            (lon_a >= self.lon0) & (lon_a <= self.lon1) & (lat_a >= self.lat0) & (lat_a <= self.lat1)
+        )
+        return inside
 
     def undulation(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
         """Bilinear N at each lon/lat (vectorised). Raises for points outside the window."""
+        inside = self.covers(lon, lat)
+        if not np.all(inside):
+            bad = int(np.argwhere(~np.atleast_1d(inside))[0][0])
+            lon_bad = float(np.atleast_1d(np.asarray(lon, dtype=np.float64))[bad])
+            lat_bad = float(np.atleast_1d(np.asarray(lat, dtype=np.float64))[bad])
+            raise OutsideGeoidGridError(
+                f"point {lon_bad:.5f},{lat_bad:.5f} is outside the bundled EGM96 window "
+                f"lon {self.lon0}..{self.lon1}, lat {self.lat0}..{self.lat1}"
+            )
+        return self._interpolate(lon, lat)
+
+    def undulation_or_nan(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
+        """Like :meth:`undulation` but NaN outside the window, for bulk callers that flag instead."""
+        inside = self.covers(lon, lat)
+        values = self._interpolate(np.where(inside, lon, self.lon0), np.where(inside, lat, self.lat0))
+        result: NDArray[np.float64] = np.where(inside, values, np.nan)
+        return result
+
+    def _interpolate(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
         lon_a = np.asarray(lon, dtype=np.float64)
         lat_a = np.asarray(lat, dtype=np.float64)
-        outside = ~(
-            (lon_a >= self.lon0) & (lon_a <= self.lon1) & (lat_a >= self.lat0) & (lat_a <= self.lat1)
-        )
-        if np.any(outside):
-            bad = np.argwhere(np.atleast_1d(outside))[0][0]
-            raise OutsideGeoidGridError(
-                f"point {np.atleast_1d(lon_a)[bad]:.5f},{np.atleast_1d(lat_a)[bad]:.5f} is outside the "
-                f"bundled EGM96 window lon {self.lon0}..{self.lon1}, lat {self.lat0}..{self.lat1}"
-            )
         fx = (lon_a - self.lon0) / self.step_deg
         fy = (lat_a - self.lat0) / self.step_deg
         n_lat, n_lon = self.undulation_m.shape

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-"""Vehicle and organisation ids become NATS subject tokens (``vehicle.<slug>.position``): no dots or spaces."""
+"""Vehicle and organisation ids become NATS subject tokens (``vehicle.<slug>.position``): no dots."""
 
 MAVLINK_URL_PATTERN = re.compile(r"^(udpin|udpout|udp|tcpin|tcpout|tcp|serial)://\S+$")
 
@@ -63,7 +63,9 @@ class VehicleConfig(_Strict):
     @classmethod
     def _url(cls, value: str) -> str:
         if not MAVLINK_URL_PATTERN.match(value):
-            raise ValueError("must look like udpin://127.0.0.1:14540, tcp://host:5760 or serial:///dev/ttyACM0")
+            raise ValueError(
+                "must look like udpin://127.0.0.1:14540, tcp://host:5760 or serial:///dev/ttyACM0"
+            )
         return value
 
 

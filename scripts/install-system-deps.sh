@@ -2,8 +2,10 @@
 # System packages the test suite needs beyond Python (headless Chromium for UI tests).
 # Runs apt-get only when something is missing and we are root; otherwise says what to install.
 set -uo pipefail
+cd "$(dirname "$0")/.."
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Chromium is only needed once browser tests exist (tests/ui/).
+if [ -d tests/ui ]; then command -v chromium >/dev/null 2>&1 || need+=(chromium); fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq >/dev/null 2>&1 || true

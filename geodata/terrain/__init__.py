@@ -16,8 +16,9 @@ from geodata.terrain.model import (
     TerrainSample,
     quality_for_accuracy,
 )
-from geodata.terrain.stack import TerrainStack
+from geodata.terrain.stack import TerrainStack, open_dem_files
 from geodata.terrain.tiles import hillshade_tile_png, slope_tile_png
+from geodata.terrain.write import write_dem_geotiff
 
 __all__ = [
     "PRECISE_LIMIT_M",
@@ -31,6 +32,8 @@ __all__ = [
     "agl_to_amsl",
     "amsl_to_agl",
     "hillshade_tile_png",
+    "open_dem_files",
     "quality_for_accuracy",
     "slope_tile_png",
+    "write_dem_geotiff",
 ]

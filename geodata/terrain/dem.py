@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import rasterio
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
-from rasterio.errors import RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, FileTooLargeError, InputError, Problem
 from geodata.terrain.accuracy import accuracy_from_tags, known_product
@@ -86,7 +87,10 @@ class DemTerrain(Terrain):
                 source, [Problem("file", f"{size} bytes is over the limit of {max_input_bytes} bytes")]
             )
         try:
-            with rasterio.open(file) as dataset:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                dataset = rasterio.open(file)
+            with dataset:
                 pixels = dataset.width * dataset.height
                 if pixels > max_pixels:
                     raise InputError(
@@ -94,6 +98,8 @@ class DemTerrain(Terrain):
                     )
                 if dataset.crs is None:
                     raise InputError(source, [Problem("crs", "the raster declares no CRS")])
+                if dataset.transform.is_identity:
+                    raise InputError(source, [Problem("transform", "the raster has no georeferencing")])
                 if dataset.count < 1:
                     raise InputError(source, [Problem("bands", "the raster has no band")])
                 band = dataset.read(1, masked=True)

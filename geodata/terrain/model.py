@@ -33,15 +33,20 @@ def quality_for_accuracy(accuracy_m: float) -> TerrainQuality:
     return TerrainQuality.PRECISE if accuracy_m <= PRECISE_LIMIT_M else TerrainQuality.APPROXIMATE
 
 
+def _quality_members() -> NDArray[np.object_]:
+    # Filled item by item: numpy turns str-subclass enums into plain str in bulk assignments.
+    members = np.empty(3, dtype=object)
+    for i, quality in enumerate((TerrainQuality.PRECISE, TerrainQuality.APPROXIMATE, TerrainQuality.UNKNOWN)):
+        members[i] = quality
+    return members
+
+
+_QUALITY_MEMBERS = _quality_members()
+
+
 def _quality_array(accuracy_m: FloatArray) -> NDArray[np.object_]:
-    out = np.full(accuracy_m.shape, TerrainQuality.UNKNOWN, dtype=object)
-    known = ~np.isnan(accuracy_m)
-    out[known & (accuracy_m <= PRECISE_LIMIT_M)] = TerrainQuality.PRECISE
-    out[known & (accuracy_m > PRECISE_LIMIT_M)] = TerrainQuality.APPROXIMATE
-    return out
-
-
-_QUALITY_RANK = {TerrainQuality.PRECISE: 0, TerrainQuality.APPROXIMATE: 1, TerrainQuality.UNKNOWN: 2}
+    codes = np.where(np.isnan(accuracy_m), 2, np.where(accuracy_m <= PRECISE_LIMIT_M, 0, 1))
+    return np.asarray(_QUALITY_MEMBERS[codes], dtype=object)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from geodata.terrain.dem import DemTerrain
 from geodata.terrain.model import Terrain, TerrainSample, as_lonlat_arrays
 
 
@@ -38,3 +40,15 @@ class TerrainStack(Terrain):
             accuracy.ravel()[targets] = part.accuracy_m.ravel()[answered.ravel()]
             open_.ravel()[targets] = False
         return TerrainSample(elevation, accuracy)
+
+
+def open_dem_files(
+    paths: Sequence[str | Path], *, vertical_accuracy_m: float | None = None, name: str | None = None
+) -> Terrain:
+    """Several DEM files (e.g. fetched 1-degree tiles) as one terrain; listed order is priority order."""
+    if not paths:
+        raise ValueError("no DEM files given")
+    sources = [DemTerrain.open(p, vertical_accuracy_m=vertical_accuracy_m) for p in paths]
+    if len(sources) == 1 and name is None:
+        return sources[0]
+    return TerrainStack(sources, name=name)

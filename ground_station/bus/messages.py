@@ -111,6 +111,9 @@ class StatusMsg(BusMessage):
     autopilot: str
     firmware_version: str | None
     system_id: int
+    home_lon: float | None = None
+    home_lat: float | None = None
+    home_alt_amsl_m: float | None = None
 
 
 class MissionProgressMsg(BusMessage):
@@ -162,6 +165,8 @@ class AlertMsg(BusMessage):
     time_utc: AwareDatetime
     predicted: bool = False
     zone_id: str | None = None
+    active: bool = True
+    """False once the condition has cleared (same ``alert_id``), so views can close it."""
 
 
 class AuditMsg(BusMessage):

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from geodata.sensors import FixedCamera
+
 # Design contract 6: drone video RTP/UDP 5600+i, pole cameras MJPEG over HTTP 8081+i.
 DRONE_VIDEO_BASE_PORT = 5600
 POLE_CAMERA_BASE_PORT = 8081
@@ -36,7 +38,11 @@ class StreamDemand(StrEnum):
 
 
 class FixedMount(BaseModel):
-    """Pose of a pole camera: where it stands and where it looks (heading 0 = north, tilt < 0 = down)."""
+    """Pose of a pole camera: where it stands and where it looks.
+
+    Same conventions as geodata.sensors.FixedCamera: heading 0 = north, clockwise; tilt in degrees
+    down from the horizontal (10 looks slightly down, 90 straight down).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -44,7 +50,7 @@ class FixedMount(BaseModel):
     lat: float = Field(ge=-90.0, le=90.0)
     mount_height_agl_m: float = Field(gt=0.0, le=500.0)
     heading_deg: float
-    tilt_deg: float = Field(ge=-90.0, le=30.0)
+    tilt_deg: float = Field(ge=-30.0, le=90.0)
 
 
 class CameraSpec(BaseModel):
@@ -80,6 +86,28 @@ class CameraSpec(BaseModel):
         elif self.mount is None or self.vehicle_slug is not None:
             raise ValueError(f"camera {self.id}: a fixed camera needs a mount and no vehicle_slug")
         return self
+
+    @classmethod
+    def for_fixed_camera(cls, camera: FixedCamera, *, port: int | None = None, fps: float = 30.0) -> CameraSpec:
+        """A pole camera from the region dataset (geodata cameras.geojson), same pose and optics."""
+        return cls(
+            id=camera.id,
+            kind=CameraKind.FIXED,
+            mount=FixedMount(
+                lon=camera.lon,
+                lat=camera.lat,
+                mount_height_agl_m=camera.mount_height_agl_m,
+                heading_deg=camera.heading_deg,
+                tilt_deg=camera.tilt_deg,
+            ),
+            hfov_deg=camera.hfov_deg,
+            vfov_deg=camera.vfov_deg,
+            width=camera.width_px - camera.width_px % 2,
+            height=camera.height_px - camera.height_px % 2,
+            max_range_m=camera.max_range_m,
+            fps=fps,
+            port=port,
+        )
 
     def default_port(self, index: int) -> int:
         base = DRONE_VIDEO_BASE_PORT if self.kind is CameraKind.DRONE else POLE_CAMERA_BASE_PORT

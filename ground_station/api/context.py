@@ -1,0 +1,42 @@
+"""What route handlers reach through ``request.app.state``: one typed object, built by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request, WebSocket
+
+from ground_station.api.telemetry_hub import TelemetryHub
+from ground_station.api.vehicle_state import VehicleStateCache
+from ground_station.auth.tokens import TokenService
+from ground_station.bus.base import Bus
+from ground_station.config import StationSettings
+from ground_station.store.repositories import Store
+
+if TYPE_CHECKING:
+    from ground_station.api.vehicle_control import VehicleControl
+
+
+@dataclass
+class StationContext:
+    settings: StationSettings
+    store: Store
+    bus: Bus
+    tokens: TokenService
+    hub: TelemetryHub
+    vehicle_states: VehicleStateCache
+    control: VehicleControl
+    region: Any | None
+    """``geodata.atlas.Region`` once loaded; ``None`` when the region could not be loaded (reported)."""
+    region_error: str | None = None
+
+
+def get_context(request: Request) -> StationContext:
+    context: StationContext = request.app.state.context
+    return context
+
+
+def get_ws_context(websocket: WebSocket) -> StationContext:
+    context: StationContext = websocket.app.state.context
+    return context

@@ -1,0 +1,323 @@
+"""Missions: CRUD with immutable versions, validation, and upload to a vehicle.
+
+Upload re-validates against the region at upload time. A mission with errors is refused (409, with
+the violations) unless a role holding ``override_validation`` gives a reason; the override is written to
+the audit log before anything is sent to the vehicle.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from pydantic import BaseModel, Field
+
+from ground_station.api.context import StationContext, get_context
+from ground_station.api.mission_ops import RegionUnavailableError, build_upload_items, validate_mission
+from ground_station.api.routes.vehicles import SlugPath, VehicleCommand, require_known_vehicle, run_command
+from ground_station.api.security import ensure_same_organisation, may_act_for, require
+from ground_station.auth.roles import Permission, has_permission
+from ground_station.auth.tokens import Principal
+from ground_station.store.models import (
+    Approval,
+    AuditAction,
+    AuditEntry,
+    MissionSummary,
+    MissionVersion,
+    ValidationRecord,
+)
+from missions.model import Mission
+
+router = APIRouter(tags=["missions"])
+
+MissionIdPath = Path(description="mission id", pattern=r"^[0-9a-f]{32}$")
+
+
+class MissionSummaryView(BaseModel):
+    id: str
+    organisation: str
+    name: str
+    latest_version: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MissionVersionView(BaseModel):
+    mission_id: str
+    version: int
+    created_by: str
+    created_at: datetime
+    mission: Mission
+
+
+class ValidationView(BaseModel):
+    mission_id: str
+    version: int
+    ok: bool
+    violations: list[dict[str, Any]]
+    region: str
+    validated_at: datetime
+
+
+class UploadRequest(BaseModel):
+    mission_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    version: int | None = Field(default=None, ge=1, description="default: the latest version")
+    start: bool = Field(default=False, description="start the mission right after a verified upload")
+    override_reason: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=1000,
+        description="upload despite validation errors (commander/admin only; audited)",
+    )
+
+
+class UploadResult(BaseModel):
+    vehicle_id: str
+    mission_id: str
+    version: int
+    validation: ValidationView
+    overridden: bool
+    mission_items: int
+    fence_items: int
+    rally_items: int
+    started: bool
+
+
+def summary_view(s: MissionSummary) -> MissionSummaryView:
+    return MissionSummaryView(**s.__dict__)
+
+
+def version_view(v: MissionVersion) -> MissionVersionView:
+    return MissionVersionView(
+        mission_id=v.mission_id,
+        version=v.version,
+        created_by=v.created_by,
+        created_at=v.created_at,
+        mission=Mission.model_validate(v.body),
+    )
+
+
+def validation_view(r: ValidationRecord) -> ValidationView:
+    return ValidationView(**r.__dict__)
+
+
+async def _summary_for(context: StationContext, principal: Principal, mission_id: str) -> MissionSummary:
+    summary = await context.store.missions.get_summary(mission_id)
+    if summary is None or not may_act_for(principal, summary.organisation):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"mission {mission_id!r} not found")
+    return summary
+
+
+async def _version_for(
+    context: StationContext, principal: Principal, mission_id: str, version: int | None
+) -> MissionVersion:
+    await _summary_for(context, principal, mission_id)
+    found = await context.store.missions.get_version(mission_id, version)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"mission {mission_id!r} has no version {version}"
+        )
+    return found
+
+
+async def _validate_and_record(context: StationContext, version: MissionVersion) -> ValidationRecord:
+    mission = Mission.model_validate(version.body)
+    try:
+        report = await validate_mission(mission, context.region, context.region_error)
+    except RegionUnavailableError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    record = ValidationRecord(
+        mission_id=version.mission_id,
+        version=version.version,
+        ok=report.ok,
+        violations=[v.model_dump(mode="json") for v in report.violations],
+        region=getattr(context.region, "name", context.settings.region),
+        validated_at=datetime.now(UTC),
+    )
+    await context.store.missions.record_validation(record)
+    return record
+
+
+@router.get("/api/missions", response_model=list[MissionSummaryView])
+async def list_missions(
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> list[MissionSummaryView]:
+    organisation = None if may_act_for(principal, "*") else principal.organisation
+    return [summary_view(s) for s in await context.store.missions.list(organisation)]
+
+
+@router.post("/api/missions", response_model=MissionVersionView, status_code=status.HTTP_201_CREATED)
+async def create_mission(
+    mission: Mission,
+    principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> MissionVersionView:
+    created = await context.store.missions.create(
+        principal.organisation,
+        mission.name or "unnamed mission",
+        mission.model_dump(mode="json"),
+        principal.username,
+    )
+    return version_view(created)
+
+
+@router.get("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Latest version")
+async def get_mission(
+    mission_id: str = MissionIdPath,
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> MissionVersionView:
+    return version_view(await _version_for(context, principal, mission_id, None))
+
+
+@router.put("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Save a new version")
+async def update_mission(
+    mission: Mission,
+    mission_id: str = MissionIdPath,
+    principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> MissionVersionView:
+    await _summary_for(context, principal, mission_id)
+    body = mission.model_dump(mode="json")
+    return version_view(await context.store.missions.add_version(mission_id, body, principal.username))
+
+
+@router.delete("/api/missions/{mission_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_mission(
+    mission_id: str = MissionIdPath,
+    principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> None:
+    await _summary_for(context, principal, mission_id)
+    await context.store.missions.delete(mission_id)
+
+
+@router.get("/api/missions/{mission_id}/versions", response_model=list[MissionVersionView])
+async def list_versions(
+    mission_id: str = MissionIdPath,
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> list[MissionVersionView]:
+    await _summary_for(context, principal, mission_id)
+    return [version_view(v) for v in await context.store.missions.versions(mission_id)]
+
+
+@router.get("/api/missions/{mission_id}/versions/{version}", response_model=MissionVersionView)
+async def get_version(
+    mission_id: str = MissionIdPath,
+    version: int = Path(ge=1),
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> MissionVersionView:
+    return version_view(await _version_for(context, principal, mission_id, version))
+
+
+@router.post("/api/missions/{mission_id}/validate", response_model=ValidationView)
+async def validate_route(
+    mission_id: str = MissionIdPath,
+    version: int | None = Query(default=None, ge=1),
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> ValidationView:
+    found = await _version_for(context, principal, mission_id, version)
+    return validation_view(await _validate_and_record(context, found))
+
+
+@router.get("/api/missions/{mission_id}/validations", response_model=list[ValidationView])
+async def list_validations(
+    mission_id: str = MissionIdPath,
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> list[ValidationView]:
+    await _summary_for(context, principal, mission_id)
+    return [validation_view(r) for r in await context.store.missions.validations(mission_id)]
+
+
+@router.post("/api/vehicles/{slug}/mission", response_model=UploadResult, summary="Validate and upload")
+async def upload_mission(
+    body: UploadRequest,
+    slug: str = SlugPath,
+    principal: Principal = Depends(require(Permission.UPLOAD_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> UploadResult:
+    require_known_vehicle(context, slug)
+    ensure_same_organisation(principal, context.settings.vehicle_organisation(slug), f"vehicle {slug!r}")
+    version = await _version_for(context, principal, body.mission_id, body.version)
+    record = await _validate_and_record(context, version)
+    overridden = False
+    if not record.ok:
+        if body.override_reason is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                detail={
+                    "message": f"mission {version.mission_id} v{version.version} does not validate; "
+                    "not uploaded",
+                    "violations": record.violations,
+                },
+            )
+        if not has_permission(principal.role, Permission.OVERRIDE_VALIDATION):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {principal.role.value!r} may not override a failed validation",
+            )
+        overridden = True
+        await context.store.audit.append(
+            AuditEntry(
+                datetime.now(UTC),
+                principal.username,
+                AuditAction.VALIDATION_OVERRIDE,
+                slug,
+                {
+                    "mission_id": version.mission_id,
+                    "version": version.version,
+                    "reason": body.override_reason,
+                    "errors": [v for v in record.violations if v.get("severity") == "ERROR"],
+                },
+            )
+        )
+    mission = Mission.model_validate(version.body)
+    try:
+        items = await build_upload_items(mission, context.region, context.region_error)
+    except RegionUnavailableError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"mission cannot be converted: {exc}") from None
+    await run_command(
+        context,
+        principal,
+        slug,
+        VehicleCommand.MISSION_UPLOAD,
+        lambda: context.control.upload_mission(
+            slug, items.mission_items, items.fence_items, items.rally_items
+        ),
+        {"mission_id": version.mission_id, "version": version.version, "overridden": overridden},
+    )
+    await context.store.missions.record_approval(
+        Approval(
+            mission_id=version.mission_id,
+            version=version.version,
+            vehicle_id=slug,
+            approved_by=principal.username,
+            approved_at=datetime.now(UTC),
+            override=overridden,
+            reason=body.override_reason,
+        )
+    )
+    if body.start:
+        await run_command(
+            context, principal, slug, VehicleCommand.MISSION_START, lambda: context.control.start(slug)
+        )
+    return UploadResult(
+        vehicle_id=slug,
+        mission_id=version.mission_id,
+        version=version.version,
+        validation=validation_view(record),
+        overridden=overridden,
+        mission_items=len(items.mission_items),
+        fence_items=len(items.fence_items),
+        rally_items=len(items.rally_items),
+        started=body.start,
+    )

@@ -1,0 +1,134 @@
+"""``WS /ws/telemetry``: the bus, coalesced per vehicle, for browsers.
+
+Protocol (JSON text frames):
+- authenticate with ``?token=<access token>`` or, if absent, a first message
+  ``{"type": "auth", "token": ...}`` within 5 s; refusal closes with code 4401 (no/invalid token)
+  or 4403 (role may not view telemetry);
+- server sends ``{"type": "hello", ...}`` and then ``telemetry`` frames (``vehicle_id``, ``data`` keyed by
+  topic) at up to 10 Hz per vehicle, and ``alert`` frames as they happen;
+- client may send ``{"type": "subscribe", "vehicles": [...] | null, "topics": [...] | null}`` at any time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ValidationError
+
+from ground_station.api.context import StationContext, get_ws_context
+from ground_station.api.telemetry_hub import ClientFilter, SlowClientError, TelemetryClient, TelemetryTopic
+from ground_station.auth.roles import Permission, has_permission
+from ground_station.auth.tokens import Principal, TokenError
+
+router = APIRouter(tags=["telemetry"])
+
+WS_TELEMETRY_PERMISSION = Permission.VIEW_TELEMETRY
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_SLOW = 4408
+AUTH_TIMEOUT_S = 5.0
+
+
+class SubscribeMessage(BaseModel):
+    type: str
+    vehicles: list[str] | None = None
+    topics: list[TelemetryTopic] | None = None
+
+
+async def _principal(context: StationContext, websocket: WebSocket) -> Principal | None:
+    """The caller, or None after closing the socket with the reason."""
+    token = websocket.query_params.get("token")
+    accepted = False
+    if not token:
+        await websocket.accept()
+        accepted = True
+        try:
+            async with asyncio.timeout(AUTH_TIMEOUT_S):
+                first = await websocket.receive_text()
+            message = json.loads(first)
+            token = (
+                message.get("token") if isinstance(message, dict) and message.get("type") == "auth" else None
+            )
+        except (TimeoutError, json.JSONDecodeError, WebSocketDisconnect):
+            token = None
+    try:
+        if not token:
+            raise TokenError("no token: use ?token= or send {'type': 'auth', 'token': ...} first")
+        principal = await context.tokens.principal(token)
+    except TokenError as exc:
+        await websocket.close(code=CLOSE_UNAUTHENTICATED, reason=str(exc)[:120])
+        return None
+    if not has_permission(principal.role, WS_TELEMETRY_PERMISSION):
+        await websocket.close(
+            code=CLOSE_FORBIDDEN, reason=f"role {principal.role.value} may not view telemetry"
+        )
+        return None
+    if not accepted:
+        await websocket.accept()
+    return principal
+
+
+def _filter(message: SubscribeMessage) -> ClientFilter:
+    return ClientFilter(
+        vehicles=frozenset(message.vehicles) if message.vehicles is not None else None,
+        topics=frozenset(message.topics) if message.topics is not None else frozenset(TelemetryTopic),
+    )
+
+
+async def _receive_commands(websocket: WebSocket, client: TelemetryClient) -> None:
+    while True:
+        text = await websocket.receive_text()
+        try:
+            raw: Any = json.loads(text)
+            message = SubscribeMessage.model_validate(raw)
+            if message.type != "subscribe":
+                raise ValueError(f"type: unknown message type {message.type!r} (expected 'subscribe')")
+        except (json.JSONDecodeError, ValidationError, ValueError) as exc:
+            error = exc.errors() if isinstance(exc, ValidationError) else str(exc)
+            await websocket.send_text(json.dumps({"type": "error", "message": error}, default=str))
+            continue
+        client.set_filter(_filter(message))
+        await websocket.send_text(
+            json.dumps({"type": "subscribed", "vehicles": message.vehicles, "topics": message.topics})
+        )
+
+
+@router.websocket("/ws/telemetry")
+async def telemetry(websocket: WebSocket) -> None:
+    context = get_ws_context(websocket)
+    principal = await _principal(context, websocket)
+    if principal is None:
+        return
+    client = TelemetryClient(websocket.send_text, ClientFilter())
+    await websocket.send_text(
+        json.dumps(
+            {
+                "type": "hello",
+                "user": principal.username,
+                "role": principal.role.value,
+                "topics": [t.value for t in TelemetryTopic],
+                "max_rate_hz": 10,
+            }
+        )
+    )
+    context.hub.register(client)
+    sender = asyncio.create_task(client.run(), name=f"ws-send-{principal.username}")
+    receiver = asyncio.create_task(_receive_commands(websocket, client), name=f"ws-recv-{principal.username}")
+    try:
+        done, _pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            exc = task.exception()
+            if isinstance(exc, SlowClientError):
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=CLOSE_TOO_SLOW, reason="client too slow")
+    finally:
+        context.hub.unregister(client)
+        for task in (sender, receiver):
+            task.cancel()
+        for task in (sender, receiver):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task

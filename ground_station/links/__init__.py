@@ -1,0 +1,15 @@
+"""Vehicle links: one MAVLink router per link that owns the socket, records the tlog, publishes
+typed telemetry and relays to MAVSDK (design contracts 5, 8, 9)."""
+
+from ground_station.links.router import LinkRouter, RouterOptions, VehicleLinkConfig
+from ground_station.links.urls import LinkEndpoint, LinkKind, LinkUrlError, parse_link_url
+
+__all__ = [
+    "LinkEndpoint",
+    "LinkKind",
+    "LinkRouter",
+    "LinkUrlError",
+    "RouterOptions",
+    "VehicleLinkConfig",
+    "parse_link_url",
+]

@@ -1,0 +1,305 @@
+"""One router per vehicle link: it owns the socket, and is the only thing that does (contract 9).
+
+Vehicle -> station: frames are split and CRC-checked, recorded into the flight's tlog, turned into
+typed bus messages by the vehicle's tracker, and relayed to this link's MAVSDK instance over a
+loopback UDP pair (as mavlink-router does). MAVSDK -> vehicle: datagrams are recorded and forwarded.
+High-rate streams that MAVSDK's action/mission plugins never read are not relayed, which keeps the
+relay cheap. A flooding vehicle is capped per link (frames beyond the budget are dropped and counted)
+so it cannot take the CPU from the other links.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pymavlink.dialects.v20 import common as mavlink_common
+
+from ground_station.bus.catalogue import validate_vehicle_id
+from ground_station.bus.messages import BusMessage
+from ground_station.links import decode
+from ground_station.links.decode import MsgId
+from ground_station.links.framing import Frame, FrameSplitter
+from ground_station.links.recorder import FlightRecorder
+from ground_station.links.transport import UdpTransport, make_transport
+from ground_station.links.urls import LinkEndpoint, LinkKind, parse_link_url
+from ground_station.links.vehicle_state import VehicleTracker
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[str, BusMessage], None]
+
+# Streams PX4 sends at 10-100 Hz that MAVSDK's action and mission_raw plugins do not use.
+NOT_RELAYED_TO_MAVSDK = frozenset(
+    {24, 29, 30, 31, 32, 33, 36, 74, 83, 85, 87, 105, 111, 132, 141, 230, 241, 331}
+)
+STATION_SYSTEM_ID = 255
+STATION_COMPONENT_ID = 190
+MAV_TYPE_GCS = 6
+MAV_AUTOPILOT_INVALID = 8
+MAV_STATE_ACTIVE = 4
+
+
+@dataclass(frozen=True)
+class VehicleLinkConfig:
+    """A vehicle on a link. ``system_id=None`` takes the first autopilot heard on that link."""
+
+    vehicle_id: str
+    url: str
+    system_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RouterOptions:
+    heartbeat_timeout_s: float = 3.0
+    position_max_hz: float | None = None
+    attitude_max_hz: float | None = 10.0
+    max_frames_per_s: int = 3000
+    relay_to_mavsdk: bool = True
+    tick_interval_s: float = 0.25
+    station_heartbeat: bool = True
+
+
+@dataclass
+class RouterCounters:
+    datagrams: int = 0
+    flood_dropped: int = 0
+    unmapped_frames: int = 0
+    relayed_to_mavsdk: int = 0
+    from_mavsdk: int = 0
+
+
+class _RelayProtocol(asyncio.DatagramProtocol):
+    def __init__(self, router: LinkRouter) -> None:
+        self._router = router
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            self._router._from_mavsdk(data, addr)
+        except Exception:
+            log.exception("error relaying a MAVSDK datagram")
+
+
+class LinkRouter:
+    def __init__(
+        self,
+        url: str,
+        vehicles: list[VehicleLinkConfig],
+        publish: Publish,
+        *,
+        tlog_dir: Path | None = None,
+        options: RouterOptions | None = None,
+    ) -> None:
+        if not vehicles:
+            raise ValueError(f"link {url}: no vehicle configured")
+        self.url = url
+        self.endpoint: LinkEndpoint = parse_link_url(url)
+        self.options = options or RouterOptions()
+        self.counters = RouterCounters()
+        self._publish = publish
+        self._transport = make_transport(self.endpoint)
+        self._splitter = FrameSplitter()
+        self._unbound: list[VehicleLinkConfig] = []
+        self.trackers: dict[str, VehicleTracker] = {}
+        self.recorders: dict[str, FlightRecorder] = {}
+        self._by_sysid: dict[int, VehicleTracker] = {}
+        for vehicle in vehicles:
+            validate_vehicle_id(vehicle.vehicle_id)
+            if vehicle.vehicle_id in self.trackers:
+                raise ValueError(f"link {url}: vehicle {vehicle.vehicle_id!r} configured twice")
+            recorder = FlightRecorder(tlog_dir)
+            self.recorders[vehicle.vehicle_id] = recorder
+            tracker = VehicleTracker(
+                vehicle.vehicle_id,
+                vehicle.system_id or 0,
+                publish,
+                listener=recorder,
+                heartbeat_timeout_s=self.options.heartbeat_timeout_s,
+                position_max_hz=self.options.position_max_hz,
+                attitude_max_hz=self.options.attitude_max_hz,
+                bad_packets=lambda: self._splitter.stats.bad + self.counters.flood_dropped,
+            )
+            self.trackers[vehicle.vehicle_id] = tracker
+            if vehicle.system_id is None:
+                self._unbound.append(vehicle)
+            else:
+                if vehicle.system_id in self._by_sysid:
+                    raise ValueError(f"link {url}: system id {vehicle.system_id} mapped twice")
+                self._by_sysid[vehicle.system_id] = tracker
+        self._relay: asyncio.DatagramTransport | None = None
+        self._mavsdk_addr: tuple[str, int] | None = None
+        self._last_mavsdk_mono = -1e18
+        self._tasks: list[asyncio.Task[None]] = []
+        self._window_start = 0.0
+        self._window_frames = 0
+        self._ack_waiters: dict[tuple[int, int], asyncio.Future[int]] = {}
+        self._station_mav = mavlink_common.MAVLink(
+            None, srcSystem=STATION_SYSTEM_ID, srcComponent=STATION_COMPONENT_ID
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.options.relay_to_mavsdk:
+            self._relay, _ = await loop.create_datagram_endpoint(
+                lambda: _RelayProtocol(self), local_addr=("127.0.0.1", 0)
+            )
+        self._tasks.append(
+            asyncio.create_task(self._transport.run(self._from_vehicle), name=f"link {self.url}")
+        )
+        self._tasks.append(asyncio.create_task(self._tick_loop(), name=f"link tick {self.url}"))
+        if isinstance(self._transport, UdpTransport) and self.endpoint.kind is LinkKind.UDPIN:
+            await asyncio.wait_for(self._transport.wait_bound(), 10)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._relay is not None:
+            self._relay.close()
+            self._relay = None
+        for recorder in self.recorders.values():
+            recorder.close()
+
+    @property
+    def relay_url(self) -> str | None:
+        """Where this link's MAVSDK instance connects (``add_any_connection``)."""
+        if self._relay is None:
+            return None
+        host, port = self._relay.get_extra_info("sockname")[:2]
+        return f"udpout://{host}:{port}"
+
+    @property
+    def local_address(self) -> tuple[str, int] | None:
+        return self._transport.local_address
+
+    @property
+    def bad_packets(self) -> int:
+        return self._splitter.stats.bad
+
+    # -- vehicle -> station ----------------------------------------------------------------------------
+
+    def _from_vehicle(self, data: bytes) -> None:
+        mono = time.monotonic()
+        self.counters.datagrams += 1
+        if mono - self._window_start >= 1.0:
+            self._window_start = mono
+            self._window_frames = 0
+        if self._window_frames >= self.options.max_frames_per_s:
+            self.counters.flood_dropped += 1
+            return
+        frames = self._splitter.feed(data)
+        if not self._transport.stream:
+            self._splitter.reset()
+        if not frames:
+            return
+        self._window_frames += len(frames)
+        now = dt.datetime.now(dt.UTC)
+        time_us = int(now.timestamp() * 1_000_000)
+        relay = self._relay if self._mavsdk_addr is not None else None
+        for frame in frames:
+            tracker = self._by_sysid.get(frame.sysid) or self._bind(frame)
+            if tracker is None:
+                self.counters.unmapped_frames += 1
+                continue
+            self.recorders[tracker.vehicle_id].record(time_us, frame.raw)
+            tracker.handle(frame, now, mono)
+            if frame.msgid == MsgId.MISSION_ACK and self._ack_waiters:
+                self._mission_ack(frame)
+            if relay is not None and frame.msgid not in NOT_RELAYED_TO_MAVSDK:
+                relay.sendto(frame.raw, self._mavsdk_addr)
+                self.counters.relayed_to_mavsdk += 1
+
+    def _bind(self, frame: Frame) -> VehicleTracker | None:
+        """Maps the first autopilot heard to a vehicle configured without a system id (contract 5)."""
+        if not self._unbound or frame.msgid != MsgId.HEARTBEAT or not frame.known:
+            return None
+        if not decode.heartbeat(frame).from_autopilot:
+            return None
+        vehicle = self._unbound.pop(0)
+        tracker = self.trackers[vehicle.vehicle_id]
+        tracker.system_id = frame.sysid
+        self._by_sysid[frame.sysid] = tracker
+        log.info("link %s: system %d is %s", self.url, frame.sysid, vehicle.vehicle_id)
+        return tracker
+
+    # -- station -> vehicle ----------------------------------------------------------------------------
+
+    def _from_mavsdk(self, data: bytes, addr: tuple[str, int]) -> None:
+        self._mavsdk_addr = addr
+        self._last_mavsdk_mono = time.monotonic()
+        self.counters.from_mavsdk += 1
+        self.send_to_vehicle(data)
+
+    def send_to_vehicle(self, data: bytes) -> None:
+        """Records (as the GCS -> vehicle direction) and sends raw MAVLink bytes."""
+        time_us = int(time.time() * 1_000_000)
+        splitter = FrameSplitter()
+        for frame in splitter.feed(data):
+            for recorder in self.recorders.values():
+                recorder.record(time_us, frame.raw)
+        self._transport.send(data)
+
+    async def clear_plan_part(self, system_id: int, mission_type: int, timeout_s: float = 5.0) -> None:
+        """Empties one of the vehicle's lists (mission 0, fence 1, rally 2) and waits for its MISSION_ACK.
+
+        MAVSDK's mission_raw refuses to upload an empty list, so an approved plan without a fence or
+        rally points is made true with MISSION_CLEAR_ALL from the station's own ids.
+        """
+        key = (system_id, mission_type)
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._ack_waiters[key] = future
+        msg = self._station_mav.mission_clear_all_encode(system_id, 0, mission_type)
+        try:
+            async with asyncio.timeout(timeout_s):
+                while True:
+                    self.send_to_vehicle(bytes(msg.pack(self._station_mav)))
+                    done, _ = await asyncio.wait({future}, timeout=1.0)
+                    if done:
+                        break
+            result = future.result()
+        finally:
+            self._ack_waiters.pop(key, None)
+        if result != 0:
+            raise RuntimeError(
+                f"vehicle refused to clear mission type {mission_type}: MAV_MISSION_RESULT {result}"
+            )
+
+    def _mission_ack(self, frame: Frame) -> None:
+        target_system, _, result, mission_type = decode.mission_ack(frame)
+        if target_system != STATION_SYSTEM_ID:
+            return
+        future = self._ack_waiters.get((frame.sysid, mission_type))
+        if future is not None and not future.done():
+            future.set_result(result)
+
+    def _send_station_heartbeat(self) -> None:
+        msg = self._station_mav.heartbeat_encode(MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID, 0, 0, MAV_STATE_ACTIVE)
+        self.send_to_vehicle(bytes(msg.pack(self._station_mav)))
+
+    async def _tick_loop(self) -> None:
+        next_heartbeat = 0.0
+        while True:
+            await asyncio.sleep(self.options.tick_interval_s)
+            now = dt.datetime.now(dt.UTC)
+            mono = time.monotonic()
+            for tracker in self.trackers.values():
+                tracker.tick(now, mono)
+            for recorder in self.recorders.values():
+                recorder.flush()
+            mavsdk_quiet = mono - self._last_mavsdk_mono > 3.0
+            if self.options.station_heartbeat and mavsdk_quiet and mono >= next_heartbeat:
+                # PX4 sends STATUSTEXT only to a link where a GCS heartbeat is heard; keep one going
+                # while MAVSDK is not (yet) talking.
+                next_heartbeat = mono + 1.0
+                self._send_station_heartbeat()

@@ -1,0 +1,240 @@
+"""The socket (or serial port) of one vehicle link, reopened after failures.
+
+Every transport hands raw bytes to ``on_data`` synchronously on the event loop and never blocks on
+sending: a vehicle that stops reading loses datagrams, it does not stall the station.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from typing import Protocol
+
+from ground_station.links.urls import LinkEndpoint, LinkKind
+
+log = logging.getLogger(__name__)
+
+OnData = Callable[[bytes], None]
+RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class Transport(Protocol):
+    stream: bool
+
+    async def run(self, on_data: OnData) -> None:
+        """Opens the link, delivers data and reopens it after errors until cancelled."""
+        ...
+
+    def send(self, data: bytes) -> None: ...
+
+    @property
+    def local_address(self) -> tuple[str, int] | None: ...
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    def __init__(self, on_data: OnData, on_peer: Callable[[tuple[str, int]], None]) -> None:
+        self._on_data = on_data
+        self._on_peer = on_peer
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self._on_peer(addr)
+        try:
+            self._on_data(data)
+        except Exception:  # ingest must survive any bug a hostile datagram could trigger
+            log.exception("error while handling a datagram from %s", addr)
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("UDP error (peer not listening yet?): %s", exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class UdpTransport:
+    """udpin: listen and answer the last sender; udpout: send to a fixed address."""
+
+    stream = False
+
+    def __init__(self, endpoint: LinkEndpoint) -> None:
+        self.endpoint = endpoint
+        self._transport: asyncio.DatagramTransport | None = None
+        self._peer: tuple[str, int] | None = (
+            (endpoint.host, endpoint.port) if endpoint.kind is LinkKind.UDPOUT else None
+        )
+        self._bound = asyncio.Event()
+
+    @property
+    def local_address(self) -> tuple[str, int] | None:
+        if self._transport is None:
+            return None
+        return self._transport.get_extra_info("sockname")[:2]
+
+    @property
+    def peer(self) -> tuple[str, int] | None:
+        return self._peer
+
+    async def wait_bound(self) -> None:
+        await self._bound.wait()
+
+    def _set_peer(self, addr: tuple[str, int]) -> None:
+        if self.endpoint.kind is LinkKind.UDPIN:
+            self._peer = addr
+
+    async def run(self, on_data: OnData) -> None:
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            try:
+                if self.endpoint.kind is LinkKind.UDPIN:
+                    local = (self.endpoint.host, self.endpoint.port)
+                else:
+                    local = ("127.0.0.1" if self.endpoint.host.startswith("127.") else "0.0.0.0", 0)
+                transport, protocol = await loop.create_datagram_endpoint(
+                    lambda: _Datagrams(on_data, self._set_peer), local_addr=local
+                )
+            except OSError as exc:
+                delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
+                log.warning("cannot open %s (%s); retrying in %.1f s", self.endpoint.url, exc, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+                continue
+            attempt = 0
+            self._transport = transport
+            self._bound.set()
+            try:
+                await protocol.closed
+            finally:
+                transport.close()
+                self._transport = None
+
+    def send(self, data: bytes) -> None:
+        if self._transport is not None and self._peer is not None:
+            self._transport.sendto(data, self._peer)
+
+
+class TcpTransport:
+    stream = True
+
+    def __init__(self, endpoint: LinkEndpoint) -> None:
+        self.endpoint = endpoint
+        self._writer: asyncio.StreamWriter | None = None
+
+    @property
+    def local_address(self) -> tuple[str, int] | None:
+        if self._writer is None:
+            return None
+        return self._writer.get_extra_info("sockname")[:2]
+
+    async def run(self, on_data: OnData) -> None:
+        attempt = 0
+        while True:
+            try:
+                reader, self._writer = await asyncio.open_connection(self.endpoint.host, self.endpoint.port)
+            except OSError as exc:
+                delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
+                log.info("cannot connect %s (%s); retrying in %.1f s", self.endpoint.url, exc, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+                continue
+            attempt = 0
+            try:
+                while data := await reader.read(65536):
+                    on_data(data)
+            except OSError as exc:
+                log.warning("link %s lost: %s", self.endpoint.url, exc)
+            finally:
+                writer, self._writer = self._writer, None
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+            await asyncio.sleep(RECONNECT_DELAYS_S[0])
+
+    def send(self, data: bytes) -> None:
+        if self._writer is not None and not self._writer.is_closing():
+            if self._writer.transport.get_write_buffer_size() < 1 << 20:
+                self._writer.write(data)
+
+
+class SerialTransport:
+    """A tty in raw mode driven by the event loop's reader (no extra dependency, POSIX only)."""
+
+    stream = True
+
+    def __init__(self, endpoint: LinkEndpoint) -> None:
+        self.endpoint = endpoint
+        self._fd: int | None = None
+
+    @property
+    def local_address(self) -> tuple[str, int] | None:
+        return None
+
+    def _open(self) -> int:
+        import termios
+        import tty
+
+        fd = os.open(self.endpoint.device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        tty.setraw(fd)
+        attrs = termios.tcgetattr(fd)
+        speed = getattr(termios, f"B{self.endpoint.baud}", None)
+        if speed is None:
+            os.close(fd)
+            raise OSError(f"unsupported baud rate {self.endpoint.baud}")
+        attrs[4] = attrs[5] = speed
+        termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        return fd
+
+    async def run(self, on_data: OnData) -> None:
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            try:
+                fd = self._open()
+            except OSError as exc:
+                delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
+                log.info("cannot open %s (%s); retrying in %.1f s", self.endpoint.url, exc, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+                continue
+            attempt = 0
+            self._fd = fd
+            failed: asyncio.Future[None] = loop.create_future()
+
+            def readable(fd: int = fd, failed: asyncio.Future[None] = failed) -> None:
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    return
+                except OSError as exc:
+                    if not failed.done():
+                        failed.set_exception(exc)
+                    return
+                if data:
+                    on_data(data)
+
+            loop.add_reader(fd, readable)
+            try:
+                await failed
+            except OSError as exc:
+                log.warning("serial link %s lost: %s", self.endpoint.url, exc)
+            finally:
+                loop.remove_reader(fd)
+                os.close(fd)
+                self._fd = None
+
+    def send(self, data: bytes) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(BlockingIOError, OSError):
+                os.write(self._fd, data)
+
+
+def make_transport(endpoint: LinkEndpoint) -> UdpTransport | TcpTransport | SerialTransport:
+    if endpoint.kind in (LinkKind.UDPIN, LinkKind.UDPOUT):
+        return UdpTransport(endpoint)
+    if endpoint.kind is LinkKind.TCP:
+        return TcpTransport(endpoint)
+    return SerialTransport(endpoint)

@@ -1,0 +1,217 @@
+"""Persists what the bus carries: full-rate tracks, flight lifecycle, alerts and audit messages.
+
+Positions are written in batches (one transaction every ``flush_interval_s``) so full-rate telemetry
+from many vehicles costs a few commits a second. A batch that fails (locked database, full disk) is
+kept and retried, bounded by ``max_pending_points``; the count of points dropped beyond that bound is
+reported, never silently lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from ground_station.bus.base import Bus, Subscription
+from ground_station.bus.messages import AlertMsg, AuditMsg, FlightEventKind, FlightEventMsg, PositionMsg
+from ground_station.store.errors import StoreError
+from ground_station.store.models import AlertRecord, AuditAction, AuditEntry, Flight, FlightEvent, TrackPoint
+from ground_station.store.repositories import Store
+
+log = logging.getLogger(__name__)
+
+
+def track_point(msg: PositionMsg, flight_id: str | None) -> TrackPoint:
+    return TrackPoint(
+        vehicle_id=msg.vehicle_id,
+        flight_id=flight_id,
+        time_utc=msg.time_utc,
+        lon=msg.lon,
+        lat=msg.lat,
+        alt_amsl_m=msg.alt_amsl_m,
+        alt_rel_m=msg.alt_rel_m,
+        vn_mps=msg.vn_mps,
+        ve_mps=msg.ve_mps,
+        vd_mps=msg.vd_mps,
+    )
+
+
+def alert_record(msg: AlertMsg) -> AlertRecord:
+    return AlertRecord(
+        alert_id=msg.alert_id,
+        vehicle_id=msg.vehicle_id,
+        kind=msg.kind.value,
+        severity=msg.severity.value,
+        message=msg.message,
+        messages=msg.messages.model_dump(),
+        time_utc=msg.time_utc,
+        lon=msg.lon,
+        lat=msg.lat,
+        predicted=msg.predicted,
+        zone_id=msg.zone_id,
+    )
+
+
+def _audit_action(action: str) -> AuditAction:
+    try:
+        return AuditAction(action)
+    except ValueError:
+        return AuditAction.VEHICLE_COMMAND
+
+
+class Recorder:
+    def __init__(
+        self,
+        bus: Bus,
+        store: Store,
+        flush_interval_s: float = 0.25,
+        max_pending_points: int = 200_000,
+    ) -> None:
+        self._bus = bus
+        self._store = store
+        self._flush_interval_s = flush_interval_s
+        self._max_pending_points = max_pending_points
+        self._pending_points: list[TrackPoint] = []
+        self._current_flight: dict[str, str] = {}
+        self._subscriptions: list[Subscription] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._flush_lock = asyncio.Lock()
+        self.points_written = 0
+        self.points_dropped = 0
+        self.last_error: str | None = None
+
+    @property
+    def bus_dropped(self) -> int:
+        return sum(s.dropped for s in self._subscriptions)
+
+    async def start(self) -> None:
+        await self._close_interrupted_flights()
+        positions = self._bus.subscribe("vehicle.*.position", maxsize=100_000)
+        events = self._bus.subscribe("vehicle.*.flight", maxsize=10_000)
+        alerts = self._bus.subscribe("alert", maxsize=10_000)
+        audit = self._bus.subscribe("audit", maxsize=10_000)
+        self._subscriptions = [positions, events, alerts, audit]
+        self._tasks = [
+            asyncio.create_task(self._collect_positions(positions), name="recorder-positions"),
+            asyncio.create_task(self._record_events(events), name="recorder-flights"),
+            asyncio.create_task(self._record_alerts(alerts), name="recorder-alerts"),
+            asyncio.create_task(self._record_audit(audit), name="recorder-audit"),
+            asyncio.create_task(self._flush_periodically(), name="recorder-flush"),
+        ]
+
+    async def stop(self) -> None:
+        """Stops listening, then writes everything still buffered."""
+        for subscription in self._subscriptions:
+            subscription.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for subscription in self._subscriptions:
+            for _topic, msg in subscription.drain():
+                if isinstance(msg, PositionMsg):
+                    self._pending_points.append(track_point(msg, self._current_flight.get(msg.vehicle_id)))
+        await self.flush()
+
+    async def _close_interrupted_flights(self) -> None:
+        """Flights left open by a crash end at their last stored point; the vehicle starts a new one."""
+        for flight in await self._store.flights.list(limit=10_000):
+            if flight.ended_at is not None:
+                continue
+            track = await self._store.flights.track(flight.id)
+            ended = track[-1].time_utc if track else flight.started_at
+            await self._store.flights.end(flight.id, ended)
+            await self._store.flights.add_event(
+                FlightEvent(
+                    flight.vehicle_id, flight.id, "INTERRUPTED", datetime.now(UTC), "service restarted"
+                )
+            )
+
+    async def _collect_positions(self, subscription: Subscription) -> None:
+        async for _topic, msg in subscription:
+            if not isinstance(msg, PositionMsg):
+                continue
+            self._pending_points.append(track_point(msg, self._current_flight.get(msg.vehicle_id)))
+            overflow = len(self._pending_points) - self._max_pending_points
+            if overflow > 0:
+                del self._pending_points[:overflow]
+                self.points_dropped += overflow
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_interval_s)
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            if not self._pending_points:
+                return
+            batch = self._pending_points
+            self._pending_points = []
+            try:
+                await self._store.flights.add_track(batch)
+            except StoreError as exc:
+                self.last_error = str(exc)
+                log.warning("track batch of %d points not stored yet: %s", len(batch), exc)
+                self._pending_points = batch + self._pending_points
+                return
+            self.points_written += len(batch)
+            self.last_error = None
+
+    async def _record_events(self, subscription: Subscription) -> None:
+        async for _topic, msg in subscription:
+            if isinstance(msg, FlightEventMsg):
+                await self._with_retry(self._record_event, msg)
+
+    async def _record_event(self, msg: FlightEventMsg) -> None:
+        flight_id = msg.flight_id or self._current_flight.get(msg.vehicle_id)
+        if msg.kind is FlightEventKind.FLIGHT_STARTED and msg.flight_id:
+            await self.flush()
+            self._current_flight[msg.vehicle_id] = msg.flight_id
+            await self._store.flights.start(
+                Flight(msg.flight_id, msg.vehicle_id, msg.time_utc, None, msg.tlog_path)
+            )
+        elif msg.tlog_path and flight_id:
+            await self._store.flights.set_tlog(flight_id, msg.tlog_path)
+        await self._store.flights.add_event(
+            FlightEvent(msg.vehicle_id, flight_id, msg.kind.value, msg.time_utc, msg.detail)
+        )
+        if msg.kind is FlightEventKind.FLIGHT_ENDED and flight_id:
+            await self.flush()
+            await self._store.flights.end(flight_id, msg.time_utc)
+            if self._current_flight.get(msg.vehicle_id) == flight_id:
+                del self._current_flight[msg.vehicle_id]
+
+    async def _record_alerts(self, subscription: Subscription) -> None:
+        async for _topic, msg in subscription:
+            if isinstance(msg, AlertMsg):
+                await self._with_retry(self._store.alerts.upsert, alert_record(msg))
+
+    async def _record_audit(self, subscription: Subscription) -> None:
+        async for _topic, msg in subscription:
+            if isinstance(msg, AuditMsg):
+                entry = AuditEntry(
+                    msg.time_utc,
+                    msg.actor,
+                    _audit_action(msg.action),
+                    msg.target,
+                    {**msg.detail, "action": msg.action},
+                )
+                await self._with_retry(self._store.audit.append, entry)
+
+    async def _with_retry(self, write, item, attempts: int = 20) -> None:  # type: ignore[no-untyped-def]
+        """Locked/full database: wait and retry, so an event is not lost to a short outage."""
+        delay = 0.1
+        for attempt in range(attempts):
+            try:
+                await write(item)
+                return
+            except StoreError as exc:
+                self.last_error = str(exc)
+                if attempt == attempts - 1:
+                    log.error("giving up storing %r after %d attempts: %s", item, attempts, exc)
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

@@ -1,0 +1,122 @@
+"""Alerts (acknowledgeable) and the audit log of accountable actions, in SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from ground_station.store.models import AlertRecord, AuditAction, AuditEntry
+from ground_station.store.sqlite.database import Database, from_db_time, to_db_time
+
+
+def _alert(row: sqlite3.Row) -> AlertRecord:
+    at = from_db_time(row["time_utc"])
+    assert at is not None
+    return AlertRecord(
+        alert_id=row["alert_id"],
+        vehicle_id=row["vehicle_id"],
+        kind=row["kind"],
+        severity=row["severity"],
+        message=row["message"],
+        messages=json.loads(row["messages"]),
+        time_utc=at,
+        lon=row["lon"],
+        lat=row["lat"],
+        predicted=bool(row["predicted"]),
+        zone_id=row["zone_id"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=from_db_time(row["acknowledged_at"]),
+    )
+
+
+class SqliteAlerts:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def upsert(self, alert: AlertRecord) -> None:
+        await self._db.execute(
+            "INSERT INTO alerts (alert_id, vehicle_id, kind, severity, message, messages, time_utc, "
+            "lon, lat, predicted, zone_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(alert_id) DO UPDATE SET severity = excluded.severity, message = excluded.message, "
+            "messages = excluded.messages, time_utc = excluded.time_utc, lon = excluded.lon, "
+            "lat = excluded.lat, predicted = excluded.predicted",
+            (
+                alert.alert_id,
+                alert.vehicle_id,
+                alert.kind,
+                alert.severity,
+                alert.message,
+                json.dumps(alert.messages, ensure_ascii=False),
+                to_db_time(alert.time_utc),
+                alert.lon,
+                alert.lat,
+                int(alert.predicted),
+                alert.zone_id,
+            ),
+        )
+
+    async def get(self, alert_id: str) -> AlertRecord | None:
+        row = await self._db.fetch_one("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,))
+        return _alert(row) if row else None
+
+    async def list(
+        self, vehicle_id: str | None = None, unacknowledged_only: bool = False, limit: int = 500
+    ) -> list[AlertRecord]:
+        clauses, params = [], []
+        if vehicle_id is not None:
+            clauses.append("vehicle_id = ?")
+            params.append(vehicle_id)
+        if unacknowledged_only:
+            clauses.append("acknowledged_at IS NULL")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM alerts {where} ORDER BY time_utc DESC LIMIT ?", (*params, limit)
+        )
+        return [_alert(r) for r in rows]
+
+    async def acknowledge(self, alert_id: str, username: str, at: datetime) -> AlertRecord | None:
+        await self._db.execute(
+            "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = ? "
+            "WHERE alert_id = ? AND acknowledged_at IS NULL",
+            (username, to_db_time(at), alert_id),
+        )
+        return await self.get(alert_id)
+
+
+class SqliteAudit:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def append(self, entry: AuditEntry) -> AuditEntry:
+        async with self._db.write() as connection:
+            cursor = await connection.execute(
+                "INSERT INTO audit (time_utc, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                (
+                    to_db_time(entry.time_utc),
+                    entry.actor,
+                    entry.action.value,
+                    entry.target,
+                    json.dumps(entry.detail, default=str),
+                ),
+            )
+            new_id = cursor.lastrowid
+        return AuditEntry(entry.time_utc, entry.actor, entry.action, entry.target, entry.detail, new_id)
+
+    async def list(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]:
+        if action is None:
+            rows = await self._db.fetch_all("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        else:
+            rows = await self._db.fetch_all(
+                "SELECT * FROM audit WHERE action = ? ORDER BY id DESC LIMIT ?", (action.value, limit)
+            )
+        result = []
+        for r in rows:
+            at = from_db_time(r["time_utc"])
+            assert at is not None
+            result.append(
+                AuditEntry(
+                    at, r["actor"], AuditAction(r["action"]), r["target"], json.loads(r["detail"]), r["id"]
+                )
+            )
+        return result

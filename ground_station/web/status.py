@@ -1,0 +1,20 @@
+"""``GET /``: a static login form + tables of vehicles, flights and alerts fetched with the user's token.
+
+The HTML carries no data, so it is public; everything it shows comes from authenticated API calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+router = APIRouter(tags=["web"])
+
+STATUS_PAGE = Path(__file__).with_name("status.html")
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def status_page() -> HTMLResponse:
+    return HTMLResponse(STATUS_PAGE.read_text(encoding="utf-8"))

@@ -1,0 +1,230 @@
+"""The 3D path a mission flies: vertices with AMSL altitudes, and legs sampled densely, all as numpy arrays.
+
+Validation checks the legs, not only the vertices: a straight leg between two safe waypoints can still cut
+through a zone or a ridge. Everything here is vectorised so a 1,000-item survey costs one terrain call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from geodata.crs import LocalTangentPlane
+from missions.model import (
+    AltFrame,
+    Land,
+    Loiter,
+    Mission,
+    Orbit,
+    ReturnToLaunch,
+    Takeoff,
+    Waypoint,
+)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+RTL_RETURN_ALT_REL_M = 60.0
+"""PX4's RTL_RETURN_ALT default: RTL climbs to at least this height above home before flying back."""
+
+
+class TerrainLike(Protocol):
+    """The part of geodata's Terrain the mission code needs."""
+
+    def sample(self, lon: ArrayLike, lat: ArrayLike) -> TerrainSampleLike: ...
+
+
+class TerrainSampleLike(Protocol):
+    @property
+    def elevation_amsl_m(self) -> FloatArray: ...
+
+    @property
+    def accuracy_m(self) -> FloatArray: ...
+
+
+class Phase(IntEnum):
+    """What the vehicle is doing on a leg; clearance rules exempt take-off and landing."""
+
+    TAKEOFF = 0
+    CRUISE = 1
+    LANDING = 2
+
+
+@dataclass(frozen=True)
+class PathVertices:
+    """Vertices of the flown path. Vertex 0 is home on the ground; leg i runs from vertex i to i+1."""
+
+    lon: FloatArray
+    lat: FloatArray
+    alt_amsl_m: FloatArray
+    item_index: IntArray
+    """Mission item that put the vehicle at this vertex (-1 for the start on the ground at home)."""
+    leg_phase: NDArray[np.int8]
+    """Phase of the leg that ends at this vertex (entry 0 unused)."""
+    dwell_s: FloatArray
+    """Time spent at the vertex (hold, loiter, orbit)."""
+    orbit_m: FloatArray
+    """Distance flown circling at the vertex (orbit turns, loiter circles)."""
+
+    @property
+    def leg_count(self) -> int:
+        return max(0, int(self.lon.size) - 1)
+
+
+@dataclass(frozen=True)
+class PathSamples:
+    """Points along every leg, at most ``spacing`` apart, vertices included exactly once."""
+
+    lon: FloatArray
+    lat: FloatArray
+    alt_amsl_m: FloatArray
+    leg_index: IntArray
+    distance_m: FloatArray
+    """Horizontal distance along the path from home."""
+
+    @property
+    def size(self) -> int:
+        return int(self.lon.size)
+
+
+def home_ground_amsl_m(mission: Mission, terrain: TerrainLike | None) -> float:
+    """Home altitude: the declared one, else terrain under home, else NaN (unknown)."""
+    if mission.home.alt_amsl_m is not None:
+        return float(mission.home.alt_amsl_m)
+    if terrain is None:
+        return math.nan
+    sample = terrain.sample(np.array([mission.home.lon]), np.array([mission.home.lat]))
+    return float(sample.elevation_amsl_m[0])
+
+
+def resolve_alt_amsl_m(alt_m: float, frame: AltFrame, ground_amsl_m: float, home_amsl_m: float) -> float:
+    """One altitude in its frame to AMSL; NaN when the reference it needs is unknown."""
+    if frame is AltFrame.AMSL:
+        return alt_m
+    if frame is AltFrame.REL_HOME:
+        return home_amsl_m + alt_m
+    return ground_amsl_m + alt_m
+
+
+def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertices:
+    """Turns the item list into the path a PX4-like vehicle flies, with every altitude in AMSL."""
+    home_amsl = home_ground_amsl_m(mission, terrain)
+    flying = [
+        (i, item)
+        for i, item in enumerate(mission.items)
+        if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | Land)
+    ]
+    agl_points = [(item.lon, item.lat) for _, item in flying]
+    ground = np.full(len(agl_points), math.nan)
+    if terrain is not None and agl_points:
+        pts = np.asarray(agl_points, dtype=np.float64)
+        ground = np.asarray(terrain.sample(pts[:, 0], pts[:, 1]).elevation_amsl_m, dtype=np.float64)
+    ground_of = {index: float(g) for (index, _), g in zip(flying, ground, strict=True)}
+
+    lon = [mission.home.lon]
+    lat = [mission.home.lat]
+    alt = [home_amsl]
+    item_index = [-1]
+    phase = [int(Phase.TAKEOFF)]
+    dwell = [0.0]
+    orbit = [0.0]
+
+    def add(
+        x: float, y: float, z: float, idx: int, ph: Phase, dwell_s: float = 0.0, orbit_m: float = 0.0
+    ) -> None:
+        lon.append(x)
+        lat.append(y)
+        alt.append(z)
+        item_index.append(idx)
+        phase.append(int(ph))
+        dwell.append(dwell_s)
+        orbit.append(orbit_m)
+
+    for i, item in enumerate(mission.items):
+        if isinstance(item, Takeoff):
+            z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
+            add(lon[-1], lat[-1], z, i, Phase.TAKEOFF)
+            if (item.lon, item.lat) != (lon[-1], lat[-1]):
+                add(item.lon, item.lat, z, i, Phase.CRUISE)
+        elif isinstance(item, Waypoint):
+            z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
+            add(item.lon, item.lat, z, i, Phase.CRUISE, dwell_s=item.hold_s)
+        elif isinstance(item, Loiter):
+            z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
+            add(item.lon, item.lat, z, i, Phase.CRUISE, dwell_s=item.duration_s)
+        elif isinstance(item, Orbit):
+            z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
+            add(item.lon, item.lat, z, i, Phase.CRUISE, orbit_m=2.0 * math.pi * item.radius_m * item.turns)
+        elif isinstance(item, Land):
+            add(item.lon, item.lat, alt[-1], i, Phase.CRUISE)
+            add(item.lon, item.lat, ground_of[i], i, Phase.LANDING)
+            break
+        elif isinstance(item, ReturnToLaunch):
+            cruise = max(alt[-1], home_amsl + RTL_RETURN_ALT_REL_M)
+            if cruise != alt[-1]:
+                add(lon[-1], lat[-1], cruise, i, Phase.CRUISE)
+            add(mission.home.lon, mission.home.lat, cruise, i, Phase.CRUISE)
+            add(mission.home.lon, mission.home.lat, home_amsl, i, Phase.LANDING)
+            break
+    return PathVertices(
+        lon=np.asarray(lon, dtype=np.float64),
+        lat=np.asarray(lat, dtype=np.float64),
+        alt_amsl_m=np.asarray(alt, dtype=np.float64),
+        item_index=np.asarray(item_index, dtype=np.intp),
+        leg_phase=np.asarray(phase, dtype=np.int8),
+        dwell_s=np.asarray(dwell, dtype=np.float64),
+        orbit_m=np.asarray(orbit, dtype=np.float64),
+    )
+
+
+def leg_lengths_m(vertices: PathVertices) -> tuple[FloatArray, FloatArray]:
+    """Horizontal and vertical (signed, up positive) length of every leg, in metres."""
+    if vertices.lon.size < 2:
+        return np.zeros(0), np.zeros(0)
+    plane = LocalTangentPlane(float(vertices.lon[0]), float(vertices.lat[0]))
+    east, north, _up = plane.to_enu(vertices.lon, vertices.lat, 0.0)
+    horizontal = np.hypot(np.diff(east), np.diff(north))
+    vertical = np.diff(vertices.alt_amsl_m)
+    return horizontal, vertical
+
+
+def sample_legs(vertices: PathVertices, spacing_m: float) -> PathSamples:
+    """Points along all legs at once: one ``np.repeat`` instead of a Python loop per leg."""
+    n_vertices = int(vertices.lon.size)
+    if n_vertices == 0:
+        empty = np.zeros(0)
+        return PathSamples(empty, empty, empty, np.zeros(0, dtype=np.intp), empty)
+    if n_vertices == 1:
+        return PathSamples(
+            vertices.lon.copy(),
+            vertices.lat.copy(),
+            vertices.alt_amsl_m.copy(),
+            np.zeros(1, dtype=np.intp),
+            np.zeros(1),
+        )
+    horizontal, _vertical = leg_lengths_m(vertices)
+    safe_horizontal = np.where(np.isfinite(horizontal), horizontal, 0.0)
+    per_leg = np.maximum(1, np.ceil(safe_horizontal / spacing_m).astype(np.intp))
+    leg_index = np.repeat(np.arange(per_leg.size, dtype=np.intp), per_leg)
+    starts = np.cumsum(per_leg) - per_leg
+    step = np.arange(leg_index.size, dtype=np.intp) - starts[leg_index]
+    t = step / per_leg[leg_index]
+    a, b = leg_index, leg_index + 1
+    lon = vertices.lon[a] + t * (vertices.lon[b] - vertices.lon[a])
+    lat = vertices.lat[a] + t * (vertices.lat[b] - vertices.lat[a])
+    alt = vertices.alt_amsl_m[a] + t * (vertices.alt_amsl_m[b] - vertices.alt_amsl_m[a])
+    cumulative = np.concatenate([[0.0], np.cumsum(safe_horizontal)])
+    distance = cumulative[a] + t * safe_horizontal[leg_index]
+    last = n_vertices - 1
+    return PathSamples(
+        lon=np.append(lon, vertices.lon[last]),
+        lat=np.append(lat, vertices.lat[last]),
+        alt_amsl_m=np.append(alt, vertices.alt_amsl_m[last]),
+        leg_index=np.append(leg_index, last - 1),
+        distance_m=np.append(distance, cumulative[last]),
+    )

@@ -1,0 +1,120 @@
+"""Everything the rules look at, computed once per validation: the sampled path, the terrain under it, the
+zone hits. Rules stay small and pure because the expensive, shared work happens here, vectorised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+from missions.model import Mission
+from missions.path import FloatArray, PathSamples, PathVertices, Phase, build_vertices, sample_legs
+from missions.region import RegionLike
+from missions.validate.report import Where
+
+
+class RuleConfig(BaseModel):
+    """Limits the rules apply; the defaults are the issue's (EU 2019/947 open category)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    open_ceiling_agl_m: float = Field(default=120.0, gt=0)
+    min_clearance_agl_m: float = Field(default=20.0, ge=0)
+    battery_reserve_fraction: float = Field(default=0.20, ge=0, lt=1)
+    vlos_limit_m: float = Field(default=500.0, gt=0)
+    sample_spacing_m: float = Field(default=25.0, gt=0)
+    """Leg sampling for zones and terrain; finer than the 30 m of Copernicus GLO-30 pixels."""
+    absurd_distance_from_home_m: float = Field(default=100_000.0, gt=0)
+    min_alt_amsl_m: float = -500.0
+    max_alt_amsl_m: float = 10_000.0
+
+
+@dataclass(frozen=True)
+class ZoneHits:
+    """Samples inside zones: parallel arrays, one entry per (sample, zone) pair."""
+
+    sample_index: NDArray[np.intp]
+    zone_index: NDArray[np.intp]
+
+
+class RuleContext:
+    """The mission seen by the rules; heavy parts are computed lazily and only once."""
+
+    def __init__(self, mission: Mission, region: RegionLike, at: datetime | None, config: RuleConfig) -> None:
+        self.mission = mission
+        self.region = region
+        self.at = at
+        self.config = config
+
+    @cached_property
+    def vertices(self) -> PathVertices:
+        return build_vertices(self.mission, self.region.terrain)
+
+    @cached_property
+    def samples(self) -> PathSamples:
+        return sample_legs(self.vertices, self.config.sample_spacing_m)
+
+    @cached_property
+    def _terrain(self) -> tuple[FloatArray, FloatArray]:
+        terrain = self.region.terrain
+        n = self.samples.size
+        if terrain is None:
+            return np.full(n, np.nan), np.full(n, np.nan)
+        sample = terrain.sample(self.samples.lon, self.samples.lat)
+        return (
+            np.asarray(sample.elevation_amsl_m, dtype=np.float64),
+            np.asarray(sample.accuracy_m, dtype=np.float64),
+        )
+
+    @property
+    def ground_amsl_m(self) -> FloatArray:
+        """Terrain under every sample, NaN where no DEM knows it."""
+        return self._terrain[0]
+
+    @property
+    def ground_accuracy_m(self) -> FloatArray:
+        return self._terrain[1]
+
+    @cached_property
+    def alt_agl_m(self) -> FloatArray:
+        return self.samples.alt_amsl_m - self.ground_amsl_m
+
+    @cached_property
+    def sample_phase(self) -> NDArray[np.int8]:
+        return self.vertices.leg_phase[self.samples.leg_index + 1]
+
+    @cached_property
+    def sample_item(self) -> NDArray[np.intp]:
+        return self.vertices.item_index[self.samples.leg_index + 1]
+
+    @cached_property
+    def cruise_mask(self) -> NDArray[np.bool_]:
+        return np.asarray(self.sample_phase == int(Phase.CRUISE), dtype=np.bool_)
+
+    def sample_where(self, k: int) -> Where:
+        """The place of sample ``k`` for a violation."""
+        s = self.samples
+        return Where(
+            item_index=int(self.sample_item[k]),
+            leg_index=int(s.leg_index[k]),
+            lon=float(s.lon[k]),
+            lat=float(s.lat[k]),
+            alt_amsl_m=float(s.alt_amsl_m[k]),
+        )
+
+    @cached_property
+    def zone_hits(self) -> ZoneHits:
+        """One bulk query for every sample against every zone (footprint, band, time)."""
+        s = self.samples
+        if s.size == 0:
+            empty = np.zeros(0, dtype=np.intp)
+            return ZoneHits(empty, empty)
+        point_idx, zone_idx = self.region.zones.bulk_hits(
+            s.lon, s.lat, s.alt_amsl_m, ground_amsl_m=self.ground_amsl_m, at=self.at
+        )
+        return ZoneHits(np.asarray(point_idx, dtype=np.intp), np.asarray(zone_idx, dtype=np.intp))

@@ -1,0 +1,158 @@
+"""Structural rules: a mission must start with a take-off, end with RTL or landing, and hold sane numbers.
+
+They run before anything geometric, because NaN or impossible coordinates would make every later check
+meaningless (models built with ``model_construct`` skip pydantic's own checks, so these are repeated here).
+"""
+
+from __future__ import annotations
+
+import math
+
+from geodata.crs import distance_m
+from missions.model import (
+    FlyingItem,
+    Land,
+    Loiter,
+    Mission,
+    MissionItem,
+    Orbit,
+    OtherCommand,
+    RegionOfInterest,
+    ReturnToLaunch,
+    Takeoff,
+    Waypoint,
+)
+from missions.validate.context import RuleConfig, RuleContext
+from missions.validate.messages import Msg
+from missions.validate.report import RuleId, Severity, Violation, Where, violation
+
+_POSITIONED = (Takeoff, Waypoint, Loiter, Orbit, Land, RegionOfInterest)
+_ENDS = (ReturnToLaunch, Land)
+
+
+def _position(item: MissionItem) -> tuple[float, float] | None:
+    if isinstance(item, _POSITIONED):
+        return float(item.lon), float(item.lat)
+    return None
+
+
+def _valid_lonlat(lon: float, lat: float) -> bool:
+    return math.isfinite(lon) and math.isfinite(lat) and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0
+
+
+def geometry_problems(mission: Mission, config: RuleConfig) -> list[Violation]:
+    """Errors that make the path itself undefined: no items, bad coordinates, impossible altitudes."""
+    if not mission.items:
+        return [violation(RuleId.STRUCTURE, Severity.ERROR, Msg.EMPTY_MISSION)]
+    found: list[Violation] = []
+    home = (float(mission.home.lon), float(mission.home.lat))
+    if not _valid_lonlat(*home):
+        found.append(
+            violation(
+                RuleId.STRUCTURE,
+                Severity.ERROR,
+                Msg.BAD_COORDINATE,
+                item="home",
+                bad_lon=home[0],
+                bad_lat=home[1],
+            )
+        )
+    for index, item in enumerate(mission.items):
+        position = _position(item)
+        if position is not None and not _valid_lonlat(*position):
+            found.append(
+                violation(
+                    RuleId.STRUCTURE,
+                    Severity.ERROR,
+                    Msg.BAD_COORDINATE,
+                    where=Where(item_index=index),
+                    item=index,
+                    bad_lon=position[0],
+                    bad_lat=position[1],
+                )
+            )
+            continue
+        if isinstance(item, Takeoff | Waypoint | Loiter | Orbit):
+            alt_f = float(item.alt_m)
+            if not (math.isfinite(alt_f) and config.min_alt_amsl_m <= alt_f <= config.max_alt_amsl_m):
+                found.append(
+                    violation(
+                        RuleId.STRUCTURE,
+                        Severity.ERROR,
+                        Msg.ABSURD_ALTITUDE,
+                        where=Where(item_index=index),
+                        item=index,
+                        alt=alt_f,
+                        frame=item.alt_frame.value,
+                    )
+                )
+                continue
+        if position is not None and _valid_lonlat(*home):
+            far = float(distance_m(home[0], home[1], position[0], position[1]))
+            if far > config.absurd_distance_from_home_m:
+                found.append(
+                    violation(
+                        RuleId.STRUCTURE,
+                        Severity.ERROR,
+                        Msg.FAR_FROM_HOME,
+                        where=Where(item_index=index),
+                        item=index,
+                        distance_km=far / 1000.0,
+                    )
+                )
+    return found
+
+
+def sequence_problems(mission: Mission) -> list[Violation]:
+    """Order problems: no take-off first, no end, items after the end, exact repeats, unknown commands."""
+    items = mission.items
+    found: list[Violation] = []
+    flying = [(i, it) for i, it in enumerate(items) if isinstance(it, FlyingItem | Land)]
+    if not flying or not isinstance(flying[0][1], Takeoff):
+        first = flying[0][0] if flying else None
+        found.append(
+            violation(RuleId.STRUCTURE, Severity.ERROR, Msg.NO_TAKEOFF, where=Where(item_index=first))
+        )
+    end = next((i for i, it in enumerate(items) if isinstance(it, _ENDS)), None)
+    if end is None:
+        found.append(violation(RuleId.STRUCTURE, Severity.ERROR, Msg.NO_END))
+    else:
+        for index in range(end + 1, len(items)):
+            found.append(
+                violation(
+                    RuleId.STRUCTURE,
+                    Severity.ERROR,
+                    Msg.ITEMS_AFTER_END,
+                    where=Where(item_index=index),
+                    item=index,
+                )
+            )
+    for index in range(1, len(items)):
+        if items[index] == items[index - 1]:
+            found.append(
+                violation(
+                    RuleId.STRUCTURE,
+                    Severity.WARNING,
+                    Msg.DUPLICATE_ITEM,
+                    where=Where(item_index=index),
+                    item=index,
+                    previous=index - 1,
+                )
+            )
+    for index, item in enumerate(items):
+        if isinstance(item, OtherCommand):
+            found.append(
+                violation(
+                    RuleId.STRUCTURE,
+                    Severity.WARNING,
+                    Msg.UNKNOWN_COMMAND,
+                    where=Where(item_index=index),
+                    item=index,
+                    command=item.command,
+                )
+            )
+    return found
+
+
+def check_structure(ctx: RuleContext) -> list[Violation]:
+    return sequence_problems(ctx.mission)

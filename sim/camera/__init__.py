@@ -1,0 +1,8 @@
+"""Camera simulator: rendered drone gimbal and pole camera video, streamed like real cameras.
+
+Runner entry point: ``sim.camera.streams.start_camera_streams``; consumers: ``sim.camera.readers``.
+"""
+
+from sim.camera.spec import CameraEndpoint, CameraKind, CameraSpec, FixedMount, StreamDemand
+
+__all__ = ["CameraEndpoint", "CameraKind", "CameraSpec", "FixedMount", "StreamDemand"]

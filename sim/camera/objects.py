@@ -1,0 +1,191 @@
+"""People and cars in a frame: projected at their true size, drawn with recognisable shapes, boxed.
+
+Boxes come from projecting the object's true 3-D extent (sim.scene sizes) with the same camera model the
+renderer uses, so the ground truth is what a perfect detector would report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict
+
+from sim.camera.geometry import PinholeCamera
+from sim.scene import OBJECT_SIZES, GroundObject, GroundObjectKind, ObjectSize
+
+FloatArray = NDArray[np.float64]
+_SHIFT = 4  # sub-pixel bits for OpenCV drawing
+_SCALE = 1 << _SHIFT
+
+_CLOTHES = [(40, 40, 180), (160, 70, 30), (30, 30, 30), (40, 160, 220), (120, 120, 120), (200, 200, 60)]
+_CAR_PAINT = [(40, 40, 200), (230, 230, 230), (30, 30, 30), (170, 110, 30), (160, 160, 165), (40, 120, 60)]
+_SKIN = (120, 160, 215)
+_GLASS = (70, 55, 45)
+
+
+class GroundTruthBox(BaseModel):
+    """A visible person or car: pixel box (x0, y0 inclusive; x1, y1 exclusive), clipped to the frame."""
+
+    model_config = ConfigDict(frozen=True)
+
+    object_id: str
+    kind: GroundObjectKind
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class PlacedObject:
+    """An object with its position in the camera's local ENU frame (metres from the camera)."""
+
+    obj: GroundObject
+    east_m: float
+    north_m: float
+    up_m: float
+
+
+@dataclass(frozen=True)
+class _Part:
+    """An oriented box of an object: heights, length/width fractions, offset forward, which faces to fill."""
+
+    z0: float
+    z1: float
+    length_frac: float
+    width_frac: float
+    forward_frac: float = 0.0
+    top_only: bool = False
+
+
+def _local_corners(size: ObjectSize, part: _Part) -> FloatArray:
+    """(8, 3) corners in the object's frame: (forward, right, up) metres; bottom four first."""
+    length = size.length_m * part.length_frac
+    width = size.width_m * part.width_frac
+    fwd0 = size.length_m * part.forward_frac
+    return np.array(
+        [
+            [fwd0 + a * length, b * width, size.height_m * z]
+            for z in (part.z0, part.z1)
+            for a in (-0.5, 0.5)
+            for b in (-0.5, 0.5)
+        ]
+    )
+
+
+# Drawn in order. A person: body then head (drawn as a disc). A car: dark sides, bonnet/boot top, glass
+# cabin, roof: from above a rectangle with windows around the roof, from the side a car silhouette.
+_PERSON_PARTS = (_Part(0.0, 0.82, 0.6, 0.9),)
+_CAR_PARTS = (
+    _Part(0.17, 0.6, 1.0, 1.0),
+    _Part(0.6, 0.6, 1.0, 1.0, top_only=True),
+    _Part(0.6, 1.0, 0.55, 0.88, forward_frac=-0.05),
+    _Part(1.0, 1.0, 0.38, 0.74, forward_frac=-0.08, top_only=True),
+)
+_EXTENT = _Part(0.0, 1.0, 1.0, 1.0)
+_TEMPLATES = {
+    kind: np.vstack([_local_corners(OBJECT_SIZES[kind], part) for part in (_EXTENT, *parts)])
+    for kind, parts in ((GroundObjectKind.PERSON, _PERSON_PARTS), (GroundObjectKind.CAR, _CAR_PARTS))
+}
+
+
+def object_corners(placed: PlacedObject) -> FloatArray:
+    """ENU corners (metres from the camera): the full extent (first 8) then every drawn part's 8."""
+    h = math.radians(placed.obj.heading_deg)
+    basis = np.array([[math.sin(h), math.cos(h), 0.0], [math.cos(h), -math.sin(h), 0.0], [0.0, 0.0, 1.0]])
+    return _TEMPLATES[placed.obj.kind] @ basis + np.array([placed.east_m, placed.north_m, placed.up_m])
+
+
+def _fill(frame: NDArray[np.uint8], pixels: FloatArray, colour: tuple[int, int, int]) -> None:
+    pts = np.round(pixels * _SCALE).astype(np.int32)
+    cv2.fillConvexPoly(frame, cv2.convexHull(pts), colour, lineType=cv2.LINE_AA, shift=_SHIFT)
+
+
+@lru_cache(maxsize=4096)
+def _colour(kind: GroundObjectKind, object_id: str) -> tuple[int, int, int]:
+    palette = _CLOTHES if kind is GroundObjectKind.PERSON else _CAR_PAINT
+    return palette[hash_str(object_id) % len(palette)]
+
+
+def hash_str(text: str) -> int:
+    """Stable across processes (unlike hash()), so an object keeps its colour between runs."""
+    h = 2166136261
+    for byte in text.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def _draw(
+    frame: NDArray[np.uint8], cam: PinholeCamera, placed: PlacedObject, px: FloatArray, depth: float
+) -> None:
+    colour = _colour(placed.obj.kind, placed.obj.id)
+    if placed.obj.kind is GroundObjectKind.PERSON:
+        _fill(frame, px[8:16], colour)
+        size = placed.obj.size
+        head = np.array([[placed.east_m, placed.north_m, placed.up_m + size.height_m - 0.12]])
+        hpx, hdepth = cam.project(head)
+        radius = cam.fx * 0.12 / max(float(hdepth[0]), 1e-3)
+        centre = (int(round(hpx[0, 0] * _SCALE)), int(round(hpx[0, 1] * _SCALE)))
+        cv2.circle(frame, centre, max(round(radius * _SCALE), _SCALE // 2), _SKIN, -1, cv2.LINE_AA, _SHIFT)
+        return
+    dark = (int(colour[0] * 0.6), int(colour[1] * 0.6), int(colour[2] * 0.6))
+    for i, (part, paint) in enumerate(zip(_CAR_PARTS, (dark, colour, _GLASS, colour), strict=True)):
+        corners = px[8 * (i + 1) : 8 * (i + 2)]
+        _fill(frame, corners[4:] if part.top_only else corners, paint)
+    del depth
+
+
+def draw_objects(
+    frame: NDArray[np.uint8], cam: PinholeCamera, placed: Sequence[PlacedObject]
+) -> list[GroundTruthBox]:
+    """Draws the visible objects far to near and returns their ground-truth boxes."""
+    h, w = frame.shape[:2]
+    if not placed:
+        return []
+    # Cheap cull on the centres first: a scene may hold hundreds of objects, a frame shows a few.
+    centres = np.array([[p.east_m, p.north_m, p.up_m] for p in placed])
+    cpx, cdepth = cam.project(centres)
+    margin = cam.fx * 5.0 / np.maximum(cdepth, 1e-3)  # no object is wider than 5 m
+    with np.errstate(invalid="ignore"):
+        near = (
+            (cdepth > 0.5)
+            & (cpx[:, 0] > -margin)
+            & (cpx[:, 0] < w + margin)
+            & (cpx[:, 1] > -margin)
+            & (cpx[:, 1] < h + margin)
+        )
+    visible: list[tuple[float, PlacedObject, FloatArray, GroundTruthBox]] = []
+    for idx in np.flatnonzero(near):
+        item = placed[int(idx)]
+        px, depth = cam.project(object_corners(item))
+        if np.any(depth[:8] <= 0.5):
+            continue  # behind or touching the camera: not drawn, not in the truth
+        extent = px[:8]
+        x0 = max(math.floor(float(extent[:, 0].min())), 0)
+        y0 = max(math.floor(float(extent[:, 1].min())), 0)
+        x1 = min(math.ceil(float(extent[:, 0].max())), w)
+        y1 = min(math.ceil(float(extent[:, 1].max())), h)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        distance = math.sqrt(item.east_m**2 + item.north_m**2 + item.up_m**2)
+        box = GroundTruthBox(
+            object_id=item.obj.id,
+            kind=item.obj.kind,
+            x0=x0,
+            y0=y0,
+            x1=x1,
+            y1=y1,
+            distance_m=round(distance, 2),
+        )
+        visible.append((float(cdepth[idx]), item, px, box))
+    visible.sort(key=lambda t: -t[0])
+    for depth, item, px, _box in visible:
+        _draw(frame, cam, item, px, depth)
+    return [box for *_, box in visible]
