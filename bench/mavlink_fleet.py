@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import math
 import socket
 import struct
@@ -163,6 +164,7 @@ class ScriptedVehicle:
         self.battery_pct = 100.0
         self.commands: list[int] = []
         self.params: dict[str, float] = {}
+        self.corrupt_uploads = False
         self.received_frames = 0
         self.gcs_heartbeats = 0
         self.garbage_every_s: float | None = None
@@ -480,6 +482,8 @@ class ScriptedVehicle:
                     self.mav.mission_request_int_encode(*up.requester, len(up.items), up.mission_type)
                 )
             else:
+                if self.corrupt_uploads and up.items:  # a vehicle that stores something else
+                    up.items[-1] = dataclasses.replace(up.items[-1], z=up.items[-1].z + 25.0)
                 self.missions[up.mission_type] = up.items
                 if up.mission_type == 0:
                     self.mission_seq = 0

@@ -25,7 +25,13 @@ from numpy.typing import ArrayLike, NDArray
 from shapely.geometry import Polygon
 
 from geodata.crs import LocalTangentPlane
-from geodata.errors import DEFAULT_MAX_INPUT_BYTES, FileTooLargeError, InputError, Problem
+from geodata.errors import (
+    DEFAULT_MAX_INPUT_BYTES,
+    FileTooLargeError,
+    InputError,
+    OutsideCoverageError,
+    Problem,
+)
 from geodata.terrain import Terrain
 
 FloatArray = NDArray[np.float64]
@@ -178,9 +184,13 @@ class RayHits:
     hit: BoolArray
 
 
-def default_step_m(max_range_m: float) -> float:
-    """Ray-march step: 1/1000 of the range, kept between 1 and 10 m (finer than a 30 m DEM cell)."""
-    return min(max(max_range_m / 1000.0, 1.0), 10.0)
+def default_step_m(max_range_m: float, resolution_m: float | None = None) -> float:
+    """Ray-march step: 1/1000 of the range kept between 1 and 10 m, and at most half a DEM pixel,
+    so no DEM cell (hence no bilinear wall or ridge) fits between two samples."""
+    step = min(max(max_range_m / 1000.0, 1.0), 10.0)
+    if resolution_m is not None and resolution_m > 0:
+        step = min(step, resolution_m / 2.0)
+    return step
 
 
 def cast_rays(
@@ -198,7 +208,7 @@ def cast_rays(
     """
     if not (_finite(max_range_m) and max_range_m > 0):
         raise InputError("<ray cast>", [Problem("max_range_m", f"must be positive, got {max_range_m!r}")])
-    step = step_m if step_m is not None else default_step_m(max_range_m)
+    step = step_m if step_m is not None else default_step_m(max_range_m, terrain.resolution_m)
     count = rays_enu.shape[0]
     lon = np.full(count, np.nan)
     lat = np.full(count, np.nan)
@@ -354,7 +364,7 @@ class FixedCamera:
             problems.append(Problem("id", "must not be empty"))
         if problems:
             raise InputError(f"camera {self.id or '?'}", problems)
-        self.intrinsics  # noqa: B018  (validates fov and image size with the camera's id in the error)
+        _ = self.intrinsics  # validates fov and image size, naming this camera in the error
 
     @property
     def intrinsics(self) -> CameraIntrinsics:
@@ -541,6 +551,33 @@ def ground_to_pixel(
     return float(u[0]), float(v[0])
 
 
+def footprints_geojson(cameras: list[FixedCamera], terrain: Terrain) -> dict[str, Any]:
+    """The cameras' footprints as a GeoJSON FeatureCollection for the map (one Polygon per camera).
+
+    A camera the terrain does not cover gets a null geometry and ``"terrain": "unknown"``, not a guess.
+    """
+    features: list[dict[str, Any]] = []
+    for camera in cameras:
+        properties: dict[str, Any] = {
+            "id": camera.id,
+            "name": camera.name,
+            "organisation": camera.organisation,
+            "max_range_m": camera.max_range_m,
+        }
+        try:
+            polygon = footprint(camera, terrain)
+        except OutsideCoverageError:
+            features.append(
+                {"type": "Feature", "geometry": None, "properties": {**properties, "terrain": "unknown"}}
+            )
+            continue
+        properties["terrain"] = terrain.sample(camera.lon, camera.lat).worst_quality.value
+        features.append(
+            {"type": "Feature", "geometry": json.loads(shapely.to_geojson(polygon)), "properties": properties}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 __all__ = [
     "CameraIntrinsics",
     "CameraPose",
@@ -548,6 +585,7 @@ __all__ = [
     "RayHits",
     "cast_rays",
     "footprint",
+    "footprints_geojson",
     "ground_footprint",
     "ground_to_pixel",
     "line_of_sight",

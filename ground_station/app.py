@@ -19,7 +19,17 @@ from fastapi import FastAPI
 
 from ground_station.api.context import StationContext
 from ground_station.api.errors import install_error_handlers
-from ground_station.api.routes import alerts, auth, flights, geo, health, missions, telemetry_ws, vehicles
+from ground_station.api.routes import (
+    admin,
+    alerts,
+    auth,
+    flights,
+    geo,
+    health,
+    missions,
+    telemetry_ws,
+    vehicles,
+)
 from ground_station.api.telemetry_hub import TelemetryHub
 from ground_station.api.vehicle_control import NoVehicleControl, VehicleControl
 from ground_station.api.vehicle_state import VehicleStateCache
@@ -155,6 +165,7 @@ def create_app(
                 control=links.control,
                 region=loaded,
                 region_error=region_error,
+                recorder=recorder,
             )
             app.state.recorder = recorder
             await links.start()
@@ -188,6 +199,7 @@ def create_app(
         alerts.router,
         geo.router,
         telemetry_ws.router,
+        admin.router,
         status.router,
     ):
         app.include_router(router)

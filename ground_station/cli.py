@@ -1,9 +1,238 @@
-"""Command-line edge of this package (placeholder until the package's CLI lands)."""
+"""``borderwatch serve | demo | user add | replay``: the service's command-line edge."""
 
 from __future__ import annotations
 
+import asyncio
+import getpass
+import sys
+import tempfile
+from pathlib import Path
+
 import typer
+
+from ground_station.config import ConfigError, StationSettings, load_settings
+
+user_app = typer.Typer(help="Manage ground-station users", no_args_is_help=True)
+
+
+def _settings(config: Path | None, **overrides: object) -> StationSettings:
+    try:
+        return load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+async def _serve(settings: StationSettings, on_started: object = None) -> None:
+    import uvicorn
+
+    from ground_station.app import create_app
+
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.http.host, port=settings.http.port, log_level="info", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn offers no started event)
+        await asyncio.sleep(0.05)
+    if server.started and callable(on_started):
+        on_started()
+    await task
+    if not server.started:
+        raise _fail(
+            f"the service did not start on {settings.http.host}:{settings.http.port} (see the log above)"
+        )
+
+
+def serve(
+    config: Path | None = typer.Option(None, "--config", "-c", help="TOML or YAML settings file"),
+    host: str | None = typer.Option(None, help="bind address (default 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port (default 8000)"),
+) -> None:
+    """Run the ground-station service with the configured vehicles."""
+    settings = _settings(config)
+    if host is not None or port is not None:
+        settings = _settings(
+            config, http={"host": host or settings.http.host, "port": port or settings.http.port}
+        )
+    try:
+        asyncio.run(_serve(settings, lambda: typer.echo(f"borderwatch serving on {_url(settings)}")))
+    except KeyboardInterrupt:
+        pass
+
+
+def _url(settings: StationSettings) -> str:
+    return f"http://{settings.http.host}:{settings.http.port}"
+
+
+def demo(
+    vehicles: int = typer.Option(3, min=1, max=200, help="simulated drones"),
+    speed: float = typer.Option(1.0, min=0.1, max=100.0, help="simulation speed factor"),
+    port: int = typer.Option(8000, min=0, max=65535, help="service port on 127.0.0.1"),
+    scenario: str | None = typer.Option(None, help="simulator scenario name or file"),
+    data_dir: Path | None = typer.Option(None, help="where the demo keeps its database and tlogs"),
+    config: Path | None = typer.Option(None, "--config", "-c", help="extra settings (region, organisation)"),
+) -> None:
+    """Start simulated drones and the service on http://127.0.0.1:8000; Ctrl-C stops both."""
+    try:
+        asyncio.run(_demo(vehicles, speed, port, scenario, data_dir, config))
+    except KeyboardInterrupt:
+        typer.echo("demo stopped")
+
+
+async def _demo(
+    vehicles: int, speed: float, port: int, scenario: str | None, data_dir: Path | None, config: Path | None
+) -> None:
+    from ground_station.demo import (
+        DemoError,
+        create_demo_users,
+        demo_settings,
+        start_simulator,
+        terrain_notice,
+    )
+
+    directory = data_dir or Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))
+    typer.echo(f"starting the simulator with {vehicles} drone(s) at speed x{speed} ...")
+    try:
+        simulator = await start_simulator(directory / "sim", vehicles, speed, scenario=scenario)
+    except DemoError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        settings = demo_settings(simulator.ready, directory, port, config)
+        notice = await asyncio.to_thread(terrain_notice, settings)
+        credentials = await create_demo_users(settings)
+
+        def banner() -> None:
+            lines = ["", "=" * 72, f"borderwatch demo: {_url(settings)}   (API docs: {_url(settings)}/docs)"]
+            lines.append(f"vehicles: {', '.join(v.slug for v in settings.vehicles)}")
+            if settings.cameras:
+                lines.append(f"cameras: {', '.join(c.id for c in settings.cameras)}")
+            lines.append("demo logins (new random passwords on every start):")
+            lines += [f"  {name:<16} {role.value:<15} {password}" for name, role, password in credentials]
+            lines.append(f"data: {directory}   simulator log: {simulator.log_path}")
+            if notice:
+                lines += ["", "!" * 72, f"NO TERRAIN DATA: {notice}", "!" * 72]
+            lines += ["Ctrl-C stops the service and the simulator.", "=" * 72]
+            typer.echo("\n".join(lines))
+
+        await _serve(settings, banner)
+    finally:
+        await simulator.stop()
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="login name"),
+    role: str = typer.Option(..., help="pilot | commander | partner_viewer | admin"),
+    organisation: str | None = typer.Option(None, help="organisation slug (default: the station's)"),
+    organisation_name: str | None = typer.Option(None, help="display name when creating the organisation"),
+    country: str | None = typer.Option(None, help="ISO country code when creating the organisation"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from stdin"),
+    config: Path | None = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Create a user (the first admin too); the password is prompted, never a default."""
+    from ground_station.auth.passwords import WeakPasswordError, check_password_strength
+    from ground_station.auth.roles import Role
+
+    settings = _settings(config)
+    try:
+        chosen_role = Role(role)
+    except ValueError:
+        raise _fail(f"--role must be one of {', '.join(r.value for r in Role)}, not {role!r}", 2) from None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {username}: ")
+        if getpass.getpass("repeat: ") != password:
+            raise _fail("the passwords differ", 2)
+    try:
+        check_password_strength(password)
+    except WeakPasswordError as exc:
+        raise _fail(str(exc), 2) from None
+    asyncio.run(
+        _user_add(settings, username, password, chosen_role, organisation, organisation_name, country)
+    )
+
+
+async def _user_add(
+    settings: StationSettings,
+    username: str,
+    password: str,
+    role: object,
+    organisation: str | None,
+    organisation_name: str | None,
+    country: str | None,
+) -> None:
+    from ground_station.auth.roles import Role
+    from ground_station.auth.users import InvalidUsernameError, create_user
+    from ground_station.store.errors import StoreError
+    from ground_station.store.models import Organisation
+    from ground_station.store.sqlite import open_sqlite_store
+
+    assert isinstance(role, Role)
+    own = settings.organisation
+    slug = organisation or own.slug
+    org = Organisation(
+        slug,
+        organisation_name or (own.name if slug == own.slug else slug),
+        country or own.country,
+    )
+    try:
+        store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        user = await create_user(store.users, store.organisations, username, password, role, org)
+    except (StoreError, InvalidUsernameError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        await store.close()
+    typer.echo(f"created {user.role.value} {user.username!r} in organisation {user.organisation!r}")
+
+
+def replay(
+    tlog: Path = typer.Argument(..., exists=True, dir_okay=False, help="a recorded .tlog"),
+    vehicle: str | None = typer.Option(None, help="configured vehicle slug whose link receives the replay"),
+    target: str | None = typer.Option(None, help="where the station listens, e.g. 127.0.0.1:14540"),
+    speed: float = typer.Option(1.0, min=0.01, max=1000.0),
+    config: Path | None = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Replay a recorded flight into the running service as a live vehicle."""
+    from ground_station.replay import replay_tlog
+    from ground_station.tlog import TlogError
+
+    settings = _settings(config)
+    if target is None:
+        chosen = [v for v in settings.vehicles if vehicle is None or v.slug == vehicle]
+        if not chosen:
+            known = ", ".join(v.slug for v in settings.vehicles) or "none configured"
+            raise _fail(f"no vehicle {vehicle!r} in the configuration (known: {known}); or give --target", 2)
+        target = _listen_address(chosen[0].mavlink_url)
+    try:
+        report = asyncio.run(replay_tlog(tlog, target, speed))
+    except (TlogError, ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    typer.echo(f"replayed {tlog} to {target}: {report}")
+
+
+def _listen_address(mavlink_url: str) -> str:
+    """The station's own link URL -> the host:port the replay must send to."""
+    scheme, _, rest = mavlink_url.partition("://")
+    if scheme not in ("udpin", "udp"):
+        raise _fail(f"replay needs a UDP link the station listens on, not {mavlink_url!r}; give --target", 2)
+    return rest
 
 
 def register(app: typer.Typer) -> None:
     """Adds this package's commands to the ``borderwatch`` app."""
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+    app.command("replay")(replay)
+    app.add_typer(user_app, name="user")

@@ -1,9 +1,221 @@
-"""Command-line edge of this package (placeholder until the package's CLI lands)."""
+"""Command-line edge of missions: ``borderwatch mission validate|survey|convert|profile``.
+
+Exit codes: 0 the mission is legal (warnings allowed), 1 it has errors, 2 the input could not be read.
+Bad input is one clear message on stderr naming the file and the place, never a traceback.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import numpy as np
 import typer
+from shapely.geometry import Polygon
+
+from geodata.errors import GeodataError, InputError
+from missions.formats.codec import CodecError
+from missions.formats.convert import MissionFormat, format_of, read_mission, write_mission
+from missions.formats.geojson import load_area
+from missions.model import AltFrame, HomePosition, Mission
+from missions.path import TerrainLike
+from missions.patterns import Altitude, build_mission, survey_grid, terrain_follow
+from missions.region import RegionLike
+from missions.validate import Lang, Severity, validate
+
+mission_app = typer.Typer(no_args_is_help=True, help="Mission plans: validate, survey, convert, profile.")
+
+
+class MissionExit(IntEnum):
+    OK = 0
+    HAS_ERRORS = 1
+    BAD_INPUT = 2
+
+
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", help="Region name or folder; default: $BORDERWATCH_REGION or jesenik-nysa."),
+]
+DemOption = Annotated[
+    list[Path] | None,
+    typer.Option("--dem", help="DEM file(s) to use before the region's own search list."),
+]
 
 
 def register(app: typer.Typer) -> None:
     """Adds this package's commands to the ``borderwatch`` app."""
+    app.add_typer(mission_app, name="mission")
+
+
+def _bad_input(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(int(MissionExit.BAD_INPUT))
+
+
+def _load_region(region: str | None, dem: list[Path] | None) -> RegionLike:
+    from geodata.atlas import load_region
+
+    try:
+        loaded = load_region(region, dem_paths=list(dem or ()))
+    except (GeodataError, OSError) as exc:
+        _bad_input(f"region: {exc}")
+    for warning in loaded.warnings:
+        typer.echo(f"note: {warning}", err=True)
+    return loaded
+
+
+def _read(path: Path) -> Mission:
+    try:
+        return read_mission(path)
+    except InputError as exc:
+        _bad_input(str(exc))
+    except (CodecError, ValueError, OSError) as exc:
+        _bad_input(f"{path}: {exc}")
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        _bad_input(f"--at {text!r} is not an ISO 8601 time (e.g. 2026-07-01T08:00:00Z)")
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@mission_app.command("validate")
+def validate_command(
+    plan: Annotated[Path, typer.Argument(help="Mission file: .plan, .geojson, .kml or .waypoints")],
+    at: Annotated[str | None, typer.Option("--at", help="Zone times at this ISO time (UTC)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"ok": bool, "violations": [...]}')] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the messages")] = Lang.EN,
+    region: RegionOption = None,
+    dem: DemOption = None,
+) -> None:
+    """Checks a mission against zones, border, terrain, battery and structure. Exit 0 legal, 1 errors."""
+    when = _parse_time(at)
+    mission = _read(plan)
+    loaded = _load_region(region, dem)
+    report = validate(mission, loaded, at=when)
+    if as_json:
+        typer.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        for v in report.violations:
+            place = []
+            if v.item_index is not None:
+                place.append(f"item {v.item_index}")
+            if v.leg_index is not None:
+                place.append(f"leg {v.leg_index}")
+            if v.lon is not None and v.lat is not None:
+                place.append(f"{v.lon:.5f} {v.lat:.5f}")
+            if v.alt_amsl_m is not None:
+                place.append(f"{v.alt_amsl_m:.0f} m AMSL")
+            where = f" ({', '.join(place)})" if place else ""
+            typer.echo(f"{v.severity.value:7} [{v.rule_id.value}]{where}: {v.messages[lang]}")
+        errors = sum(v.severity is Severity.ERROR for v in report.violations)
+        warnings = len(report.violations) - errors
+        verdict = "LEGAL" if report.ok else "NOT LEGAL"
+        typer.echo(f"{verdict}: {errors} error(s), {warnings} warning(s)")
+    raise typer.Exit(int(MissionExit.OK if report.ok else MissionExit.HAS_ERRORS))
+
+
+def _parse_home(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        lon_text, lat_text = text.split(",")
+        return float(lon_text), float(lat_text)
+    except ValueError:
+        _bad_input(f"--home {text!r} must be LON,LAT")
+
+
+@mission_app.command("survey")
+def survey_command(
+    area: Annotated[Path, typer.Option("--area", help="GeoJSON file with the survey polygon")],
+    alt_agl: Annotated[float, typer.Option("--alt-agl", help="Height above the terrain (m)", min=5, max=500)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output plan (.plan, .geojson, ...)")],
+    spacing: Annotated[float | None, typer.Option("--spacing", help="Line spacing (m)")] = None,
+    angle: Annotated[float | None, typer.Option("--angle", help="Flight direction (deg from east)")] = None,
+    home: Annotated[str | None, typer.Option("--home", help="Take-off LON,LAT; default first vertex")] = None,
+    tolerance: Annotated[float, typer.Option("--tolerance", help="Terrain following tolerance (m)")] = 10.0,
+    region: RegionOption = None,
+    dem: DemOption = None,
+) -> None:
+    """Plans a terrain-following survey grid over an area and writes it as a plan."""
+    try:
+        polygon = load_area(area)
+    except InputError as exc:
+        _bad_input(str(exc))
+    try:
+        format_of(output)
+    except InputError as exc:
+        _bad_input(str(exc))
+    home_lonlat = _parse_home(home) or tuple(polygon.exterior.coords[0])[:2]
+    try:
+        pattern = survey_grid(polygon, Altitude(alt_agl, AltFrame.AGL), spacing_m=spacing, angle_deg=angle)
+        home_position = HomePosition(lon=float(home_lonlat[0]), lat=float(home_lonlat[1]))
+    except ValueError as exc:
+        _bad_input(f"{area}: {exc}")
+    mission = build_mission(pattern, home_position, name=f"survey {area.stem} at {alt_agl:g} m AGL")
+    loaded = _load_region(region, dem)
+    terrain = loaded.terrain
+    if terrain is not None and not _terrain_unknown(terrain, polygon):
+        try:
+            mission = terrain_follow(mission, terrain, tolerance_m=tolerance)
+        except ValueError as exc:
+            typer.echo(f"note: kept AGL (terrain frame) altitudes: {exc}", err=True)
+    else:
+        typer.echo("note: terrain unknown here; altitudes stay AGL (terrain frame), not followed", err=True)
+    write_mission(mission, output)
+    typer.echo(f"wrote {output}: {len(mission.items)} items")
+
+
+def _terrain_unknown(terrain: TerrainLike, polygon: Polygon) -> bool:
+    """Flat stand-in ground (no DEM) has no accuracy: following it would be pretending."""
+    centre = polygon.centroid
+    sample = terrain.sample(np.array([centre.x]), np.array([centre.y]))
+    return bool(np.isnan(sample.accuracy_m).any() or np.isnan(sample.elevation_amsl_m).any())
+
+
+@mission_app.command("convert")
+def convert_command(
+    source: Annotated[Path, typer.Argument(help="Input mission file")],
+    target: Annotated[Path, typer.Argument(help="Output file; format from the extension")],
+) -> None:
+    """Converts between .plan, .geojson, .kml and .waypoints (QGC WPL 110); KML and .waypoints are lossy."""
+    mission = _read(source)
+    try:
+        fmt = format_of(target)
+    except InputError as exc:
+        _bad_input(str(exc))
+    if fmt.lossy:
+        typer.echo(
+            f"note: {fmt.value} is lossy: vehicle profile, authorisations and fence are not kept", err=True
+        )
+    try:
+        write_mission(mission, target)
+    except OSError as exc:
+        _bad_input(f"{target}: {exc}")
+    typer.echo(f"wrote {target} ({len(mission.items)} items)")
+
+
+@mission_app.command("profile")
+def profile_command(
+    plan: Annotated[Path, typer.Argument(help="Mission file")],
+    png: Annotated[Path, typer.Option("--png", help="Output PNG")],
+    region: RegionOption = None,
+    dem: DemOption = None,
+) -> None:
+    """Draws the path's altitude profile over the terrain with zone bands shaded."""
+    from missions.profile import render_profile_png
+
+    mission = _read(plan)
+    loaded = _load_region(region, dem)
+    render_profile_png(mission, loaded, png)
+    typer.echo(f"wrote {png}")
+
+
+__all__ = ["MissionExit", "MissionFormat", "register"]

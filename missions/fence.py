@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
 
 import numpy as np
 import shapely
@@ -25,7 +24,8 @@ from geodata.vertical import VerticalRef
 from geodata.zones.model import Restriction, Zone
 from missions.formats.mavlink_items import MissionItemInt
 from missions.model import AltFrame, FenceCircle, FencePolygon, Geofence, Mission, RallyPoint, utc_start
-from missions.path import TerrainLike, build_vertices
+from missions.path import build_vertices
+from missions.region import RegionLike
 
 mav = mavutil.mavlink
 
@@ -35,18 +35,6 @@ DEFAULT_SEARCH_M = 2_000.0
 """Zones this far outside the operating area still get an exclusion (the vehicle may drift or be flown)."""
 _TOLERANCES_M = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)
 _METRIC = int(Crs.UTM33N)
-
-
-class ZoneAreaIndex(Protocol):
-    def in_area(self, polygon: BaseGeometry, *, at: datetime | None = None) -> list[Zone]: ...
-
-
-class FenceRegion(Protocol):
-    @property
-    def zones(self) -> Any: ...
-
-    @property
-    def terrain(self) -> TerrainLike | None: ...
 
 
 @dataclass(frozen=True)
@@ -124,7 +112,7 @@ def _vertex_count(polygon: Polygon) -> int:
 
 def derive_geofence(
     mission: Mission,
-    region: FenceRegion,
+    region: RegionLike,
     *,
     max_points: int | None = None,
     margin_m: float = DEFAULT_MARGIN_M,

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from shapely.geometry.base import BaseGeometry
 
 from missions.path import TerrainLike
 
@@ -30,6 +31,8 @@ class ZoneIndexLike(Protocol):
         ground_amsl_m: ArrayLike | None = None,
         at: datetime | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]: ...
+
+    def in_area(self, polygon: BaseGeometry, *, at: datetime | None = None) -> list[Any]: ...
 
 
 class BorderCrossingLike(Protocol):

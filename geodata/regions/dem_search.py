@@ -20,7 +20,14 @@ from rasterio.errors import RasterioError
 
 from geodata.errors import GeodataError, InputError, Problem
 from geodata.regions.manifest import TerrainConfig
-from geodata.terrain import DemTerrain, FlatTerrain, Terrain, TerrainQuality, TerrainStack
+from geodata.terrain import (
+    DemTerrain,
+    FlatTerrain,
+    Terrain,
+    TerrainQuality,
+    TerrainStack,
+    quality_for_accuracy,
+)
 from geodata.terrain.accuracy import SRTM, accuracy_from_tags, known_product
 
 ENV_DEM = "BORDERWATCH_DEM"
@@ -35,11 +42,13 @@ DemOpener = Callable[[Path, float], DemTerrain]
 
 @dataclass(frozen=True)
 class DemCandidate:
-    """A DEM file and the accuracy to assume when the file itself does not declare one."""
+    """A DEM file and its accuracy: ``declared`` wins over the file; otherwise it is the fallback used
+    only when the file neither carries an accuracy tag nor is a product borderwatch recognises."""
 
     path: Path
-    default_accuracy_m: float
+    accuracy_m: float
     origin: str
+    declared: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class DemSource:
 
     @property
     def quality(self) -> TerrainQuality:
-        return TerrainQuality.PRECISE if self.vertical_accuracy_m <= 10.0 else TerrainQuality.APPROXIMATE
+        return quality_for_accuracy(self.vertical_accuracy_m)
 
 
 @dataclass(frozen=True)
@@ -90,21 +99,24 @@ def _expand(pattern: str, data_dir: Path) -> list[Path]:
     return [path] if path.exists() else []
 
 
-def _env_default_accuracy(path: Path, environ: Mapping[str, str]) -> float:
+def _fallback_accuracy(path: Path) -> float:
+    return SRTM.vertical_accuracy_m if path.suffix.lower() == ".hgt" else UNDECLARED_GEOTIFF_ACCURACY_M
+
+
+def _env_declared_accuracy(environ: Mapping[str, str]) -> float | None:
+    """BORDERWATCH_DEM_ACCURACY_M, when set: the user's word beats tags and product names."""
     declared = environ.get(ENV_DEM_ACCURACY)
-    if declared:
-        try:
-            value = float(declared)
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value) and value > 0:
-            return value
-        raise InputError(
-            ENV_DEM_ACCURACY, [Problem("value", f"must be a positive number of metres, got {declared!r}")]
-        )
-    if path.suffix.lower() == ".hgt":
-        return SRTM.vertical_accuracy_m
-    return UNDECLARED_GEOTIFF_ACCURACY_M
+    if not declared:
+        return None
+    try:
+        value = float(declared)
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value) and value > 0:
+        return value
+    raise InputError(
+        ENV_DEM_ACCURACY, [Problem("value", f"must be a positive number of metres, got {declared!r}")]
+    )
 
 
 def dem_candidates(
@@ -124,12 +136,16 @@ def dem_candidates(
             searched.append(f"argument: {item.path}")
             continue
         for path in _expand(str(item), data_dir):
-            candidates.append(DemCandidate(path, _env_default_accuracy(path, {}), "argument"))
+            candidates.append(DemCandidate(path, _fallback_accuracy(path), "argument"))
         searched.append(f"argument: {item}")
     env_value = env.get(ENV_DEM, "")
+    env_accuracy = _env_declared_accuracy(env) if env_value.strip() else None
     for part in (p for p in env_value.split(os.pathsep) if p.strip()):
         for path in _expand(part.strip(), data_dir):
-            candidates.append(DemCandidate(path, _env_default_accuracy(path, env), ENV_DEM))
+            if env_accuracy is not None:
+                candidates.append(DemCandidate(path, env_accuracy, ENV_DEM, declared=True))
+            else:
+                candidates.append(DemCandidate(path, _fallback_accuracy(path), ENV_DEM))
         searched.append(f"{ENV_DEM}: {part.strip()}")
     for entry in config.search:
         for pattern in entry.paths:
@@ -147,14 +163,17 @@ def dem_candidates(
 
 
 def _declared_accuracy(candidate: DemCandidate) -> float:
-    """The file's own tag, else a product borderwatch recognises, else the search entry's default."""
+    """A declared accuracy, else the file's own tag, else a product borderwatch recognises, else the
+    fallback of the search entry."""
+    if candidate.declared:
+        return candidate.accuracy_m
     with rasterio.open(candidate.path) as dataset:
         tags = {str(k): str(v) for k, v in dataset.tags().items()}
     tagged = accuracy_from_tags(tags)
     if tagged is not None:
         return tagged
     product = known_product(candidate.path, tags)
-    return product.vertical_accuracy_m if product is not None else candidate.default_accuracy_m
+    return product.vertical_accuracy_m if product is not None else candidate.accuracy_m
 
 
 def _open_dem(path: Path, vertical_accuracy_m: float) -> DemTerrain:
@@ -198,8 +217,7 @@ def resolve_terrain(
         sources.append(DemSource(candidate.path, dem.name, dem.vertical_accuracy_m, candidate.origin))
     if dems:
         terrain: Terrain = dems[0] if len(dems) == 1 else TerrainStack(dems)
-        worst = max(s.vertical_accuracy_m for s in sources)
-        quality = TerrainQuality.PRECISE if worst <= 10.0 else TerrainQuality.APPROXIMATE
+        quality = quality_for_accuracy(max(s.vertical_accuracy_m for s in sources))
         listing = "; ".join(f"{s.name} ±{s.vertical_accuracy_m:g} m" for s in sources)
         message = f"terrain {quality.value}: {listing}"
         return ResolvedTerrain(

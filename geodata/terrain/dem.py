@@ -58,6 +58,7 @@ class DemTerrain(Terrain):
         self.crs = CRS.from_user_input(crs)
         grid = np.asarray(values, dtype=np.float32)
         self._grid = GridSampler(np.where(np.isfinite(grid), grid, np.float32(np.nan)), affine)
+        self.resolution_m = _pixel_size_m(affine, self.crs, self._grid.shape)
         self._to_dem: Transformer | None = None
         if not self.crs.equals(_WGS84, ignore_axis_order=True):
             self._to_dem = Transformer.from_crs(_WGS84, self.crs, always_xy=True)
@@ -89,7 +90,9 @@ class DemTerrain(Terrain):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                dataset = rasterio.open(file)
+                # SRTM tiles are distributed zipped (N50E017.hgt.zip): read them through GDAL's /vsizip/.
+                target = f"/vsizip/{file}/{file.stem}" if file.suffix.lower() == ".zip" else str(file)
+                dataset = rasterio.open(target)
             with dataset:
                 pixels = dataset.width * dataset.height
                 if pixels > max_pixels:
@@ -160,3 +163,20 @@ class DemTerrain(Terrain):
     def __repr__(self) -> str:
         rows, cols = self._grid.shape
         return f"DemTerrain({self.name!r}, {cols}x{rows} px, +-{self.vertical_accuracy_m:g} m)"
+
+
+def _pixel_size_m(
+    affine: tuple[float, float, float, float, float, float], crs: CRS, shape: tuple[int, int]
+) -> float | None:
+    """The smaller side of a pixel on the ground (degrees scaled at the raster's centre latitude)."""
+    a, b, _c, d, e, f = affine
+    size_x = math.hypot(a, d)
+    size_y = math.hypot(b, e)
+    if crs.is_geographic:
+        rows, cols = shape
+        centre_lat = math.radians(d * cols / 2 + e * rows / 2 + f)
+        return min(size_x * 111_320.0 * max(math.cos(centre_lat), 1e-6), size_y * 110_574.0)
+    if crs.is_projected:
+        unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        return min(size_x, size_y) * unit
+    return None

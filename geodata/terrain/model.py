@@ -115,6 +115,9 @@ class Terrain(ABC):
 
     name: str
     vertical_accuracy_m: float
+    resolution_m: float | None = None
+    """Ground size of the finest detail the source resolves (DEM pixel), if it has one; ray casting and
+    other samplers step finer than this."""
 
     @abstractmethod
     def sample(self, lon: ArrayLike, lat: ArrayLike) -> TerrainSample:

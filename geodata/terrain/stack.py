@@ -24,6 +24,8 @@ class TerrainStack(Terrain):
         known = [s.vertical_accuracy_m for s in self.sources if not math.isnan(s.vertical_accuracy_m)]
         # The stack as a whole can promise no better than its worst source.
         self.vertical_accuracy_m = max(known) if known else math.nan
+        resolutions = [s.resolution_m for s in self.sources if s.resolution_m is not None]
+        self.resolution_m = min(resolutions) if resolutions else None
 
     def sample(self, lon: ArrayLike, lat: ArrayLike) -> TerrainSample:
         lons, lats = as_lonlat_arrays(lon, lat)

@@ -12,6 +12,7 @@ from ground_station.api.vehicle_state import VehicleStateCache
 from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
+from ground_station.store.recorder import Recorder
 from ground_station.store.repositories import Store
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class StationContext:
     region: Any | None
     """``geodata.atlas.Region`` once loaded; ``None`` when the region could not be loaded (reported)."""
     region_error: str | None = None
+    recorder: Recorder | None = None
 
 
 def get_context(request: Request) -> StationContext:

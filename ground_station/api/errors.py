@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +15,8 @@ from ground_station.store.errors import (
     StoreFullError,
     StoreLockedError,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _field_path(loc: tuple[object, ...] | list[object]) -> str:
@@ -45,6 +49,16 @@ async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
     return JSONResponse(status_code=code, content={"detail": str(exc)})
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A bug must not show a traceback to the client; the log has it."""
+    log.exception("unhandled error in %s %s", request.method, request.url.path)
+    return JSONResponse(
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        content={"detail": f"internal error ({type(exc).__name__}); the service log has the details"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

@@ -72,6 +72,12 @@ def _check_crc(raw: bytes, header_len: int, payload_len: int, msgid: int) -> boo
     return crc == raw[end] | (raw[end + 1] << 8)
 
 
+def _delimited(buf: bytes, end: int, size: int) -> bool:
+    """A frame whose CRC cannot be checked (message id unknown to the dialect) is only believed when it
+    ends where the input ends or where another frame starts."""
+    return end == size or buf[end] in (MAVLINK_V2_MAGIC, MAVLINK_V1_MAGIC)
+
+
 class FrameSplitter:
     """Splits datagrams (or a byte stream) into frames; counts garbage and bad CRCs, never raises.
 
@@ -95,13 +101,20 @@ class FrameSplitter:
                 if size - pos < V2_HEADER_LEN + CHECKSUM_LEN:
                     break
                 payload_len = buf[pos + 1]
-                signed = buf[pos + 2] & INCOMPAT_FLAG_SIGNED
+                incompat = buf[pos + 2]
+                if incompat & ~INCOMPAT_FLAG_SIGNED:
+                    pos += 1  # no such flag exists: this is not a frame start
+                    skipped += 1
+                    continue
+                signed = incompat & INCOMPAT_FLAG_SIGNED
                 frame_len = V2_HEADER_LEN + payload_len + CHECKSUM_LEN + (SIGNATURE_LEN if signed else 0)
                 if size - pos < frame_len:
                     break
                 raw = buf[pos : pos + frame_len]
                 msgid = raw[7] | (raw[8] << 8) | (raw[9] << 16)
                 ok = _check_crc(raw, V2_HEADER_LEN, payload_len, msgid)
+                if ok is None and not _delimited(buf, pos + frame_len, size):
+                    ok = False
                 if ok is False:
                     self.stats.bad_crc += 1
                     pos += 1  # resynchronise on the next magic byte
@@ -119,6 +132,8 @@ class FrameSplitter:
                 raw = buf[pos : pos + frame_len]
                 msgid = raw[5]
                 ok = _check_crc(raw, V1_HEADER_LEN, payload_len, msgid)
+                if ok is None and not _delimited(buf, pos + frame_len, size):
+                    ok = False
                 if ok is False:
                     self.stats.bad_crc += 1
                     pos += 1

@@ -74,6 +74,7 @@ class Recorder:
         self._max_pending_points = max_pending_points
         self._pending_points: list[TrackPoint] = []
         self._current_flight: dict[str, str] = {}
+        self._uploaded: dict[str, tuple[str, int]] = {}
         self._subscriptions: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._flush_lock = asyncio.Lock()
@@ -114,6 +115,13 @@ class Recorder:
                 if isinstance(msg, PositionMsg):
                     self._pending_points.append(track_point(msg, self._current_flight.get(msg.vehicle_id)))
         await self.flush()
+
+    async def note_upload(self, vehicle_id: str, mission_id: str, version: int) -> None:
+        """Links the vehicle's current (or next) flight to the mission version it was given."""
+        self._uploaded[vehicle_id] = (mission_id, version)
+        flight_id = self._current_flight.get(vehicle_id)
+        if flight_id is not None:
+            await self._store.flights.set_mission(flight_id, mission_id, version)
 
     async def _close_interrupted_flights(self) -> None:
         """Flights left open by a crash end at their last stored point; the vehicle starts a new one."""
@@ -167,11 +175,22 @@ class Recorder:
 
     async def _record_event(self, msg: FlightEventMsg) -> None:
         flight_id = msg.flight_id or self._current_flight.get(msg.vehicle_id)
-        if msg.kind is FlightEventKind.FLIGHT_STARTED and msg.flight_id:
+        joins_flight = msg.flight_id is not None and self._current_flight.get(msg.vehicle_id) != msg.flight_id
+        if msg.flight_id and (msg.kind is FlightEventKind.FLIGHT_STARTED or joins_flight):
+            # FLIGHT_STARTED, or the first event we see of a flight already under way
             await self.flush()
             self._current_flight[msg.vehicle_id] = msg.flight_id
+            mission = self._uploaded.get(msg.vehicle_id)
             await self._store.flights.start(
-                Flight(msg.flight_id, msg.vehicle_id, msg.time_utc, None, msg.tlog_path)
+                Flight(
+                    msg.flight_id,
+                    msg.vehicle_id,
+                    msg.time_utc,
+                    None,
+                    msg.tlog_path,
+                    mission[0] if mission else None,
+                    mission[1] if mission else None,
+                )
             )
         elif msg.tlog_path and flight_id:
             await self._store.flights.set_tlog(flight_id, msg.tlog_path)

@@ -8,6 +8,7 @@ their global index, so the world looks the same wherever a camera comes from.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -40,33 +41,41 @@ class DetailLevel:
         return 3.0 * self.tile_m
 
 
-# Coarse (6 km mosaic, to the horizon haze), medium (1.5 km) and fine (768 m, what a drone at 120 m sees).
+# Coarse (6 km mosaic, to the horizon haze), medium (1.5 km) and fine (384 m, a drone at 120 m sees 170 m).
 DEFAULT_LEVELS: tuple[DetailLevel, ...] = (
     DetailLevel(res_m=4.0, tile_px=512),
     DetailLevel(res_m=1.0, tile_px=512),
-    DetailLevel(res_m=0.25, tile_px=1024),
+    DetailLevel(res_m=0.25, tile_px=512),
 )
 
 
 class TileCache:
-    """Shaded ground tiles by (level, column, row), least recently used evicted first."""
+    """Shaded ground tiles by (level, column, row), least recently used evicted first.
 
-    def __init__(self, terrain: Terrain, seed: int, *, capacity: int = 40) -> None:
+    Thread-safe: cameras render in their own worker threads and share one cache per terrain and seed,
+    so two cameras over the same place render its tiles once. Tiles are read-only once cached.
+    """
+
+    def __init__(self, terrain: Terrain, seed: int, *, capacity: int = 96) -> None:
         self._terrain = terrain
         self._seed = seed
         self._capacity = capacity
-        self._tiles: OrderedDict[tuple[float, int, int], ImageU8] = OrderedDict()
+        self._tiles: OrderedDict[tuple[float, int, int, int], ImageU8] = OrderedDict()
+        self._lock = threading.Lock()
 
     def tile(self, level: DetailLevel, col: int, row: int) -> ImageU8:
-        key = (level.res_m, col, row)
-        hit = self._tiles.get(key)
-        if hit is not None:
-            self._tiles.move_to_end(key)
-            return hit
-        tile = self._render(level, col, row)
-        self._tiles[key] = tile
-        while len(self._tiles) > self._capacity:
-            self._tiles.popitem(last=False)
+        key = (level.res_m, level.tile_px, col, row)
+        with self._lock:
+            hit = self._tiles.get(key)
+            if hit is not None:
+                self._tiles.move_to_end(key)
+                return hit
+        tile = self._render(level, col, row)  # outside the lock: other cameras keep rendering
+        tile.setflags(write=False)
+        with self._lock:
+            self._tiles[key] = tile
+            while len(self._tiles) > self._capacity:
+                self._tiles.popitem(last=False)
         return tile
 
     def _render(self, level: DetailLevel, col: int, row: int) -> ImageU8:
@@ -102,6 +111,23 @@ class TileCache:
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
+
+
+_SHARED: dict[tuple[int, int], tuple[Terrain, TileCache]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_tile_cache(terrain: Terrain, seed: int) -> TileCache:
+    """The process-wide tile cache for this terrain object and seed."""
+    key = (id(terrain), seed)
+    with _SHARED_LOCK:
+        entry = _SHARED.get(key)
+        if entry is None or entry[0] is not terrain:  # id() reused after the old terrain died
+            entry = (terrain, TileCache(terrain, seed))
+            _SHARED[key] = entry
+            while len(_SHARED) > 8:
+                _SHARED.pop(next(iter(_SHARED)))
+        return entry[1]
 
 
 @dataclass

@@ -10,7 +10,7 @@ changed (a pole camera) reuses its ground and only redraws the objects.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from geodata.crs import Crs, LocalTangentPlane, transform
 from geodata.terrain import Terrain
 from sim.camera.geometry import PinholeCamera, ViewPose
-from sim.camera.ground import DEFAULT_LEVELS, DetailLevel, Mosaic, MosaicSet, TileCache
+from sim.camera.ground import DEFAULT_LEVELS, DetailLevel, Mosaic, MosaicSet, shared_tile_cache
 from sim.camera.objects import GroundTruthBox, PlacedObject, draw_objects
 from sim.scene import GroundObject
 
@@ -82,7 +82,7 @@ class CameraRenderer:
         self.height = height
         self.max_range_m = max_range_m
         self._levels_fine_first = tuple(sorted(levels, key=lambda lv: lv.res_m))
-        self._mosaics = MosaicSet(TileCache(terrain, seed), levels)
+        self._mosaics = MosaicSet(shared_tile_cache(terrain, seed), levels)
         self._coverage = CoverageGrid(width, height)
         self._last_ground_elevation = 0.0
         self._background_pose: ViewPose | None = None
@@ -144,12 +144,14 @@ class CameraRenderer:
         )
 
         (nadir_e, nadir_n), ahead_m, (dir_e, dir_n) = self._focus(cam, height, ground_to_utm)
-        mosaics = []
-        for level in self._levels_fine_first:
+
+        def mosaic_for(level: DetailLevel) -> Mosaic:
             # Centre each level where the view looks, but keep the camera's nadir inside its mosaic.
             reach = min(ahead_m, 0.3 * level.mosaic_m)
-            mosaics.append(self._mosaics.mosaic(level, nadir_e + reach * dir_e, nadir_n + reach * dir_n))
-        for mosaic, (x0, y0, x1, y1) in reversed(self._coverage.plan(mosaics, pixel_to_utm, far_limit)):
+            return self._mosaics.mosaic(level, nadir_e + reach * dir_e, nadir_n + reach * dir_n)
+
+        plan = self._coverage.plan(self._levels_fine_first, mosaic_for, pixel_to_utm, far_limit)
+        for mosaic, (x0, y0, x1, y1) in reversed(plan):
             shift = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
             cv2.warpPerspective(
                 mosaic.image,
@@ -196,9 +198,16 @@ class CoverageGrid:
         self.shape = uu.shape
 
     def plan(
-        self, mosaics_fine_first: Sequence[Mosaic], pixel_to_utm: FloatArray, far_limit: FloatArray
+        self,
+        levels_fine_first: Sequence[DetailLevel],
+        mosaic_for: Callable[[DetailLevel], Mosaic],
+        pixel_to_utm: FloatArray,
+        far_limit: FloatArray,
     ) -> list[tuple[Mosaic, tuple[int, int, int, int]]]:
-        """(mosaic, (x0, y0, x1, y1)) to draw, finest first; coarser ones go underneath."""
+        """(mosaic, (x0, y0, x1, y1)) to draw, finest first; coarser ones go underneath.
+
+        Mosaics are fetched lazily: a level is only built (its tiles rendered) when the view needs it.
+        """
         valid = (far_limit @ self.points < 0).reshape(self.shape)
         utm = pixel_to_utm @ self.points
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -207,9 +216,10 @@ class CoverageGrid:
         done = np.zeros((self.shape[0] - 1, self.shape[1] - 1), dtype=bool)
         any_valid = _cell_any(valid)
         plans = []
-        for i, mosaic in enumerate(mosaics_fine_first):
+        for i, level in enumerate(levels_fine_first):
+            mosaic = mosaic_for(level)
             inside = valid & mosaic.contains_points(east, north)
-            coarsest = i == len(mosaics_fine_first) - 1
+            coarsest = i == len(levels_fine_first) - 1
             todo = ~done & (any_valid if coarsest else _cell_any(inside))
             if todo.any():
                 rows, cols = np.nonzero(todo)

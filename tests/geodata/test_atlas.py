@@ -189,6 +189,9 @@ def test_untagged_geotiff_in_env_is_approximate_unless_accuracy_is_declared(
     assert region.terrain_status.sources[0].vertical_accuracy_m == 30.0
     declared = load_region(environ={**clean_env, ENV_DEM: str(dem), ENV_DEM_ACCURACY: "5"})
     assert declared.terrain_status.quality is TerrainQuality.PRECISE
+    tagged = write_plane_dem(tmp_path / "tagged.tif", accuracy_m=2.0)
+    overridden = load_region(environ={**clean_env, ENV_DEM: str(tagged), ENV_DEM_ACCURACY: "25"})
+    assert overridden.terrain_status.sources[0].vertical_accuracy_m == 25.0  # the user's word wins
     with pytest.raises(InputError, match=ENV_DEM_ACCURACY):
         load_region(environ={**clean_env, ENV_DEM: str(dem), ENV_DEM_ACCURACY: "-3"})
 
@@ -235,6 +238,16 @@ def test_explicit_dem_argument_comes_first(tmp_path: Path, clean_env: dict[str, 
     dem = write_plane_dem(tmp_path / "plane.tif", accuracy_m=None)
     region = load_region(environ=clean_env, dem_paths=[DemCandidate(dem, 7.5, "test")])
     assert region.terrain_status.sources[0].vertical_accuracy_m == 7.5
+    tagged = write_plane_dem(tmp_path / "tagged.tif", accuracy_m=2.0)
+    # a fallback yields to the file's own tag; a declared accuracy does not
+    assert (
+        load_region(environ=clean_env, dem_paths=[DemCandidate(tagged, 7.5, "test")])
+        .terrain_status.sources[0]
+        .vertical_accuracy_m
+        == 2.0
+    )
+    declared = load_region(environ=clean_env, dem_paths=[DemCandidate(tagged, 7.5, "test", declared=True)])
+    assert declared.terrain_status.sources[0].vertical_accuracy_m == 7.5
 
 
 def test_every_camera_has_a_footprint_on_the_terrain(tmp_path: Path, clean_env: dict[str, str]) -> None:

@@ -148,3 +148,13 @@ def test_a_camera_file_with_a_bad_property_is_refused_with_its_path(tmp_path: Pa
     with pytest.raises(InputError) as caught:
         load_cameras_geojson(broken)
     assert "$.features[2].properties.hfov_deg" in str(caught.value)
+
+
+def test_circle_radii_are_in_the_layer_unit() -> None:
+    """ED-269 gives the radius in the layer's uomDimensions: the 2 NM drop zone is written in feet."""
+    zones = {z.identifier: z for z in load_ed269(REGION_DIR / "zones.ed269.json").zones}
+    drop_zone = zones["BWX-CZ-DZ-JESENIK"].volumes[0]
+    assert drop_zone.circle is not None and drop_zone.circle.radius_m == pytest.approx(2 * 1852.0, abs=2.0)
+    assert drop_zone.upper.text.startswith("9500 FT")  # FL 95
+    nysa = zones["BWX-PL-EPNY-AD"].volumes[0]
+    assert nysa.circle is not None and nysa.circle.radius_m == pytest.approx(3000.0, abs=2.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from geodata.sensors import (
     FixedCamera,
     cast_rays,
     footprint,
+    footprints_geojson,
     ground_footprint,
     ground_to_pixel,
     line_of_sight,
@@ -270,8 +272,6 @@ def _camera_feature(**overrides: object) -> dict[str, object]:
 
 def test_cameras_geojson(tmp_path: Path) -> None:
     path = tmp_path / "cameras.geojson"
-    import json
-
     path.write_text(
         json.dumps(
             {
@@ -306,3 +306,14 @@ def test_cameras_geojson(tmp_path: Path) -> None:
     broken.write_text('{"type": "FeatureCollection", "features": [')
     with pytest.raises(InputError, match="line 1 column"):
         load_cameras_geojson(broken)
+
+
+def test_footprints_as_geojson(tmp_path: Path) -> None:
+    terrain = write_utm_dem(tmp_path, "flat.tif", lambda n: np.full_like(n, BASE_M))
+    far = FixedCamera("far", "far", "x", 16.0, 50.0, 10.0, 0.0, 10.0, 60.0, 40.0, 500.0, 640, 480)
+    collection = footprints_geojson([pole(30.0), far], terrain)
+    first, second = collection["features"]
+    assert first["geometry"]["type"] == "Polygon" and first["properties"]["terrain"] == "precise"
+    assert first["properties"]["id"] == "cam-1"
+    assert second["geometry"] is None and second["properties"]["terrain"] == "unknown"
+    assert json.loads(json.dumps(collection)) == collection

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -180,6 +181,13 @@ def test_srtm_hgt_with_voids(tmp_path: Path) -> None:
     lon, lat = 17.0 + 240 * 3 / 3600, 51.0 - 120 * 3 / 3600
     assert terrain.elevation_amsl_m(lon, lat) == pytest.approx(400 + 12 + 12)
     assert np.isnan(terrain.sample(17.5, 50.5).elevation_amsl_m)
+    zipped = tmp_path / "N50E017.hgt.zip"
+    with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(path, "N50E017.hgt")
+    from_zip = DemTerrain.open(zipped)
+    assert from_zip.vertical_accuracy_m == 16.0
+    assert from_zip.elevation_amsl_m(lon, lat) == pytest.approx(400 + 12 + 12)
+    assert from_zip.resolution_m == pytest.approx(3 / 3600 * 111_320 * math.cos(math.radians(50.5)), rel=1e-3)
 
 
 def test_cloud_optimised_geotiff(tmp_path: Path) -> None:

@@ -75,7 +75,9 @@ def test_isa_reference_values() -> None:
     assert float(isa_pressure_hpa(11000.0)) == pytest.approx(226.32, abs=0.05)
     assert float(isa_pressure_hpa(5000.0)) == pytest.approx(540.2, abs=0.05)
     # In the standard atmosphere a pressure altitude *is* the true altitude.
-    np.testing.assert_allclose(true_altitude_m([0.0, 2895.6, 12000.0], 1013.25, 0.0), [0, 2895.6, 12000], atol=1e-6)
+    np.testing.assert_allclose(
+        true_altitude_m([0.0, 2895.6, 12000.0], 1013.25, 0.0), [0, 2895.6, 12000], atol=1e-6
+    )
 
 
 def test_flight_level_interval_is_conservative_and_matches_the_rule_of_thumb() -> None:

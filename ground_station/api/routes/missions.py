@@ -7,10 +7,11 @@ the audit log before anything is sent to the vehicle.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from ground_station.api.context import StationContext, get_context
@@ -306,6 +307,8 @@ async def upload_mission(
             reason=body.override_reason,
         )
     )
+    if context.recorder is not None:
+        await context.recorder.note_upload(slug, version.mission_id, version.version)
     if body.start:
         await run_command(
             context, principal, slug, VehicleCommand.MISSION_START, lambda: context.control.start(slug)
@@ -321,3 +324,70 @@ async def upload_mission(
         rally_items=len(items.rally_items),
         started=body.start,
     )
+
+
+async def _read_limited_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds ``max_bytes`` (before any parsing)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            detail=f"plan of {declared} bytes is above the {max_bytes} byte limit",
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE, detail=f"plan is above the {max_bytes} byte limit"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/api/missions/plan",
+    response_model=MissionVersionView,
+    status_code=status.HTTP_201_CREATED,
+    summary="Import a QGroundControl .plan (JSON body) as a new mission",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+async def import_plan(
+    request: Request,
+    principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> MissionVersionView:
+    from geodata.errors import InputError
+    from missions.formats.qgc_plan import load_plan
+
+    data = await _read_limited_body(request, context.settings.max_input_bytes)
+    try:
+        mission = await asyncio.to_thread(load_plan, data, max_bytes=context.settings.max_input_bytes)
+    except InputError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail={
+                "message": "the .plan cannot be used",
+                "problems": [{"location": p.location, "message": p.message} for p in exc.problems[:100]],
+            },
+        ) from None
+    created = await context.store.missions.create(
+        principal.organisation,
+        mission.name or "imported plan",
+        mission.model_dump(mode="json"),
+        principal.username,
+    )
+    return version_view(created)
+
+
+@router.get("/api/missions/{mission_id}/plan", summary="Export a version as a QGroundControl .plan")
+async def export_plan(
+    mission_id: str = MissionIdPath,
+    version: int | None = Query(default=None, ge=1),
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> dict[str, Any]:
+    from missions.formats.qgc_plan import dump_plan
+
+    found = await _version_for(context, principal, mission_id, version)
+    return dump_plan(Mission.model_validate(found.body))

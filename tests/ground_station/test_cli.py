@@ -1,0 +1,125 @@
+"""``borderwatch user add``, ``serve`` (a real process) and ``replay`` argument handling."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from borderwatch_cli.main import app
+from ground_station.demo import BORDERWATCH_COMMAND
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(tmp_path: Path, port: int = 8000) -> Path:
+    config = tmp_path / "station.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[http]\nport = {port}\n'
+        '[organisation]\nslug = "hzs-olk"\nname = "HZS"\ncountry = "CZ"\n'
+        '[[vehicles]]\nslug = "sim-1"\nmavlink_url = "udpin://127.0.0.1:14999"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_user_add_creates_the_first_admin(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    result = runner.invoke(
+        app, ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)], input="a-good-password\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "created admin 'chief' in organisation 'hzs-olk'" in result.output
+    again = runner.invoke(
+        app, ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)], input="another-password\n"
+    )
+    assert again.exit_code == 1 and "already exists" in again.output
+    weak = runner.invoke(
+        app, ["user", "add", "bob", "--role", "pilot", "--password-stdin", "-c", str(config)], input="short\n"
+    )
+    assert weak.exit_code == 2 and "at least 10 characters" in weak.output
+    bad_role = runner.invoke(
+        app, ["user", "add", "bob", "--role", "king", "--password-stdin", "-c", str(config)], input="x" * 12 + "\n"
+    )
+    assert bad_role.exit_code == 2 and "--role must be one of" in bad_role.output
+    partner = runner.invoke(
+        app,
+        ["user", "add", "jan", "--role", "partner_viewer", "--organisation", "kmp-nysa", "--country", "PL",
+         "--password-stdin", "-c", str(config)],
+        input="a-good-password\n",
+    )
+    assert partner.exit_code == 0 and "'kmp-nysa'" in partner.output
+
+
+def test_bad_config_is_reported_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("http:\n  port: lots\n", encoding="utf-8")
+    result = runner.invoke(app, ["user", "add", "x", "--role", "admin", "--password-stdin", "-c", str(bad)], input="")
+    assert result.exit_code == 2
+    assert "http.port" in result.output and "Traceback" not in result.output
+
+
+def test_replay_needs_a_known_vehicle(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    tlog = tmp_path / "x.tlog"
+    tlog.write_bytes(b"")
+    result = runner.invoke(app, ["replay", str(tlog), "--vehicle", "ghost", "-c", str(config)])
+    assert result.exit_code == 2 and "no vehicle 'ghost'" in result.output and "sim-1" in result.output
+    empty = runner.invoke(app, ["replay", str(tlog), "--vehicle", "sim-1", "-c", str(config)])
+    assert empty.exit_code == 1 and "error:" in empty.output
+
+
+@pytest.mark.timeout(90)
+def test_serve_runs_authenticates_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    config = write_config(tmp_path, port)
+    added = runner.invoke(
+        app, ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)], input="a-good-password\n"
+    )
+    assert added.exit_code == 0, added.output
+    process = subprocess.Popen(
+        [*BORDERWATCH_COMMAND, "serve", "-c", str(config)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "service did not come up"
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/api/vehicles").status_code == 401
+        token = httpx.post(f"{base}/api/auth/token", data={"username": "chief", "password": "a-good-password"}).json()
+        vehicles = httpx.get(f"{base}/api/vehicles", headers={"Authorization": f"Bearer {token['access_token']}"})
+        assert vehicles.status_code == 200 and vehicles.json()[0]["vehicle_id"] == "sim-1"
+        assert "<form id=\"login\">" in httpx.get(f"{base}/").text
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "borderwatch ground station"
+    finally:
+        os.kill(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert (tmp_path / "data" / "jwt-secret").is_file()
