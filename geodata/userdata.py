@@ -133,7 +133,11 @@ class UserData:
             max_bytes=max_bytes,
         )
         record_path = folder / (stored_name + IMPORT_RECORD_SUFFIX)
-        record_path.write_text(json.dumps(record.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+        partial_record = folder / (stored_name + IMPORT_RECORD_SUFFIX + ".partial")
+        partial_record.write_text(
+            json.dumps(record.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8"
+        )
+        os.replace(partial_record, record_path)  # a reader sees the old record or the new one, never half
         return ImportedZoneFile(target, record)
 
     def remove_import(self, region_name: str, stored_name: str) -> bool:

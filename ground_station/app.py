@@ -108,7 +108,7 @@ async def fleet_links(settings: StationSettings, bus: Bus, region: Any | None) -
 def load_configured_region(settings: StationSettings) -> Any:
     from geodata.atlas import load_region
 
-    return load_region(settings.region, data_dir=settings.data_dir)
+    return load_region(settings.region, data_dir=settings.data_dir, dem_paths=settings.dem_paths or None)
 
 
 def create_app(

@@ -141,6 +141,8 @@ class StationSettings(BaseSettings):
     region: str = "jesenik-nysa"
     """Region name under ``geodata/regions/`` or a path to a region folder (``BORDERWATCH_REGION``)."""
     data_dir: Path = Field(default_factory=default_data_dir)
+    dem_paths: list[Path] = Field(default_factory=list)
+    """DEM files or folders to use instead of the region manifest's search list (empty: the manifest's)."""
     vehicles: list[VehicleConfig] = Field(default_factory=list)
     cameras: list[CameraConfig] = Field(default_factory=list)
     storage: StorageConfig = Field(default_factory=StorageConfig)

@@ -224,7 +224,7 @@ def terrain_notice(settings: StationSettings) -> str | None:
     try:
         from geodata.atlas import load_region
 
-        region = load_region(settings.region, data_dir=settings.data_dir)
+        region = load_region(settings.region, data_dir=settings.data_dir, dem_paths=settings.dem_paths or None)
     except Exception as exc:
         return f"region {settings.region!r} could not be loaded: {exc}"
     status = region.terrain_status

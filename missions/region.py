@@ -53,6 +53,9 @@ class BorderCrossingLike(Protocol):
 
 
 class BorderLike(Protocol):
+    @property
+    def border_line(self) -> BaseGeometry: ...
+
     def country_at(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.str_]: ...
 
     def crossings(self, lon: ArrayLike, lat: ArrayLike) -> Sequence[BorderCrossingLike]: ...

@@ -395,7 +395,7 @@ class FlightController:
                 self.landed_state = LandedState.TAKEOFF
                 self._took_off_since_arm = True
                 self.say(Severity.INFO, "Takeoff detected\t")
-            else:
+            elif agl < 0.0 or body.v_up <= 0.0:
                 stop_on_ground(body, ground)
             return
         if self.landed_state == LandedState.TAKEOFF and self.mode != FlightMode.TAKEOFF:

@@ -71,13 +71,14 @@ class CameraSpec(_Model):
     vehicle: str | None = None
     lon: Lon | None = None
     lat: Lat | None = None
-    height_m: float = Field(default=6.0, ge=0)
+    height_m: float = Field(default=6.0, gt=0, le=500, description="mount height above ground")
     heading_deg: float = 0.0
-    tilt_deg: float = Field(default=-15.0, ge=-90.0, le=30.0)
-    hfov_deg: float = Field(default=70.0, gt=1.0, lt=180.0)
-    width: int = Field(default=1280, ge=16, le=7680)
-    height: int = Field(default=720, ge=16, le=4320)
-    fps: float = Field(default=30.0, gt=0, le=120)
+    tilt_deg: float = Field(default=15.0, ge=-30.0, le=90.0, description="degrees down from horizontal")
+    hfov_deg: float = Field(default=70.0, gt=1.0, lt=170.0)
+    vfov_deg: float = Field(default=43.0, gt=1.0, lt=170.0)
+    width: int = Field(default=1280, ge=16, le=3840)
+    height: int = Field(default=720, ge=16, le=2160)
+    fps: float = Field(default=30.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _placed(self) -> CameraSpec:

@@ -312,6 +312,7 @@ class ZoneIndex:
         alt_amsl_m: ArrayLike,
         *,
         ground_amsl_m_fn: GroundFn | None = None,
+        ground_amsl_m: ArrayLike | None = None,
         spacing_m: float = 25.0,
         at: datetime | None = None,
     ) -> list[PathHit]:
@@ -320,8 +321,12 @@ class ZoneIndex:
         Positions are interpolated linearly in lon/lat and altitude linearly along the leg (legs of
         a drone mission are short enough that the geodesic differs by centimetres). Terrain, when
         ``ground_amsl_m_fn(lon, lat)`` is given, is sampled at every sample; NaN from it means
-        unknown terrain there.
+        unknown terrain there. ``ground_amsl_m`` (one value per vertex, already sampled by the caller)
+        is interpolated along each leg instead: only as good as the vertex spacing. Neither: terrain
+        unknown, AGL bands are answered conservatively and flagged uncertain.
         """
+        if ground_amsl_m_fn is not None and ground_amsl_m is not None:
+            raise ValueError("give ground_amsl_m_fn or ground_amsl_m, not both")
         if not (math.isfinite(spacing_m) and spacing_m > 0):
             raise ValueError(f"spacing_m must be a positive number, got {spacing_m!r}")
         lon_v, lat_v = _lon_lat(lon, lat)
@@ -340,9 +345,12 @@ class ZoneIndex:
         s_lon = lon_v[leg_of] + (lon_v[leg_of + 1] - lon_v[leg_of]) * frac
         s_lat = lat_v[leg_of] + (lat_v[leg_of + 1] - lat_v[leg_of]) * frac
         s_alt = alt_v[leg_of] + (alt_v[leg_of + 1] - alt_v[leg_of]) * frac
-        ground = (
-            None if ground_amsl_m_fn is None else np.asarray(ground_amsl_m_fn(s_lon, s_lat), dtype=np.float64)
-        )
+        ground: NDArray[np.float64] | None = None
+        if ground_amsl_m_fn is not None:
+            ground = _column(ground_amsl_m_fn(s_lon, s_lat), s_lon.size, "ground_amsl_m_fn result")
+        elif ground_amsl_m is not None:
+            g_v = _column(ground_amsl_m, lon_v.size, "ground_amsl_m")
+            ground = g_v[leg_of] + (g_v[leg_of + 1] - g_v[leg_of]) * frac
         hits = self.bulk_hits_detailed(s_lon, s_lat, s_alt, ground_amsl_m=ground, at=at)
         first: dict[tuple[int, int], int] = {}
         uncertain: dict[tuple[int, int], bool] = {}

@@ -86,7 +86,10 @@ def limit_from_fields(value: float, unit: Unit, ref: VerticalRef) -> AltitudeLim
     """Structured limit (ED-269/ED-318). A STD reference with M/FT is a pressure altitude."""
     if unit is Unit.FL:
         ref = VerticalRef.STD
-    text = f"FL {value:g}" if unit is Unit.FL else f"{value:g} {unit.value} {ref.value}"
+    if unit is Unit.FL or (ref is VerticalRef.STD and unit is Unit.FT and value % 100 == 0):
+        text = f"FL {(value if unit is Unit.FL else value / 100):g}"
+    else:
+        text = f"{value:g} {unit.value} {ref.value}"
     return AltitudeLimit(to_metres(value, unit), ref, text)
 
 

@@ -201,9 +201,9 @@ class LinkRouter:
         frames = self._splitter.feed(data)
         if not self._transport.stream:
             self._splitter.reset()
+        self._window_frames += max(1, len(frames))  # garbage costs parsing too: it counts
         if not frames:
             return
-        self._window_frames += len(frames)
         now = dt.datetime.now(dt.UTC)
         time_us = int(now.timestamp() * 1_000_000)
         relay = self._relay if self._mavsdk_addr is not None else None

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
+from numpy.typing import NDArray
 
 from geodata.zones.model import Restriction, Zone
+from missions.path import PathVertices
+from missions.region import BorderLike
 from missions.validate.context import RuleContext
 from missions.validate.messages import Msg
 from missions.validate.report import RuleId, Severity, Violation, Where, violation
@@ -100,27 +105,64 @@ def check_zones(ctx: RuleContext) -> list[Violation]:
     return found
 
 
-def _alt_at(
-    lons: np.ndarray[Any, np.dtype[np.float64]],
-    lats: np.ndarray[Any, np.dtype[np.float64]],
-    alts: np.ndarray[Any, np.dtype[np.float64]],
-    lon: float,
-    lat: float,
-) -> float:
-    """Altitude where a straight leg passes (lon, lat): the leg's fraction, with metres-like axes."""
-    k = np.cos(np.radians(float(lats[0])))
-    dx, dy = (float(lons[1]) - float(lons[0])) * k, float(lats[1]) - float(lats[0])
-    length2 = dx * dx + dy * dy
-    t = 0.0 if length2 == 0 else ((lon - float(lons[0])) * k * dx + (lat - float(lats[0])) * dy) / length2
-    t = min(max(t, 0.0), 1.0)
-    return float(alts[0]) + t * (float(alts[1]) - float(alts[0]))
+@dataclass(frozen=True)
+class _Crossing:
+    leg: int
+    lon: float
+    lat: float
+    fraction: float
+    from_country: str
+    to_country: str
+
+
+_NUDGE_DEG = 2e-6
+"""How far (~0.2 m) before and after a crossing point the countries are looked up."""
+
+
+def _crossings(border: BorderLike, v: PathVertices, legs: NDArray[np.intp]) -> list[_Crossing]:
+    """Crossings of the given legs with the border line, all legs in one vectorised intersection."""
+    a, b = legs, legs + 1
+    lines = shapely.linestrings(
+        np.stack([np.column_stack([v.lon[a], v.lat[a]]), np.column_stack([v.lon[b], v.lat[b]])], axis=1)
+    )
+    points, which = shapely.get_coordinates(
+        shapely.intersection(lines, border.border_line), return_index=True
+    )
+    if points.size == 0:
+        return []
+    own = lines[which]
+    length = shapely.length(own)
+    along = shapely.line_locate_point(own, shapely.points(points))
+    before = shapely.get_coordinates(
+        shapely.line_interpolate_point(own, np.clip(along - _NUDGE_DEG, 0, length))
+    )
+    after = shapely.get_coordinates(
+        shapely.line_interpolate_point(own, np.clip(along + _NUDGE_DEG, 0, length))
+    )
+    from_c = border.country_at(before[:, 0], before[:, 1])
+    to_c = border.country_at(after[:, 0], after[:, 1])
+    order = np.lexsort((along, which))
+    out = []
+    for k in order:
+        fraction = float(along[k] / length[k]) if length[k] > 0 else 0.0
+        out.append(
+            _Crossing(
+                int(legs[which[k]]),
+                float(points[k, 0]),
+                float(points[k, 1]),
+                fraction,
+                str(from_c[k]),
+                str(to_c[k]),
+            )
+        )
+    return out
 
 
 def check_border(ctx: RuleContext) -> list[Violation]:
     """Legs that pass from one country into another, unless the mission holds a cross-border authorisation.
 
-    Countries are looked up at every sample at once; only legs where the country changes are handed to the
-    exact crossing computation, so a 1,000-leg survey away from the border costs one vectorised query.
+    Countries are looked up at every sample at once; only legs where the country changes are intersected
+    with the border line, all in one vectorised shapely call.
     """
     border = ctx.region.border
     if border is None or ctx.mission.cross_border_authorisation:
@@ -131,30 +173,34 @@ def check_border(ctx: RuleContext) -> list[Violation]:
     countries = border.country_at(s.lon, s.lat)
     changes = np.flatnonzero(countries[1:] != countries[:-1])
     candidate_legs = np.unique(s.leg_index[changes])
+    if candidate_legs.size == 0:
+        return []
     v = ctx.vertices
     found: list[Violation] = []
-    for leg in candidate_legs:
-        a, b = int(leg), int(leg) + 1
-        for crossing in border.crossings(v.lon[[a, b]], v.lat[[a, b]]):
-            if not crossing.from_country or not crossing.to_country:
-                continue  # leaving the mapped countries is not a CZ-PL crossing
-            found.append(
-                violation(
-                    RuleId.BORDER,
-                    Severity.ERROR,
-                    Msg.BORDER_CROSSING,
-                    where=Where(
-                        item_index=int(v.item_index[b]),
-                        leg_index=a,
-                        lon=crossing.lon,
-                        lat=crossing.lat,
-                        alt_amsl_m=_alt_at(
-                            v.lon[[a, b]], v.lat[[a, b]], v.alt_amsl_m[[a, b]], crossing.lon, crossing.lat
-                        ),
-                    ),
-                    leg=a,
-                    from_country=crossing.from_country,
-                    to_country=crossing.to_country,
-                )
+    for crossing in _crossings(border, v, candidate_legs):
+        if (
+            not crossing.from_country
+            or not crossing.to_country
+            or crossing.from_country == crossing.to_country
+        ):
+            continue  # leaving the mapped countries, or grazing the line, is not a crossing
+        a = crossing.leg
+        alt = float(v.alt_amsl_m[a] + crossing.fraction * (v.alt_amsl_m[a + 1] - v.alt_amsl_m[a]))
+        found.append(
+            violation(
+                RuleId.BORDER,
+                Severity.ERROR,
+                Msg.BORDER_CROSSING,
+                where=Where(
+                    item_index=int(v.item_index[a + 1]),
+                    leg_index=a,
+                    lon=crossing.lon,
+                    lat=crossing.lat,
+                    alt_amsl_m=alt,
+                ),
+                leg=a,
+                from_country=crossing.from_country,
+                to_country=crossing.to_country,
             )
+        )
     return found

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from geodata.crs import distance_m
 from missions.model import (
     FlyingItem,
@@ -57,6 +59,7 @@ def geometry_problems(mission: Mission, config: RuleConfig) -> list[Violation]:
                 bad_lat=home[1],
             )
         )
+    checked: list[tuple[int, tuple[float, float]]] = []
     for index, item in enumerate(mission.items):
         position = _position(item)
         if position is not None and not _valid_lonlat(*position):
@@ -87,19 +90,23 @@ def geometry_problems(mission: Mission, config: RuleConfig) -> list[Violation]:
                     )
                 )
                 continue
-        if position is not None and _valid_lonlat(*home):
-            far = float(distance_m(home[0], home[1], position[0], position[1]))
-            if far > config.absurd_distance_from_home_m:
-                found.append(
-                    violation(
-                        RuleId.STRUCTURE,
-                        Severity.ERROR,
-                        Msg.FAR_FROM_HOME,
-                        where=Where(item_index=index),
-                        item=index,
-                        distance_km=far / 1000.0,
-                    )
+        if position is not None:
+            checked.append((index, position))
+    if checked and _valid_lonlat(*home):
+        lonlat = np.asarray([p for _i, p in checked], dtype=np.float64)
+        far = distance_m(home[0], home[1], lonlat[:, 0], lonlat[:, 1])
+        for k in np.flatnonzero(far > config.absurd_distance_from_home_m):
+            index = checked[int(k)][0]
+            found.append(
+                violation(
+                    RuleId.STRUCTURE,
+                    Severity.ERROR,
+                    Msg.FAR_FROM_HOME,
+                    where=Where(item_index=index),
+                    item=index,
+                    distance_km=float(far[k]) / 1000.0,
                 )
+            )
     return found
 
 

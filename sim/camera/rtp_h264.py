@@ -193,6 +193,7 @@ class RtpH264Depacketizer:
         self._ssrc: int | None = None
         self._au: AccessUnit | None = None
         self._fu: bytearray | None = None
+        self._fu_lost = False
 
     def push(self, datagram: bytes) -> list[AccessUnit]:
         """Feeds one datagram; returns the access units it completed. Raises RtpFormatError if malformed."""
@@ -218,6 +219,7 @@ class RtpH264Depacketizer:
             if self._au is not None:
                 self._au.complete = False
             self._fu = None
+            self._fu_lost = True  # the rest of a fragmented NAL may follow: drop it quietly
         self._expected_seq = (header.sequence + 1) & 0xFFFF
         if self._au is not None and self._au.timestamp != header.timestamp:
             done.append(self._finish())
@@ -248,6 +250,7 @@ class RtpH264Depacketizer:
         au = self._au
         assert au is not None
         self._au = None
+        self._fu_lost = False
         if self._fu is not None:
             au.complete = False  # FU-A never saw its end bit
             self._fu = None
@@ -284,7 +287,10 @@ class RtpH264Depacketizer:
                 raise RtpFormatError("FU-A fragment has both start and end bits set")
             if start:
                 self._fu = bytearray([(payload[0] & 0xE0) | (fu_header & 0x1F)])
+                self._fu_lost = False
             elif self._fu is None:
+                if self._fu_lost:
+                    return
                 raise RtpFormatError("FU-A continuation without its start fragment")
             self._fu += payload[2:]
             if end:

@@ -158,3 +158,35 @@ def test_circle_radii_are_in_the_layer_unit() -> None:
     assert drop_zone.upper.text.startswith("9500 FT")  # FL 95
     nysa = zones["BWX-PL-EPNY-AD"].volumes[0]
     assert nysa.circle is not None and nysa.circle.radius_m == pytest.approx(3000.0, abs=2.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("name: [unclosed\n", "line "),
+        ("- just\n- a list\n", "$: a manifest must be a mapping"),
+        ("schema: 1\nname: Bad Name\n", "$.name"),
+        ("schema: 7\n", "$.schema"),
+    ],
+)
+def test_a_broken_manifest_names_where_it_is_wrong(tmp_path: Path, text: str, where: str) -> None:
+    path = tmp_path / "manifest.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_manifest(path)
+    assert where in str(caught.value)
+
+
+def test_an_unknown_manifest_field_is_refused_not_ignored(tmp_path: Path) -> None:
+    text = (REGION_DIR / "manifest.yaml").read_text(encoding="utf-8") + "\nterrian: {}\n"
+    path = tmp_path / "manifest.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"\$\.terrian"):
+        load_manifest(path)
+
+
+def test_an_oversized_manifest_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.yaml"
+    path.write_text("x" * 2000, encoding="utf-8")
+    with pytest.raises(InputError, match="over the limit"):
+        load_manifest(path, max_input_bytes=1000)

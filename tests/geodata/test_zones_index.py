@@ -245,3 +245,60 @@ def test_invalid_query_input_is_a_clear_error(airspace: ZoneIndex) -> None:
     empty = ZoneIndex([])
     assert empty.at_point(17.0, 50.0, 10, VerticalRef.AGL) == []
     assert empty.bulk_hits([17.0], [50.0], [10.0])[0].size == 0
+
+
+def _square_zone(identifier: str, x0: float, y0: float, size: float) -> Zone:
+    return Zone(
+        identifier=identifier,
+        country="",
+        name=identifier,
+        restriction=Restriction.CONDITIONAL,
+        reasons=(),
+        volumes=(
+            ZoneVolume(
+                box(x0, y0, x0 + size, y0 + size),
+                AltitudeLimit(0, VerticalRef.AMSL, "0"),
+                AltitudeLimit(1000, VerticalRef.AMSL, "1000"),
+            ),
+        ),
+        uid=identifier,
+    )
+
+
+@pytest.mark.parametrize("n_big", [3, 80])  # few huge zones: checked by box; many: STRtree fallback
+def test_bulk_candidates_match_brute_force_with_huge_and_tiny_zones(n_big: int) -> None:
+    rng = np.random.default_rng(n_big)
+    zones = [_square_zone(f"S{i}", *rng.uniform([10, 45], [20, 55]), 0.05) for i in range(300)]
+    zones += [_square_zone(f"B{i}", *rng.uniform([0, 40], [10, 45]), 12.0) for i in range(n_big)]
+    index = ZoneIndex(zones)
+    lon = np.concatenate([rng.uniform(0, 25, 4000), [zones[0].volumes[0].footprint.bounds[2]]])
+    lat = np.concatenate([rng.uniform(40, 58, 4000), [zones[0].volumes[0].footprint.bounds[3]]])
+    alt = np.full(lon.size, 500.0)
+    p, z = index.bulk_hits(lon, lat, alt)
+    got = set(zip(p.tolist(), z.tolist(), strict=True))
+    expected = {
+        (i, zi)
+        for zi, zone in enumerate(zones)
+        for i in np.flatnonzero(shapely_intersects(zone, lon, lat)).tolist()
+    }
+    assert got == expected
+    assert (lon.size - 1, 0) in got, "a point on the far corner of a zone (boundary) counts as inside"
+
+
+def shapely_intersects(zone: Zone, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+    import shapely
+
+    return shapely.intersects_xy(zone.volumes[0].footprint, lon, lat)
+
+
+def test_along_path_with_ground_given_per_vertex() -> None:
+    agl = ZoneIndex(
+        [_zone("AGL", AltitudeLimit(0, VerticalRef.AGL, "GND"), AltitudeLimit(120, VerticalRef.AGL, "120"))]
+    )
+    lon, lat = [17.28, 17.32], [50.3, 50.3]
+    # 900 m AMSL over ground rising 300 -> 1000 m: above 120 m AGL in the west, inside the band near the east
+    hits = agl.along_path(lon, lat, [900.0, 900.0], ground_amsl_m=[300.0, 1000.0])
+    assert len(hits) == 1 and not hits[0].uncertain
+    assert hits[0].lon > 17.3
+    with pytest.raises(ValueError, match="not both"):
+        agl.along_path(lon, lat, [900.0, 900.0], ground_amsl_m=[1.0, 1.0], ground_amsl_m_fn=lambda x, y: x)

@@ -50,7 +50,9 @@ class StaticScene:
         return self.poses[slug]
 
 
-def hover_pose(alt_agl_m: float = 120.0, *, gimbal_pitch_deg: float = -90.0, yaw_deg: float = 0.0) -> VehiclePose:
+def hover_pose(
+    alt_agl_m: float = 120.0, *, gimbal_pitch_deg: float = -90.0, yaw_deg: float = 0.0
+) -> VehiclePose:
     return VehiclePose(
         lon=HOME_LON,
         lat=HOME_LAT,

@@ -28,7 +28,9 @@ def _offset(east_m: float, north_m: float) -> tuple[float, float]:
 
 
 def _nadir_view(alt_agl_m: float = 120.0) -> ViewPose:
-    spec = CameraSpec(id="d", kind=CameraKind.DRONE, vehicle_slug="sim-1", hfov_deg=70, vfov_deg=43, width=W, height=H)
+    spec = CameraSpec(
+        id="d", kind=CameraKind.DRONE, vehicle_slug="sim-1", hfov_deg=70, vfov_deg=43, width=W, height=H
+    )
     return drone_camera_pose(hover_pose(alt_agl_m), spec)
 
 
@@ -111,7 +113,10 @@ def test_objects_are_boxed_where_geodata_projects_them(flat_terrain: FlatTerrain
         assert box.x0 - 1 <= foot[0] <= box.x1 + 1 and box.y0 - 1 <= foot[1] <= box.y1 + 1
         # Bottom of the box is near the foot point; the drawing changed pixels inside the box.
         assert abs(box.y1 - foot[1]) < 0.3 * (box.y1 - box.y0) + 2
-        diff = np.abs(frame.image[box.y0 : box.y1, box.x0 : box.x1].astype(int) - empty[box.y0 : box.y1, box.x0 : box.x1])
+        diff = np.abs(
+            frame.image[box.y0 : box.y1, box.x0 : box.x1].astype(int)
+            - empty[box.y0 : box.y1, box.x0 : box.x1]
+        )
         assert diff.sum(axis=2).max() > 60
         assert box.distance_m == pytest.approx(math.dist((0, 0, 8.0), (*_enu(obj), 0.0)), rel=0.05)
     # True size: a 1.75 m person 40 m away is about fx * 1.75 / 40 px tall.
