@@ -146,14 +146,15 @@ def generate(n_zones: int, n_points: int, seed: int) -> Scenario:
     return Scenario(zones, lon, lat, alt, ground)
 
 
-def _best(fn: object, repeat: int) -> tuple[float, object]:
-    best = math.inf
+def _best(fn: object, repeat: int) -> tuple[float, float, object]:
+    """(best, first) wall time over ``repeat`` runs; the first includes lazy index/prepare work."""
+    times: list[float] = []
     out: object = None
     for _ in range(repeat):
         t0 = time.perf_counter()
         out = fn()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+        times.append(time.perf_counter() - t0)
+    return min(times), times[0], out
 
 
 def main() -> None:
@@ -180,10 +181,10 @@ def main() -> None:
     )
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(sc.lon, sc.lat), crs="EPSG:4326")
 
-    t_ours, hits = _best(
+    t_ours, first_ours, hits = _best(
         lambda: index.bulk_hits(sc.lon, sc.lat, sc.alt_amsl_m, ground_amsl_m=sc.ground_amsl_m), args.repeat
     )
-    t_sjoin, joined = _best(
+    t_sjoin, first_sjoin, joined = _best(
         lambda: gpd.sjoin(points, polygons, how="inner", predicate="intersects"), args.repeat
     )
     n = args.points
@@ -191,12 +192,16 @@ def main() -> None:
     sjoin_pairs = len(joined)  # type: ignore[arg-type]
     print(f"scenario: {args.zones} zones ({n_vertices} vertices), {n} points, seed {args.seed}")
     print(f"  generate {t_gen:.1f} s, build ZoneIndex {t_index:.2f} s")
-    for label, seconds, pairs in (
-        ("ZoneIndex.bulk_hits (3D bands)", t_ours, ours_pairs),
-        ("geopandas.sjoin     (2D only) ", t_sjoin, sjoin_pairs),
+    for label, seconds, first, pairs in (
+        ("ZoneIndex.bulk_hits (3D bands)", t_ours, first_ours, ours_pairs),
+        ("geopandas.sjoin     (2D only) ", t_sjoin, first_sjoin, sjoin_pairs),
     ):
-        print(f"  {label}: {seconds:7.3f} s {n / seconds:12,.0f} points/s {pairs} pairs")
-    print(f"  ratio bulk_hits / sjoin throughput: {t_sjoin / t_ours:.2f}x (target >= 2x)")
+        rate = n / seconds
+        print(f"  {label}: {seconds:7.3f} s {rate:12,.0f} points/s {pairs} pairs (first run {first:.3f} s)")
+    ratio_best = t_sjoin / t_ours
+    ratio_first = first_sjoin / first_ours
+    print(f"  ratio bulk_hits / sjoin throughput: {ratio_best:.2f}x best, {ratio_first:.2f}x first run")
+    print("  (target >= 2x; sjoin ignores altitude, bulk_hits checks every band in its own frame)")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import math
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -219,37 +221,35 @@ class ScriptedVehicle:
     # -- periodic streams ------------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        tick = 0.01
-        next_due: dict[int, float] = {}
-        start = time.monotonic()
-        last = start
+        streams = self._streams()
+        next_due = [0.0] * len(streams)
+        last = time.monotonic()
         while True:
             now = time.monotonic()
             self._step(now - last)
             last = now
-            due = self._schedule(now, start)
-            for key, rate, send in due:
-                if now >= next_due.get(key, 0.0):
-                    next_due[key] = max(next_due.get(key, now), now - 1.0 / rate) + 1.0 / rate
+            for index, (rate, send) in enumerate(streams):
+                if now >= next_due[index]:
+                    next_due[index] = max(next_due[index], now - 1.0 / rate) + 1.0 / rate
                     send()
-            await asyncio.sleep(tick)
+            await asyncio.sleep(0.01)
 
-    def _schedule(self, now: float, start: float) -> list[tuple[int, float, object]]:
+    def _streams(self) -> list[tuple[float, Callable[[], None]]]:
         p = self.profile
-        streams: list[tuple[int, float, object]] = [
-            (0, 1.0, self._heartbeat),
-            (33, p.position_hz, self._global_position),
-            (30, p.attitude_hz, self._attitude),
-            (1, 5.0, self._sys_status),
-            (245, 5.0, self._extended_sys_state),
-            (42, 1.0, self._mission_current),
-            (147, 0.5, self._battery_status),
-            (242, 0.5, self._home_position),
+        streams: list[tuple[float, Callable[[], None]]] = [
+            (1.0, self._heartbeat),
+            (p.position_hz, self._global_position),
+            (p.attitude_hz, self._attitude),
+            (5.0, self._sys_status),
+            (5.0, self._extended_sys_state),
+            (1.0, self._mission_current),
+            (0.5, self._battery_status),
+            (0.5, self._home_position),
         ]
         if p.fillers:
             for msgid, rate, payload in self._fillers:
-                streams.append((1000 + msgid, rate, lambda m=msgid, pl=payload: self._send(m, pl)))
-        return [(k, r, s) for k, r, s in streams if r > 0]
+                streams.append((rate, functools.partial(self._send, msgid, payload)))
+        return [(rate, send) for rate, send in streams if rate > 0]
 
     def _time_boot_ms(self) -> int:
         return int((time.monotonic() - self._boot) * 1000) & 0xFFFFFFFF
@@ -596,3 +596,53 @@ async def run_fleet(targets: list[tuple[str, int]], profile: VehicleProfile, dur
     finally:
         for v in vehicles:
             await v.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench.mavlink_fleet --vehicles N --base-port P --duration S``: vehicle i sends to
+    127.0.0.1:P+i (like ``borderwatch sim run``), with the PX4 API-link message mix."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--vehicles", type=int, required=True)
+    parser.add_argument("--base-port", type=int, required=True)
+    parser.add_argument("--duration", type=float, required=True)
+    parser.add_argument("--position-hz", type=float, default=50.0)
+    parser.add_argument("--no-fillers", action="store_true")
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args(argv)
+    profile = VehicleProfile(position_hz=args.position_hz, fillers=not args.no_fillers)
+
+    async def fly() -> None:
+        import random
+
+        rng = random.Random(args.seed)
+        vehicles = []
+        for i in range(args.vehicles):
+            # homes spread uniformly over the Jesenik-Nysa box; each flies a leg in a random direction
+            v = ScriptedVehicle(
+                ("127.0.0.1", args.base_port + i),
+                home_lon=rng.uniform(16.9, 17.7),
+                home_lat=rng.uniform(50.1, 50.6),
+                profile=profile,
+            )
+            vehicles.append(v)
+            await v.start()
+        await asyncio.sleep(1.0)
+        for v in vehicles:
+            v.armed = True
+            v.landed_state = 2
+            v.alt_amsl_m += 60.0
+            bearing = rng.uniform(0, 2 * math.pi)
+            v.goal = (v.lon + 0.05 * math.sin(bearing), v.lat + 0.03 * math.cos(bearing), v.alt_amsl_m)
+        try:
+            await asyncio.sleep(args.duration)
+        finally:
+            for v in vehicles:
+                await v.stop()
+
+    asyncio.run(fly())
+
+
+if __name__ == "__main__":
+    main()

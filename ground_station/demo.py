@@ -37,11 +37,17 @@ class _Ready(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class SimHome(_Ready):
+    lon: float
+    lat: float
+    alt_amsl_m: float | None = None
+
+
 class SimVehicle(_Ready):
     slug: str
     system_id: int
     mavlink_url: str
-    home: Any = None
+    home: SimHome | None = None
 
 
 class SimCamera(_Ready):
@@ -60,6 +66,8 @@ class SimReady(_Ready):
     speed: float
     vehicles: list[SimVehicle]
     cameras: list[SimCamera] = []
+    terrain: str = "flat"
+    """``dem:<path>`` or ``flat``: what ground the simulated world flies over."""
 
 
 def parse_ready(path: Path) -> SimReady:
@@ -71,7 +79,15 @@ def parse_ready(path: Path) -> SimReady:
 
 
 def simulator_command(
-    vehicles: int, speed: float, ready_json: Path, scenario: str | None = None, base_port: int | None = None
+    vehicles: int,
+    speed: float,
+    ready_json: Path,
+    scenario: str | None = None,
+    base_port: int | None = None,
+    *,
+    dem: Path | None = None,
+    region: str | None = None,
+    cameras: bool = True,
 ) -> list[str]:
     command = [*BORDERWATCH_COMMAND, "sim", "run"]
     if scenario:
@@ -79,6 +95,12 @@ def simulator_command(
     command += ["--vehicles", str(vehicles), "--speed", str(speed), "--ready-json", str(ready_json)]
     if base_port is not None:
         command += ["--base-port", str(base_port)]
+    if dem is not None:
+        command += ["--dem", str(dem)]
+    if region is not None:
+        command += ["--region", region]
+    if not cameras:
+        command.append("--no-cameras")
     return command
 
 
@@ -224,7 +246,9 @@ def terrain_notice(settings: StationSettings) -> str | None:
     try:
         from geodata.atlas import load_region
 
-        region = load_region(settings.region, data_dir=settings.data_dir, dem_paths=settings.dem_paths or None)
+        region = load_region(
+            settings.region, data_dir=settings.data_dir, dem_paths=settings.dem_paths or None
+        )
     except Exception as exc:
         return f"region {settings.region!r} could not be loaded: {exc}"
     status = region.terrain_status

@@ -92,6 +92,11 @@ class UdpLinkProxy:
         finally:
             self.unblock()
 
+    def flush_record(self) -> None:
+        """Makes everything recorded so far readable from ``record_to`` while the proxy keeps running."""
+        if self._record is not None:
+            self._record.flush()
+
     def _write_record(self, data: bytes) -> None:
         if self._record is not None:
             self._record.write(struct.pack(">Q", int(time.time() * 1e6)) + data)

@@ -1,75 +1,75 @@
 """Terrain as the simulator needs it: AMSL elevation under a point, fast enough for every vehicle tick.
 
 The simulated world and the ground station read the same DEM (design contract 2) through
-``geodata.terrain``; when that package or a DEM is missing the world flies over flat ground at the home
-elevation and says so.
+``geodata.terrain``/the region's DEM search; with no DEM the world is flat ground at the vehicles' home
+elevations (declared unknown), and the runner says so loudly.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from pathlib import Path
+import math
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-log = logging.getLogger(__name__)
+import numpy as np
+from numpy.typing import ArrayLike
 
-
-@dataclass(frozen=True)
-class TerrainPoint:
-    elevation_amsl_m: float
-    accuracy_m: float | None
+from geodata.terrain import FlatTerrain, Terrain, TerrainSample
+from geodata.terrain.model import as_lonlat_arrays
 
 
 class TerrainLike(Protocol):
     """The part of ``geodata.terrain.Terrain`` the simulator uses."""
 
-    def sample(self, lon: float, lat: float) -> Any: ...
+    def sample(self, lon: Any, lat: Any) -> Any: ...
 
 
-class FlatGround:
-    """Flat ground at one elevation; the fallback when no DEM is configured."""
+class HomesTerrain(Terrain):
+    """No DEM, several homes at different elevations: flat at each home, blended smoothly between them
+    (inverse-distance weighting), so no vehicle takes off from inside a hill. Accuracy is unknown."""
 
-    def __init__(self, elevation_amsl_m: float) -> None:
-        self.elevation_amsl_m = elevation_amsl_m
+    def __init__(self, homes: Sequence[tuple[float, float, float]]) -> None:
+        if not homes:
+            raise ValueError("at least one home is needed")
+        data = np.asarray(homes, dtype=np.float64)
+        self._lon = data[:, 0]
+        self._lat = data[:, 1]
+        self._elev = data[:, 2]
+        self._cos_lat = math.cos(math.radians(float(np.mean(self._lat))))
+        listing = ", ".join(f"{e:g} m" for e in self._elev)
+        self.name = f"flat ground at the vehicle homes ({listing} AMSL; no DEM)"
+        self.vertical_accuracy_m = math.nan
 
-    def sample(self, lon: float, lat: float) -> TerrainPoint:
-        return TerrainPoint(self.elevation_amsl_m, None)
+    def sample(self, lon: ArrayLike, lat: ArrayLike) -> TerrainSample:
+        lons, lats = as_lonlat_arrays(lon, lat)
+        dx = (lons[..., None] - self._lon) * self._cos_lat
+        dy = lats[..., None] - self._lat
+        d2 = dx * dx + dy * dy
+        weights = 1.0 / np.maximum(d2, 1e-14) ** 2  # very flat near each home
+        elevation = (weights * self._elev).sum(axis=-1) / weights.sum(axis=-1)
+        valid = np.isfinite(lons) & np.isfinite(lats)
+        return TerrainSample(np.where(valid, elevation, np.nan), np.full(lons.shape, np.nan))
 
 
-def flat_terrain(elevation_amsl_m: float) -> TerrainLike:
-    """geodata's FlatTerrain when available (so cameras get the real type), else the local fallback."""
-    try:
-        from geodata.terrain import FlatTerrain  # type: ignore[attr-defined]
-
-        return FlatTerrain(elevation_amsl_m)  # type: ignore[no-any-return]
-    except Exception:  # geodata.terrain is being written in parallel; any import problem means "not yet"
-        return FlatGround(elevation_amsl_m)
+def flat_terrain_for_homes(homes: Sequence[tuple[float, float, float]]) -> Terrain:
+    elevations = {round(h[2], 1) for h in homes}
+    if len(elevations) <= 1:
+        return FlatTerrain(homes[0][2] if homes else 0.0)
+    return HomesTerrain(homes)
 
 
-def open_dem(path: Path) -> TerrainLike:
-    """Opens a DEM through geodata; raises a clear error when that is not possible."""
-    try:
-        from geodata.terrain import DemTerrain  # type: ignore[attr-defined]
-    except Exception as exc:
-        raise RuntimeError(f"cannot open DEM {path}: geodata.terrain is not available ({exc})") from exc
-    return DemTerrain.open(path)  # type: ignore[no-any-return]
+class FlatGround(FlatTerrain):
+    """Flat ground at one elevation (tests and single-vehicle runs without a DEM)."""
 
 
 def elevation_at(terrain: TerrainLike, lon: float, lat: float, fallback_m: float) -> float:
     """AMSL ground elevation, or ``fallback_m`` where the terrain has no answer (outside coverage)."""
     try:
         sample = terrain.sample(lon, lat)
-    except Exception:
+        value = float(np.asarray(sample.elevation_amsl_m, dtype=np.float64).ravel()[0])
+    except Exception:  # a terrain source failing at one point must not stop a vehicle
         return fallback_m
-    value = getattr(sample, "elevation_amsl_m", None)
-    if value is None:
-        return fallback_m
-    try:
-        elevation = float(value)
-    except (TypeError, ValueError):
-        return fallback_m
-    return elevation if elevation == elevation else fallback_m
+    return value if math.isfinite(value) else fallback_m
 
 
 class TerrainCache:

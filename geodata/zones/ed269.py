@@ -43,7 +43,12 @@ def load_ed269(
     strict: bool = False,
     max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
 ) -> ImportResult:
-    """Import every good zone; list rejected ones with their JSON path. ``strict`` raises on any problem."""
+    """Import every good zone; list rejected ones with their JSON path.
+
+    ``source`` is a file path (``Path`` or ``str``), the raw bytes of a file, or an already parsed
+    document. Files over ``max_bytes`` are refused before reading. ``strict`` raises
+    :class:`InputError` on any problem, rejected zone or warning alike.
+    """
     doc, label = load_json_document(source, max_bytes)
     zones_raw, base = _zone_list(doc, label)
     result = ImportResult()

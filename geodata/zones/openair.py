@@ -106,7 +106,7 @@ _PROHIBITED_NAME = re.compile(r"\b(EP ?P\d|LKP\d)")
 _RESERVED_NAME = re.compile(r"\b(TRA|TSA|EPTR\d|EPTS\d|LKTRA\d|LKTSA\d|LKR\d|EPR\d|MRT)")
 _DANGER_NAME = re.compile(r"\b(EPD\d|LKD\d|DROPZONE|PJE)")
 ICAO_COUNTRY = {"LK": "CZE", "EP": "POL", "ED": "DEU", "ET": "DEU", "LO": "AUT", "LZ": "SVK"}
-_ICAO_TOKEN = re.compile(r"\b(LK|EP|ED|ET|LO|LZ)[A-Z0-9]")
+_ICAO_TOKEN = re.compile(r"\b(LK|EP|ED|ET|LO|LZ)(?:[A-Z0-9]| [PRD] ?\d)")
 _COORD = re.compile(
     r"(\d{1,3})(?::(\d{1,2}(?:\.\d+)?))?(?::(\d{1,2}(?:\.\d+)?))?\s*([NS])\s*[, ]?\s*"
     r"(\d{1,3})(?::(\d{1,2}(?:\.\d+)?))?(?::(\d{1,2}(?:\.\d+)?))?\s*([EW])",
@@ -185,6 +185,10 @@ def load_openair(
     country: str | None = None,
     max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
 ) -> ImportResult:
+    """Import an OpenAir file (``Path``/``str`` path or raw bytes); problems are located by line.
+
+    ``country`` (ISO alpha-3) overrides the guess from ICAO designators for every zone.
+    """
     data, label = read_limited(source, max_bytes)
     text = decode_text(data, label)
     if "\x00" in text:

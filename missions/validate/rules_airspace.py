@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geodata.zones.model import Restriction, Zone
 from missions.path import PathVertices
@@ -119,35 +120,63 @@ _NUDGE_DEG = 2e-6
 """How far (~0.2 m) before and after a crossing point the countries are looked up."""
 
 
-def _crossings(border: BorderLike, v: PathVertices, legs: NDArray[np.intp]) -> list[_Crossing]:
-    """Crossings of the given legs with the border line, all legs in one vectorised intersection."""
-    a, b = legs, legs + 1
-    lines = shapely.linestrings(
-        np.stack([np.column_stack([v.lon[a], v.lat[a]]), np.column_stack([v.lon[b], v.lat[b]])], axis=1)
+def _leg_lines(v: PathVertices) -> NDArray[np.object_]:
+    a = np.arange(v.leg_count)
+    lines: NDArray[np.object_] = shapely.linestrings(
+        np.stack([np.column_stack([v.lon[a], v.lat[a]]), np.column_stack([v.lon[a + 1], v.lat[a + 1]])], 1)
     )
-    points, which = shapely.get_coordinates(
-        shapely.intersection(lines, border.border_line), return_index=True
-    )
+    return lines
+
+
+def _segments(line: BaseGeometry) -> NDArray[np.object_]:
+    """The border line as two-point segments, so an STRtree can find the few a leg may cross."""
+    parts = []
+    for part in shapely.get_parts(line):
+        coords = shapely.get_coordinates(part)
+        if coords.shape[0] >= 2:
+            parts.append(np.stack([coords[:-1], coords[1:]], axis=1))
+    if not parts:
+        return np.empty(0, dtype=object)
+    segments: NDArray[np.object_] = shapely.linestrings(np.concatenate(parts))
+    return segments
+
+
+def _crossings(border: BorderLike, v: PathVertices) -> list[_Crossing]:
+    """Every crossing of the path with the border line, found with one STRtree query of all legs against
+    the border's segments and one vectorised intersection of the candidate pairs."""
+    segments = _segments(border.border_line)
+    if segments.size == 0:
+        return []
+    all_lines = _leg_lines(v)
+    leg_idx, seg_idx = shapely.STRtree(segments).query(all_lines, predicate="intersects")
+    if leg_idx.size == 0:
+        return []
+    hits = shapely.intersection(all_lines[leg_idx], segments[seg_idx])
+    points, which = shapely.get_coordinates(hits, return_index=True)
     if points.size == 0:
         return []
-    own = lines[which]
+    legs = leg_idx[which]
+    # a leg through a vertex of the border line meets two segments at one point: keep it once
+    _unique, first = np.unique(np.column_stack([legs, np.round(points, 9)]), axis=0, return_index=True)
+    points, legs = points[first], legs[first]
+    own = all_lines[legs]
     length = shapely.length(own)
     along = shapely.line_locate_point(own, shapely.points(points))
     before = shapely.get_coordinates(
-        shapely.line_interpolate_point(own, np.clip(along - _NUDGE_DEG, 0, length))
+        shapely.line_interpolate_point(own, np.clip(along - _NUDGE_DEG, 0, None))
     )
     after = shapely.get_coordinates(
-        shapely.line_interpolate_point(own, np.clip(along + _NUDGE_DEG, 0, length))
+        shapely.line_interpolate_point(own, np.minimum(along + _NUDGE_DEG, length))
     )
     from_c = border.country_at(before[:, 0], before[:, 1])
     to_c = border.country_at(after[:, 0], after[:, 1])
-    order = np.lexsort((along, which))
+    order = np.lexsort((along, legs))
     out = []
     for k in order:
         fraction = float(along[k] / length[k]) if length[k] > 0 else 0.0
         out.append(
             _Crossing(
-                int(legs[which[k]]),
+                int(legs[k]),
                 float(points[k, 0]),
                 float(points[k, 1]),
                 fraction,
@@ -161,23 +190,16 @@ def _crossings(border: BorderLike, v: PathVertices, legs: NDArray[np.intp]) -> l
 def check_border(ctx: RuleContext) -> list[Violation]:
     """Legs that pass from one country into another, unless the mission holds a cross-border authorisation.
 
-    Countries are looked up at every sample at once; only legs where the country changes are intersected
-    with the border line, all in one vectorised shapely call.
+    A crossing is where a leg meets the border line with different countries on either side of the point.
     """
     border = ctx.region.border
     if border is None or ctx.mission.cross_border_authorisation:
         return []
-    s = ctx.samples
-    if s.size < 2:
-        return []
-    countries = border.country_at(s.lon, s.lat)
-    changes = np.flatnonzero(countries[1:] != countries[:-1])
-    candidate_legs = np.unique(s.leg_index[changes])
-    if candidate_legs.size == 0:
-        return []
     v = ctx.vertices
+    if v.leg_count == 0:
+        return []
     found: list[Violation] = []
-    for crossing in _crossings(border, v, candidate_legs):
+    for crossing in _crossings(border, v):
         if (
             not crossing.from_country
             or not crossing.to_country

@@ -27,7 +27,7 @@ class H264Encoder:
     def __init__(self, width: int, height: int, fps: float, *, crf: int = 26, threads: int = 1) -> None:
         self.width = width
         self.height = height
-        gop = max(int(round(fps)), 1)
+        gop = max(round(fps), 1)
         ctx = av.CodecContext.create("libx264", "w")
         ctx.width = width
         ctx.height = height
@@ -55,7 +55,7 @@ class H264Encoder:
     def encode(self, image_bgr: ImageU8, pts_90k: int) -> list[list[bytes]]:
         """NAL units of each access unit the encoder emits for this picture (zerolatency: exactly one)."""
         yuv = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2YUV_I420)
-        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(np.asarray(yuv, dtype=np.uint8), format="yuv420p")
         frame.pts = pts_90k
         if self._force_keyframe:
             frame.pict_type = av.video.frame.PictureType.I
@@ -76,4 +76,4 @@ class H264Decoder:
             raise VideoDecodeError(
                 f"H.264 decoder rejected an access unit of {len(annexb)} bytes: {exc}"
             ) from None
-        return [f.to_ndarray(format="bgr24") for f in frames]
+        return [np.asarray(f.to_ndarray(format="bgr24"), dtype=np.uint8) for f in frames]

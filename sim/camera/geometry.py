@@ -1,9 +1,10 @@
 """Pinhole camera maths for the renderer: pose -> rotation, world -> pixel, pixel -> ground plane.
 
 The pose convention and rotation come from geodata.sensors; what is added here is what rendering needs
-fast (projection of ENU offsets in bulk, the ground-plane homography, the horizon line). Frames: local East-North-Up metres around the camera (the camera at
-(0, 0, alt)); camera axes as OpenCV's (x right, y down, z forward). Heading 0 = north, clockwise;
-pitch/tilt < 0 looks down; -90 is nadir.
+fast (projection of ENU offsets in bulk, the ground-plane homography, the horizon line).
+
+Frames: local East-North-Up metres around the camera (the camera at (0, 0, alt)); camera axes as
+OpenCV's (x right, y down, z forward). Heading 0 = north, clockwise; pitch < 0 looks down; -90 is nadir.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def world_to_camera_rotation(pose: ViewPose) -> FloatArray:
     Taken from geodata.sensors (yaw-pitch-roll, Z-Y-X) through its public ray maths, so the renderer and
     every other projection in borderwatch agree on what a pose means.
     """
-    sensor_pose = SensorPose(pose.lon, pose.lat, pose.alt_amsl_m, pose.heading_deg, pose.pitch_deg, pose.roll_deg)
+    sensor_pose = SensorPose(
+        pose.lon, pose.lat, pose.alt_amsl_m, pose.heading_deg, pose.pitch_deg, pose.roll_deg
+    )
     unit = CameraIntrinsics(2, 2, 90.0, 90.0)  # fx = fy = 1, principal point (1, 1)
     rays = sensor_pose.rays_enu(unit, [1.0, 2.0, 1.0], [1.0, 1.0, 2.0])
     forward = rays[0]
@@ -114,7 +117,7 @@ class PinholeCamera:
         """Coefficients (a, b, c): the Up component of the ray through pixel (u, v) is a*u + b*v + c."""
         k_inv = np.linalg.inv(self.intrinsics)
         # ray_world = R^T K^-1 [u v 1]; its Up row is (R^T K^-1)[2].
-        return (self.rotation.T @ k_inv)[2]
+        return np.asarray((self.rotation.T @ k_inv)[2], dtype=np.float64)
 
     def ray_horizontal_norm_at_centre(self) -> float:
         forward = self.rotation[2]

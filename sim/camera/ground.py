@@ -104,13 +104,14 @@ class TileCache:
         shade_grid = hillshade(np.asarray(elevation, dtype=np.float64), spacing)
         step = win.res_m / spacing
         affine = np.array([[step, 0.0, 0.5 * step + 1.0], [0.0, step, 0.5 * step + 1.0]])
-        return cv2.warpAffine(
+        shade = cv2.warpAffine(
             shade_grid,
             affine,
             (win.width, win.height),
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
+        return np.asarray(shade, dtype=np.float32)
 
 
 _SHARED: dict[tuple[int, int], tuple[Terrain, TileCache]] = {}

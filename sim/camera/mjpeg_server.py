@@ -159,6 +159,8 @@ class MjpegCameraServer:
         loop = asyncio.get_running_loop()
         captured = await loop.run_in_executor(self._executor, self.feed.render, self.feed.snapshot())
         ok, jpeg = cv2.imencode(".jpg", captured.image, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
+        if not ok:
+            raise RuntimeError(f"camera {self.feed.spec.id}: JPEG encoding failed")
         body = jpeg.tobytes()
         headers = "".join(f"{k}: {v}\r\n" for k, v in _part_headers(captured.metadata).items())
         writer.write(

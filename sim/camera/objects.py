@@ -100,7 +100,8 @@ def object_corners(placed: PlacedObject) -> FloatArray:
     """ENU corners (metres from the camera): the full extent (first 8) then every drawn part's 8."""
     h = math.radians(placed.obj.heading_deg)
     basis = np.array([[math.sin(h), math.cos(h), 0.0], [math.cos(h), -math.sin(h), 0.0], [0.0, 0.0, 1.0]])
-    return _TEMPLATES[placed.obj.kind] @ basis + np.array([placed.east_m, placed.north_m, placed.up_m])
+    corners = _TEMPLATES[placed.obj.kind] @ basis + np.array([placed.east_m, placed.north_m, placed.up_m])
+    return np.asarray(corners, dtype=np.float64)
 
 
 def _fill(frame: NDArray[np.uint8], pixels: FloatArray, colour: tuple[int, int, int]) -> None:
@@ -122,9 +123,7 @@ def hash_str(text: str) -> int:
     return h
 
 
-def _draw(
-    frame: NDArray[np.uint8], cam: PinholeCamera, placed: PlacedObject, px: FloatArray, depth: float
-) -> None:
+def _draw(frame: NDArray[np.uint8], cam: PinholeCamera, placed: PlacedObject, px: FloatArray) -> None:
     colour = _colour(placed.obj.kind, placed.obj.id)
     if placed.obj.kind is GroundObjectKind.PERSON:
         _fill(frame, px[8:16], colour)
@@ -132,14 +131,13 @@ def _draw(
         head = np.array([[placed.east_m, placed.north_m, placed.up_m + size.height_m - 0.12]])
         hpx, hdepth = cam.project(head)
         radius = cam.fx * 0.12 / max(float(hdepth[0]), 1e-3)
-        centre = (int(round(hpx[0, 0] * _SCALE)), int(round(hpx[0, 1] * _SCALE)))
+        centre = (round(hpx[0, 0] * _SCALE), round(hpx[0, 1] * _SCALE))
         cv2.circle(frame, centre, max(round(radius * _SCALE), _SCALE // 2), _SKIN, -1, cv2.LINE_AA, _SHIFT)
         return
     dark = (int(colour[0] * 0.6), int(colour[1] * 0.6), int(colour[2] * 0.6))
     for i, (part, paint) in enumerate(zip(_CAR_PARTS, (dark, colour, _GLASS, colour), strict=True)):
         corners = px[8 * (i + 1) : 8 * (i + 2)]
         _fill(frame, corners[4:] if part.top_only else corners, paint)
-    del depth
 
 
 def draw_objects(
@@ -186,6 +184,6 @@ def draw_objects(
         )
         visible.append((float(cdepth[idx]), item, px, box))
     visible.sort(key=lambda t: -t[0])
-    for depth, item, px, _box in visible:
-        _draw(frame, cam, item, px, depth)
+    for _depth, item, px, _box in visible:
+        _draw(frame, cam, item, px)
     return [box for *_, box in visible]

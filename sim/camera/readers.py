@@ -214,8 +214,8 @@ async def read_mjpeg(url: str, *, max_frames: int, timeout_s: float = 10.0) -> A
 
 
 def decode_mjpeg_part(headers: dict[str, str], body: bytes, *, where: str) -> DecodedFrame:
-    image = cv2.imdecode(np.frombuffer(body, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
+    decoded = cv2.imdecode(np.frombuffer(body, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
         raise MjpegFormatError(f"{where}: body of {len(body)} bytes is not a decodable JPEG")
     meta_text = headers.get(META_HEADER.lower())
     meta = FrameMetadata.from_json_bytes(meta_text.encode("ascii", "replace")) if meta_text else None
@@ -228,4 +228,4 @@ def decode_mjpeg_part(headers: dict[str, str], body: bytes, *, where: str) -> De
             raise MjpegFormatError(
                 f"{where}: {CAPTURE_TIME_HEADER} {capture_text!r} is not ISO 8601"
             ) from None
-    return DecodedFrame(image=image, metadata=meta, capture_time_utc=capture)
+    return DecodedFrame(image=np.asarray(decoded, dtype=np.uint8), metadata=meta, capture_time_utc=capture)

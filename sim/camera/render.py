@@ -48,7 +48,7 @@ def _clip_halfplane_to_rect(coeffs: FloatArray, width: int, height: int) -> NDAr
     a, b, c = coeffs
 
     def value(p: tuple[float, float]) -> float:
-        return a * p[0] + b * p[1] + c
+        return float(a * p[0] + b * p[1] + c)
 
     out: list[tuple[float, float]] = []
     for i, cur in enumerate(rect):
@@ -224,9 +224,9 @@ class CoverageGrid:
             if todo.any():
                 rows, cols = np.nonzero(todo)
                 x0 = int(self.xs[cols.min()])
-                x1 = int(math.ceil(self.xs[cols.max() + 1]))
+                x1 = math.ceil(self.xs[cols.max() + 1])
                 y0 = int(self.ys[rows.min()])
-                y1 = int(math.ceil(self.ys[rows.max() + 1]))
+                y1 = math.ceil(self.ys[rows.max() + 1])
                 plans.append((mosaic, (x0, y0, min(x1, self.width), min(y1, self.height))))
             done |= _cell_all(inside)
             if done.all() or not (~done & any_valid).any():

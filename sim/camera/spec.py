@@ -88,7 +88,9 @@ class CameraSpec(BaseModel):
         return self
 
     @classmethod
-    def for_fixed_camera(cls, camera: FixedCamera, *, port: int | None = None, fps: float = 30.0) -> CameraSpec:
+    def for_fixed_camera(
+        cls, camera: FixedCamera, *, port: int | None = None, fps: float = 30.0
+    ) -> CameraSpec:
         """A pole camera from the region dataset (geodata cameras.geojson), same pose and optics."""
         return cls(
             id=camera.id,

@@ -97,10 +97,10 @@ class TileWindow:
     height: int
 
     def eastings(self) -> FloatArray:
-        return self.west_e + (np.arange(self.width) + 0.5) * self.res_m
+        return np.asarray(self.west_e + (np.arange(self.width) + 0.5) * self.res_m, dtype=np.float64)
 
     def northings(self) -> FloatArray:
-        return self.north_n - (np.arange(self.height) + 0.5) * self.res_m
+        return np.asarray(self.north_n - (np.arange(self.height) + 0.5) * self.res_m, dtype=np.float64)
 
 
 def value_noise_grid(win: TileWindow, scale_m: float, seed: int) -> NDArray[np.float32]:
@@ -119,13 +119,14 @@ def value_noise_grid(win: TileWindow, scale_m: float, seed: int) -> NDArray[np.f
             [0.0, step, j_top - (win.north_n - 0.5 * win.res_m) / scale_m],
         ]
     )
-    return cv2.warpAffine(
+    warped = cv2.warpAffine(
         lattice,
         affine,
         (win.width, win.height),
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
     )
+    return np.asarray(warped, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,8 @@ def _axis_cells(coords: FloatArray, axis: int, seed: int) -> _AxisCells:
 
 def _parcel_classes(cells_e: IntArray, cells_n: IntArray, seed: int) -> tuple[IntArray, IntArray]:
     """Land use and a palette index per parcel, over the small grid of parcels a window touches."""
-    ce = (cells_e[None, :] + 0.5) * PARCEL_M
-    cn = (cells_n[:, None] + 0.5) * PARCEL_M
+    ce = np.asarray((cells_e[None, :] + 0.5) * PARCEL_M, dtype=np.float64)
+    cn = np.asarray((cells_n[:, None] + 0.5) * PARCEL_M, dtype=np.float64)
     forest = value_noise_at(ce, cn, 700.0, seed + 11) > 0.66
     village = value_noise_at(ce, cn, 1100.0, seed + 23) > 0.72
     land = np.where(forest, LandUse.FOREST, np.where(village, LandUse.VILLAGE, LandUse.FIELD))
@@ -206,7 +207,7 @@ def render_ground_texture(win: TileWindow, seed: int) -> NDArray[np.float32]:
 
 def _texel_grain(win: TileWindow, seed: int) -> NDArray[np.float32]:
     # Seeded by the window's position, so a given tile always gets the same grain.
-    key = hash_unit(int(round(win.west_e)), int(round(win.north_n)), int(win.res_m * 1000), seed=seed)
+    key = hash_unit(round(win.west_e), round(win.north_n), int(win.res_m * 1000), seed=seed)
     rng = np.random.default_rng(int(float(key[()]) * 2**32))
     return rng.random((win.height, win.width), dtype=np.float32)
 
@@ -281,4 +282,4 @@ def hillshade(
     light = np.array([np.sin(az) * np.cos(alt), np.cos(az) * np.cos(alt), np.sin(alt)])
     norm = np.sqrt(dz_de**2 + dz_dn**2 + 1.0)
     lambert = (-dz_de * light[0] - dz_dn * light[1] + light[2]) / norm
-    return np.clip(lambert / np.sin(alt), 0.35, 1.35).astype(np.float32)
+    return np.asarray(np.clip(lambert / np.sin(alt), 0.35, 1.35), dtype=np.float32)

@@ -125,3 +125,42 @@ def test_region_dataset_zones_load_and_keep_the_approximate_flag() -> None:
     assert result.zones and all(z.approximate for z in result.zones)
     again = load_ed269(dump_ed269(result.zones))
     assert all(z.approximate for z in again.zones)
+
+
+def test_flight_level_and_ellipsoid_references_in_ed269() -> None:
+    z = {
+        "identifier": "FL-TEST",
+        "country": "CZE",
+        "name": "fl",
+        "restriction": "CONDITIONAL",
+        "geometry": [
+            {
+                "uomDimensions": "FT",
+                "lowerLimit": 0,
+                "lowerVerticalReference": "AGL",
+                "upperLimit": 9500,
+                "upperVerticalReference": "STD",
+                "horizontalProjection": {"type": "Circle", "center": [17.2975, 50.30167], "radius": 12152},
+            },
+            {
+                "uomDimensions": "M",
+                "lowerLimit": 600,
+                "lowerVerticalReference": "WGS84",
+                "upperLimit": 900,
+                "upperVerticalReference": "WGS84",
+                "horizontalProjection": {"type": "Circle", "center": [17.2975, 50.30167], "radius": 500},
+            },
+        ],
+    }
+    result = load_ed269({"UASZoneList": [z]})
+    assert result.rejected == [] and result.warnings == []
+    fl, wgs = result.zones[0].volumes
+    assert fl.upper.text == "FL 95" and fl.upper.ref is VerticalRef.STD
+    assert fl.upper.value_m == pytest.approx(2895.6)
+    assert fl.circle is not None and fl.circle.radius_m == pytest.approx(
+        12152 * 0.3048
+    )  # FT applies to radius
+    assert (wgs.lower.ref, wgs.lower.value_m) == (VerticalRef.WGS84, 600)
+    assert result.zones[0].applicability.permanent  # no applicability at all
+    again = load_ed269(dump_ed269(result.zones)).zones[0].volumes
+    assert again[0].upper.ref is VerticalRef.STD and again[0].upper.value_m == pytest.approx(2895.6)

@@ -170,3 +170,30 @@ def test_binary_and_orphan_lines() -> None:
         load_openair(b"AC R\x00\x01\x02")
     result = load_openair(b"DP 50:00:00 N 017:00:00 E\n")
     assert result.rejected and result.rejected[0].location == "line 1"
+
+
+def test_da_arc_by_radius_and_bearings_counter_clockwise() -> None:
+    text = b"""AC P
+AN EP P99 TEST
+AL SFC
+AH UNL
+V X=50:30:00 N 017:30:00 E
+V D=-
+DA 3, 90, 0
+DP 50:30:00 N 017:30:00 E
+"""
+    result = load_openair(text)
+    assert result.rejected == []
+    (zone,) = result.zones
+    assert zone.restriction is Restriction.PROHIBITED and zone.country == "POL"
+    volume = zone.volumes[0]
+    assert volume.lower.text == "SFC" and volume.upper.value_m == float("inf")
+    # counter-clockwise from east to north: the quarter lies north-east of the centre
+    centre = (17.5, 50.5)
+    bounds = volume.footprint.bounds
+    # (a geodesic due east bends slightly south: the east end sits ~3 m below the centre latitude)
+    assert bounds[0] == pytest.approx(centre[0], abs=1e-6) and bounds[1] == pytest.approx(centre[1], abs=1e-4)
+    _, _, dist = WGS84_GEOD.inv(centre[0], centre[1], bounds[2], centre[1])
+    assert dist == pytest.approx(3 * 1852, rel=0.001)
+    bad = text.replace(b"DA 3, 90, 0", b"DA 3, 90")
+    assert "unclosed arc" in load_openair(bad).rejected[0].message

@@ -71,7 +71,9 @@ def test_login_failures_and_refresh_rotation(station: Station) -> None:
     missing = station.client.post("/api/auth/refresh", json={})
     assert missing.status_code == 422 and "refresh_token" in missing.json()["message"]
     me = station.client.get("/api/auth/me", headers=station.headers("pilot")).json()
-    assert me["role"] == "pilot" and me["organisation"] == "hzs-olk" and "command_vehicles" in me["permissions"]
+    assert (
+        me["role"] == "pilot" and me["organisation"] == "hzs-olk" and "command_vehicles" in me["permissions"]
+    )
     failed = station.client.portal.call(station.context.store.audit.list, AuditAction.LOGIN_FAILED)
     assert any(entry.actor == "pilot" for entry in failed)
 
@@ -156,15 +158,23 @@ def test_mission_crud_versions_and_organisation_privacy(station: Station) -> Non
     assert created.status_code == 201, created.text
     mission_id = created.json()["mission_id"]
     assert created.json()["version"] == 1
-    updated = client.put(f"/api/missions/{mission_id}", headers=pilot, json=simple_mission("v2", alt_rel_m=50))
+    updated = client.put(
+        f"/api/missions/{mission_id}", headers=pilot, json=simple_mission("v2", alt_rel_m=50)
+    )
     assert updated.status_code == 200 and updated.json()["version"] == 2
     latest = client.get(f"/api/missions/{mission_id}", headers=pilot).json()
     assert latest["version"] == 2 and latest["mission"]["name"] == "v2"
     first = client.get(f"/api/missions/{mission_id}/versions/1", headers=pilot).json()
     assert first["mission"]["items"][0]["alt_m"] == 60.0
-    assert [v["version"] for v in client.get(f"/api/missions/{mission_id}/versions", headers=pilot).json()] == [1, 2]
-    assert mission_id in [m["id"] for m in client.get("/api/missions", headers=station.headers("commander")).json()]
-    assert mission_id not in [m["id"] for m in client.get("/api/missions", headers=station.headers("foreign_pilot")).json()]
+    assert [
+        v["version"] for v in client.get(f"/api/missions/{mission_id}/versions", headers=pilot).json()
+    ] == [1, 2]
+    assert mission_id in [
+        m["id"] for m in client.get("/api/missions", headers=station.headers("commander")).json()
+    ]
+    assert mission_id not in [
+        m["id"] for m in client.get("/api/missions", headers=station.headers("foreign_pilot")).json()
+    ]
     hidden = client.get(f"/api/missions/{mission_id}", headers=station.headers("foreign_pilot"))
     assert hidden.status_code == 404
     broken = simple_mission()
@@ -174,7 +184,10 @@ def test_mission_crud_versions_and_organisation_privacy(station: Station) -> Non
     assert "body: items.1.waypoint.lon" in bad.json()["message"]
     no_home = simple_mission()
     del no_home["home"]
-    assert "body: home: Field required" in client.post("/api/missions", headers=pilot, json=no_home).json()["message"]
+    assert (
+        "body: home: Field required"
+        in client.post("/api/missions", headers=pilot, json=no_home).json()["message"]
+    )
     assert client.delete(f"/api/missions/{mission_id}", headers=pilot).status_code == 204
     assert client.get(f"/api/missions/{mission_id}", headers=pilot).status_code == 404
 
@@ -237,7 +250,10 @@ def test_flights_track_geojson_events_and_tlog(station: Station) -> None:
     portal.call(store.flights.start, Flight("f-api", "sim-1", t0, None, str(tlog)))
     portal.call(
         store.flights.add_track,
-        [TrackPoint("sim-1", "f-api", t0 + timedelta(seconds=i), 17.1 + i * 1e-4, 50.33, 700.0, 60.0) for i in range(5)],
+        [
+            TrackPoint("sim-1", "f-api", t0 + timedelta(seconds=i), 17.1 + i * 1e-4, 50.33, 700.0, 60.0)
+            for i in range(5)
+        ],
     )
     portal.call(store.flights.add_event, FlightEvent("sim-1", "f-api", "TOOK_OFF", t0))
     portal.call(store.flights.start, Flight("f-foreign", "pl-1", t0, None, "/etc/passwd"))
@@ -267,7 +283,9 @@ def test_alerts_from_bus_are_stored_and_acknowledged(station: Station) -> None:
         kind=AlertKind.ZONE_ENTRY,
         severity=AlertSeverity.CRITICAL,
         message="entering prohibited zone",
-        messages=LocalizedText(en="entering prohibited zone", cs="vstup do zakázané zóny", pl="wejście do strefy"),
+        messages=LocalizedText(
+            en="entering prohibited zone", cs="vstup do zakázané zóny", pl="wejście do strefy"
+        ),
         time_utc=NOW,
         lon=17.19,
         lat=50.23,
@@ -277,7 +295,9 @@ def test_alerts_from_bus_are_stored_and_acknowledged(station: Station) -> None:
     publish(station, "alert", alert)
 
     def stored() -> bool:
-        listed = station.client.get("/api/alerts?unacknowledged=true", headers=station.headers("viewer")).json()
+        listed = station.client.get(
+            "/api/alerts?unacknowledged=true", headers=station.headers("viewer")
+        ).json()
         return any(a["alert_id"] == alert.alert_id for a in listed)
 
     wait_until(station, stored)
@@ -286,7 +306,10 @@ def test_alerts_from_bus_are_stored_and_acknowledged(station: Station) -> None:
     acked = station.client.post(url, headers=station.headers("pilot"))
     assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "pilot"
     assert acked.json()["messages"]["cs"] == "vstup do zakázané zóny"
-    assert station.client.post("/api/alerts/nope/acknowledge", headers=station.headers("pilot")).status_code == 404
+    assert (
+        station.client.post("/api/alerts/nope/acknowledge", headers=station.headers("pilot")).status_code
+        == 404
+    )
 
 
 def test_zones_and_terrain_queries(station: Station) -> None:
@@ -296,11 +319,15 @@ def test_zones_and_terrain_queries(station: Station) -> None:
     assert "BWX-CZ-HEMS-JESENIK" in ids and "BWX-PL-TOWN-NYSA" not in ids
     assert zones["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
     at = station.client.get(
-        "/api/zones/at", params={"lon": HELIPORT[0], "lat": HELIPORT[1], "alt": 50, "ref": "AGL"}, headers=viewer
+        "/api/zones/at",
+        params={"lon": HELIPORT[0], "lat": HELIPORT[1], "alt": 50, "ref": "AGL"},
+        headers=viewer,
     ).json()
     assert "BWX-CZ-HEMS-JESENIK" in {f["properties"]["identifier"] for f in at["features"]}
     above = station.client.get(
-        "/api/zones/at", params={"lon": HELIPORT[0], "lat": HELIPORT[1], "alt": 400, "ref": "AGL"}, headers=viewer
+        "/api/zones/at",
+        params={"lon": HELIPORT[0], "lat": HELIPORT[1], "alt": 400, "ref": "AGL"},
+        headers=viewer,
     ).json()
     assert "BWX-CZ-HEMS-JESENIK" not in {f["properties"]["identifier"] for f in above["features"]}
     for bad in ("1,2,3", "a,b,c,d", "17.3,50,17.2,50.1", "0,0,10,10"):
@@ -378,13 +405,17 @@ def test_locked_database_gives_503_and_keeps_data(tmp_path: Path) -> None:
     with running_station(tmp_path, with_region=False) as station:
         station.context.store.database  # noqa: B018  (SqliteStore)
         path = station.context.settings.sqlite_path
-        created = station.client.post("/api/missions", headers=station.headers("pilot"), json=_plain_mission())
+        created = station.client.post(
+            "/api/missions", headers=station.headers("pilot"), json=_plain_mission()
+        )
         assert created.status_code == 201
         blocker = sqlite3.connect(path, timeout=0.1, isolation_level=None)
         blocker.execute("BEGIN EXCLUSIVE")
         try:
             station.client.portal.call(_set_busy_timeout, station, 100)
-            locked = station.client.post("/api/missions", headers=station.headers("pilot"), json=_plain_mission())
+            locked = station.client.post(
+                "/api/missions", headers=station.headers("pilot"), json=_plain_mission()
+            )
             assert locked.status_code == 503 and "locked" in locked.json()["detail"]
         finally:
             blocker.execute("ROLLBACK")

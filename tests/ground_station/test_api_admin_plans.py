@@ -22,16 +22,28 @@ def test_admin_creates_users_and_the_audit_log_records_it(station: Station) -> N
     created = station.client.post(
         "/api/users",
         headers=admin,
-        json={"username": "new.pilot", "password": "a-good-password", "role": "pilot", "organisation": "hzs-olk"},
+        json={
+            "username": "new.pilot",
+            "password": "a-good-password",
+            "role": "pilot",
+            "organisation": "hzs-olk",
+        },
     )
     assert created.status_code == 201, created.text
     assert created.json()["role"] == "pilot"
-    login = station.client.post("/api/auth/token", data={"username": "new.pilot", "password": "a-good-password"})
+    login = station.client.post(
+        "/api/auth/token", data={"username": "new.pilot", "password": "a-good-password"}
+    )
     assert login.status_code == 200
     duplicate = station.client.post(
         "/api/users",
         headers=admin,
-        json={"username": "new.pilot", "password": "a-good-password", "role": "pilot", "organisation": "hzs-olk"},
+        json={
+            "username": "new.pilot",
+            "password": "a-good-password",
+            "role": "pilot",
+            "organisation": "hzs-olk",
+        },
     )
     assert duplicate.status_code == 409 and "already exists" in duplicate.json()["detail"]
     weak = station.client.post(
@@ -47,14 +59,18 @@ def test_admin_creates_users_and_the_audit_log_records_it(station: Station) -> N
     )
     assert bad_role.status_code == 422 and "body: role" in bad_role.json()["message"]
     names = [u["username"] for u in station.client.get("/api/users", headers=admin).json()]
-    assert "new.pilot" in names and "password_hash" not in json.dumps(station.client.get("/api/users", headers=admin).json())
+    assert "new.pilot" in names and "password_hash" not in json.dumps(
+        station.client.get("/api/users", headers=admin).json()
+    )
     audit = station.client.get("/api/audit?action=user_created", headers=station.headers("commander")).json()
     assert audit[0]["target"] == "new.pilot" and audit[0]["actor"] == "admin"
 
 
 def test_plan_import_export_round_trip(station: Station) -> None:
     pilot = station.headers("pilot")
-    mission_id = station.client.post("/api/missions", headers=pilot, json=simple_mission("to plan")).json()["mission_id"]
+    mission_id = station.client.post("/api/missions", headers=pilot, json=simple_mission("to plan")).json()[
+        "mission_id"
+    ]
     plan = station.client.get(f"/api/missions/{mission_id}/plan", headers=pilot)
     assert plan.status_code == 200 and plan.json()["fileType"] == "Plan"
     imported = station.client.post("/api/missions/plan", headers=pilot, content=json.dumps(plan.json()))
@@ -66,10 +82,8 @@ def test_plan_import_export_round_trip(station: Station) -> None:
 
 def test_bad_plans_are_refused_with_the_json_path(station: Station) -> None:
     pilot = station.headers("pilot")
-    plan = station.client.get(
-        f"/api/missions/{station.client.post('/api/missions', headers=pilot, json=simple_mission()).json()['mission_id']}/plan",
-        headers=pilot,
-    ).json()
+    created = station.client.post("/api/missions", headers=pilot, json=simple_mission())
+    plan = station.client.get(f"/api/missions/{created.json()['mission_id']}/plan", headers=pilot).json()
     plan["mission"]["items"][1]["params"][4] = "north"
     broken = station.client.post("/api/missions/plan", headers=pilot, content=json.dumps(plan))
     assert broken.status_code == 422

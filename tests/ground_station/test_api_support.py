@@ -73,7 +73,9 @@ class Station:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
 
     def login(self, user: str) -> dict[str, Any]:
-        response = self.client.post("/api/auth/token", data={"username": user, "password": self.passwords[user]})
+        response = self.client.post(
+            "/api/auth/token", data={"username": user, "password": self.passwords[user]}
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         self.tokens[user] = body["access_token"]
@@ -103,7 +105,9 @@ def running_station(
         passwords: dict[str, str] = {}
         for username, (role, org) in USERS.items():
             passwords[username] = generate_password()
-            client.portal.call(create_user, store.users, store.organisations, username, passwords[username], role, org)
+            client.portal.call(
+                create_user, store.users, store.organisations, username, passwords[username], role, org
+            )
         station = Station(client, passwords)
         for username in USERS:
             station.login(username)
@@ -126,7 +130,13 @@ def simple_mission(
         "home": home,
         "items": [
             {"kind": "takeoff", "lon": lon, "lat": lat, "alt_m": alt_rel_m, "alt_frame": "REL_HOME"},
-            {"kind": "waypoint", "lon": lon + 0.002, "lat": lat + 0.001, "alt_m": alt_rel_m, "alt_frame": "REL_HOME"},
+            {
+                "kind": "waypoint",
+                "lon": lon + 0.002,
+                "lat": lat + 0.001,
+                "alt_m": alt_rel_m,
+                "alt_frame": "REL_HOME",
+            },
             {"kind": "waypoint", "lon": lon + 0.004, "lat": lat, "alt_m": alt_rel_m, "alt_frame": "REL_HOME"},
             {"kind": "rtl"},
         ],

@@ -64,7 +64,9 @@ async def test_login_access_and_refresh_rotation(tmp_path: Path) -> None:
     assert await authenticate(store.users, "alice", "wrong-password") is None
     assert await authenticate(store.users, "nobody", "a-long-password") is None
 
-    tokens = TokenService("s" * 48, timedelta(minutes=5), timedelta(days=1), store.users, store.refresh_tokens)
+    tokens = TokenService(
+        "s" * 48, timedelta(minutes=5), timedelta(days=1), store.users, store.refresh_tokens
+    )
     issued = await tokens.issue(user)
     principal = await tokens.principal(issued.access_token)
     assert (principal.username, principal.organisation, principal.role) == ("alice", "hzs", Role.PILOT)

@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -41,12 +40,16 @@ def write_config(tmp_path: Path, port: int = 8000) -> Path:
 def test_user_add_creates_the_first_admin(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     result = runner.invoke(
-        app, ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)], input="a-good-password\n"
+        app,
+        ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)],
+        input="a-good-password\n",
     )
     assert result.exit_code == 0, result.output
     assert "created admin 'chief' in organisation 'hzs-olk'" in result.output
     again = runner.invoke(
-        app, ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)], input="another-password\n"
+        app,
+        ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)],
+        input="another-password\n",
     )
     assert again.exit_code == 1 and "already exists" in again.output
     weak = runner.invoke(
@@ -54,13 +57,27 @@ def test_user_add_creates_the_first_admin(tmp_path: Path) -> None:
     )
     assert weak.exit_code == 2 and "at least 10 characters" in weak.output
     bad_role = runner.invoke(
-        app, ["user", "add", "bob", "--role", "king", "--password-stdin", "-c", str(config)], input="x" * 12 + "\n"
+        app,
+        ["user", "add", "bob", "--role", "king", "--password-stdin", "-c", str(config)],
+        input="x" * 12 + "\n",
     )
     assert bad_role.exit_code == 2 and "--role must be one of" in bad_role.output
     partner = runner.invoke(
         app,
-        ["user", "add", "jan", "--role", "partner_viewer", "--organisation", "kmp-nysa", "--country", "PL",
-         "--password-stdin", "-c", str(config)],
+        [
+            "user",
+            "add",
+            "jan",
+            "--role",
+            "partner_viewer",
+            "--organisation",
+            "kmp-nysa",
+            "--country",
+            "PL",
+            "--password-stdin",
+            "-c",
+            str(config),
+        ],
         input="a-good-password\n",
     )
     assert partner.exit_code == 0 and "'kmp-nysa'" in partner.output
@@ -69,7 +86,9 @@ def test_user_add_creates_the_first_admin(tmp_path: Path) -> None:
 def test_bad_config_is_reported_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("http:\n  port: lots\n", encoding="utf-8")
-    result = runner.invoke(app, ["user", "add", "x", "--role", "admin", "--password-stdin", "-c", str(bad)], input="")
+    result = runner.invoke(
+        app, ["user", "add", "x", "--role", "admin", "--password-stdin", "-c", str(bad)], input=""
+    )
     assert result.exit_code == 2
     assert "http.port" in result.output and "Traceback" not in result.output
 
@@ -89,7 +108,9 @@ def test_serve_runs_authenticates_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     config = write_config(tmp_path, port)
     added = runner.invoke(
-        app, ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)], input="a-good-password\n"
+        app,
+        ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)],
+        input="a-good-password\n",
     )
     assert added.exit_code == 0, added.output
     process = subprocess.Popen(
@@ -112,10 +133,14 @@ def test_serve_runs_authenticates_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "service did not come up"
             time.sleep(0.2)
         assert httpx.get(f"{base}/api/vehicles").status_code == 401
-        token = httpx.post(f"{base}/api/auth/token", data={"username": "chief", "password": "a-good-password"}).json()
-        vehicles = httpx.get(f"{base}/api/vehicles", headers={"Authorization": f"Bearer {token['access_token']}"})
+        token = httpx.post(
+            f"{base}/api/auth/token", data={"username": "chief", "password": "a-good-password"}
+        ).json()
+        vehicles = httpx.get(
+            f"{base}/api/vehicles", headers={"Authorization": f"Bearer {token['access_token']}"}
+        )
         assert vehicles.status_code == 200 and vehicles.json()[0]["vehicle_id"] == "sim-1"
-        assert "<form id=\"login\">" in httpx.get(f"{base}/").text
+        assert '<form id="login">' in httpx.get(f"{base}/").text
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "borderwatch ground station"
     finally:
         os.kill(process.pid, signal.SIGINT)

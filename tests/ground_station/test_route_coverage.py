@@ -15,7 +15,11 @@ from starlette.websockets import WebSocketDisconnect
 from test_api_support import USERS, Station, running_station, simple_mission
 
 from ground_station.api.public_routes import PUBLIC_ROUTES
-from ground_station.api.routes.telemetry_ws import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, WS_TELEMETRY_PERMISSION
+from ground_station.api.routes.telemetry_ws import (
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHENTICATED,
+    WS_TELEMETRY_PERMISSION,
+)
 from ground_station.auth.roles import Permission, Role, has_permission, roles_with
 from ground_station.store.models import AlertRecord, Flight
 
@@ -82,7 +86,9 @@ def ids(station: Station) -> dict[str, str]:
     portal.call(store.flights.start, Flight("flight-1", "sim-1", now, None, None))
     portal.call(
         store.alerts.upsert,
-        AlertRecord("alert-1", "sim-1", "LOW_BATTERY", "WARNING", "m", {"en": "m", "cs": "m", "pl": "m"}, now),
+        AlertRecord(
+            "alert-1", "sim-1", "LOW_BATTERY", "WARNING", "m", {"en": "m", "cs": "m", "pl": "m"}, now
+        ),
     )
     return {
         "slug": "sim-1",
@@ -114,8 +120,15 @@ def test_every_protected_route_declares_a_permission(station: Station) -> None:
 def test_unauthenticated_and_bad_tokens_are_refused_everywhere(station: Station, ids: dict[str, str]) -> None:
     secret = "x" * 48
     forged = jwt.encode(
-        {"iss": "borderwatch", "sub": "1", "typ": "access", "role": "admin", "org": "hzs-olk",
-         "iat": int(datetime.now(UTC).timestamp()), "exp": int((datetime.now(UTC) + timedelta(hours=1)).timestamp())},
+        {
+            "iss": "borderwatch",
+            "sub": "1",
+            "typ": "access",
+            "role": "admin",
+            "org": "hzs-olk",
+            "iat": int(datetime.now(UTC).timestamp()),
+            "exp": int((datetime.now(UTC) + timedelta(hours=1)).timestamp()),
+        },
         secret,
         algorithm="HS256",
     )
@@ -151,7 +164,9 @@ def test_every_role_without_the_permission_gets_403(station: Station, ids: dict[
             continue
         url = concrete_path(path, ids)
         lacking = [role for role in Role if not has_permission(role, permission)]
-        assert lacking, f"{method} {path}: every role may {permission}; add it to OPEN_TO_EVERY_ROLE deliberately"
+        assert lacking, (
+            f"{method} {path}: every role may {permission}; add it to OPEN_TO_EVERY_ROLE deliberately"
+        )
         for role in lacking:
             status = request(station, method, url, station.headers(USER_OF_ROLE[role]))
             assert status == 403, f"{method} {url} as {role} answered {status}"

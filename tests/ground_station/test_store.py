@@ -35,7 +35,9 @@ T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def point(i: int, flight_id: str | None = "f1", vehicle: str = "sim-1") -> TrackPoint:
-    return TrackPoint(vehicle, flight_id, T0 + timedelta(milliseconds=100 * i), 17.2 + i * 1e-5, 50.3, 600.0, 50.0)
+    return TrackPoint(
+        vehicle, flight_id, T0 + timedelta(milliseconds=100 * i), 17.2 + i * 1e-5, 50.3, 600.0, 50.0
+    )
 
 
 async def test_migrations_create_schema_once(tmp_path: Path) -> None:
@@ -77,7 +79,9 @@ async def test_missions_keep_every_version_and_their_checks(tmp_path: Path) -> N
     await store.missions.record_validation(
         ValidationRecord(first.mission_id, 2, False, [{"rule_id": "zones"}], "jesenik-nysa", T0)
     )
-    await store.missions.record_approval(Approval(first.mission_id, 2, "sim-1", "carol", T0, True, "fire, life"))
+    await store.missions.record_approval(
+        Approval(first.mission_id, 2, "sim-1", "carol", T0, True, "fire, life")
+    )
     assert (await store.missions.validations(first.mission_id))[0].violations == [{"rule_id": "zones"}]
     assert (await store.missions.approvals(first.mission_id))[0].override is True
     assert [m.id for m in await store.missions.list("hzs")] == [first.mission_id]
@@ -100,16 +104,22 @@ async def test_flights_tracks_events_alerts_audit(tmp_path: Path) -> None:
     assert len(track) == 500 and track[0] == point(0)
     assert [e.kind for e in await store.flights.events("f1")] == ["TOOK_OFF"]
 
-    alert = AlertRecord("a1", "sim-1", "ZONE_ENTRY", "WARNING", "zone ahead", {"en": "x", "cs": "y", "pl": "z"}, T0)
+    alert = AlertRecord(
+        "a1", "sim-1", "ZONE_ENTRY", "WARNING", "zone ahead", {"en": "x", "cs": "y", "pl": "z"}, T0
+    )
     await store.alerts.upsert(alert)
     acked = await store.alerts.acknowledge("a1", "alice", T0)
     assert acked is not None and acked.acknowledged_by == "alice"
-    await store.alerts.upsert(AlertRecord("a1", "sim-1", "ZONE_ENTRY", "CRITICAL", "inside", alert.messages, T0))
+    await store.alerts.upsert(
+        AlertRecord("a1", "sim-1", "ZONE_ENTRY", "CRITICAL", "inside", alert.messages, T0)
+    )
     again = await store.alerts.get("a1")
     assert again is not None and again.severity == "CRITICAL" and again.acknowledged_by == "alice"
     assert await store.alerts.list(unacknowledged_only=True) == []
 
-    entry = await store.audit.append(AuditEntry(T0, "carol", AuditAction.VALIDATION_OVERRIDE, "sim-1", {"r": 1}))
+    entry = await store.audit.append(
+        AuditEntry(T0, "carol", AuditAction.VALIDATION_OVERRIDE, "sim-1", {"r": 1})
+    )
     assert entry.id is not None
     assert (await store.audit.list(AuditAction.VALIDATION_OVERRIDE))[0].detail == {"r": 1}
     await store.close()
@@ -177,9 +187,8 @@ WRITER = textwrap.dedent(
 )
 
 
-@pytest.mark.timeout(60)
-async def test_kill_9_mid_write_keeps_every_committed_record(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
+def kill_writer_after(path: Path, records: int) -> int:
+    """Runs the writer in its own process, SIGKILLs it once ``records`` are committed; returns how many."""
     process = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path)],
         stdout=subprocess.PIPE,
@@ -189,13 +198,20 @@ async def test_kill_9_mid_write_keeps_every_committed_record(tmp_path: Path) -> 
     assert process.stdout is not None
     committed = 0
     deadline = time.monotonic() + 30
-    while committed < 2000 and time.monotonic() < deadline:
-        line = await asyncio.to_thread(process.stdout.readline)
+    while committed < records and time.monotonic() < deadline:
+        line = process.stdout.readline()
         if not line:
             break
         committed = int(line)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    return committed
+
+
+@pytest.mark.timeout(60)
+async def test_kill_9_mid_write_keeps_every_committed_record(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    committed = await asyncio.to_thread(kill_writer_after, path, 2000)
     assert committed >= 2000, "writer did not get going"
     store = await open_sqlite_store(path)
     points = len(await store.flights.track("f1"))

@@ -49,7 +49,11 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
     await bus.publish(
         flight_topic,
         FlightEventMsg(
-            vehicle_id="sim-1", time_utc=T0, kind=FlightEventKind.FLIGHT_STARTED, flight_id="f1", tlog_path="/t.tlog"
+            vehicle_id="sim-1",
+            time_utc=T0,
+            kind=FlightEventKind.FLIGHT_STARTED,
+            flight_id="f1",
+            tlog_path="/t.tlog",
         ),
     )
     await asyncio.sleep(0.01)
@@ -71,13 +75,18 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
     await bus.publish(
         flight_topic,
         FlightEventMsg(
-            vehicle_id="sim-1", time_utc=T0 + timedelta(seconds=20), kind=FlightEventKind.FLIGHT_ENDED, flight_id="f1"
+            vehicle_id="sim-1",
+            time_utc=T0 + timedelta(seconds=20),
+            kind=FlightEventKind.FLIGHT_ENDED,
+            flight_id="f1",
         ),
     )
     await asyncio.sleep(0.2)
     await recorder.stop()
     flight = await store.flights.get("f1")
-    assert flight is not None and flight.tlog_path == "/t.tlog" and flight.ended_at == T0 + timedelta(seconds=20)
+    assert (
+        flight is not None and flight.tlog_path == "/t.tlog" and flight.ended_at == T0 + timedelta(seconds=20)
+    )
     track = await store.flights.track("f1")
     assert len(track) == 1000
     assert track[0].time_utc == position(0).time_utc

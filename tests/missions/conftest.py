@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import rasterio
 from numpy.typing import NDArray
-from rasterio.transform import from_origin
+from rasterio.transform import Affine
 from shapely.geometry import Polygon, box
 
 from geodata.border import Border
@@ -74,7 +74,7 @@ def write_dem(
         count=1,
         dtype="float32",
         crs="EPSG:4326",
-        transform=from_origin(WEST, NORTH, PIXEL, PIXEL),
+        transform=Affine(PIXEL, 0.0, WEST, 0.0, -PIXEL, NORTH),
         nodata=-9999.0,
     ) as dst:
         dst.write(values, 1)

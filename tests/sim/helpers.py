@@ -41,7 +41,9 @@ def one_vehicle_scenario(params: dict[str, float] | None = None, **scenario_fiel
 async def running_world(
     scenario: Scenario, gcs_port: int, speed: float = 1.0, terrain: TerrainLike | None = None
 ) -> AsyncIterator[World]:
-    world = World(scenario, terrain or FlatGround(HOME_ALT), speed=speed, ports=WorldPorts(gcs_ports=(gcs_port,)))
+    world = World(
+        scenario, terrain or FlatGround(HOME_ALT), speed=speed, ports=WorldPorts(gcs_ports=(gcs_port,))
+    )
     await world.start()
     task = asyncio.create_task(world.run())
     try:
@@ -123,7 +125,9 @@ class RawGcs:
                 return None
             await asyncio.sleep(0.005)
 
-    async def collect(self, seconds: float, since: float | None = None) -> list[tuple[float, mavlink.MAVLink_message]]:
+    async def collect(
+        self, seconds: float, since: float | None = None
+    ) -> list[tuple[float, mavlink.MAVLink_message]]:
         start = since if since is not None else time.monotonic()
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -134,3 +138,49 @@ class RawGcs:
     def command_long(self, command: int, *params: float, target: tuple[int, int] = (1, 1)) -> None:
         values = list(params) + [0.0] * (7 - len(params))
         self.send(self.mav.command_long_encode(target[0], target[1], command, 0, *values))
+
+
+def waypoint_item(
+    mav: mavlink.MAVLink, seq: int, east_m: float, north_m: float, alt_rel_m: float, mission_type: int = 0
+) -> mavlink.MAVLink_mission_item_int_message:
+    lon, lat = offset_lonlat(east_m, north_m)
+    return mav.mission_item_int_encode(
+        1, 1, seq, mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, mavlink.MAV_CMD_NAV_WAYPOINT, 0, 1,
+        0.0, 2.0, 0.0, math.nan, round(lat * 1e7), round(lon * 1e7), alt_rel_m, mission_type,
+    )  # fmt: skip
+
+
+async def upload_items(gcs: RawGcs, items: list[mavlink.MAVLink_message], mission_type: int = 0) -> int:
+    """Answers the vehicle's requests until its MISSION_ACK; returns the ACK result (-1 on timeout)."""
+    start = time.monotonic()
+    gcs.send(gcs.mav.mission_count_encode(1, 1, len(items), mission_type))
+    answered = 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        gcs.pump()
+        for stamp, msg in gcs.received[answered:]:
+            answered += 1
+            if stamp < start:
+                continue
+            kind = msg.get_type()
+            if kind in ("MISSION_REQUEST", "MISSION_REQUEST_INT") and msg.mission_type == mission_type:
+                gcs.send(items[msg.seq])
+            elif kind == "MISSION_ACK" and msg.mission_type == mission_type:
+                return int(msg.type)
+        await asyncio.sleep(0.002)
+    return -1
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float, pump: RawGcs | None = None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pump is not None:
+            pump.pump()
+        if predicate():
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+def texts(gcs: RawGcs, since: float = 0.0) -> list[str]:
+    return [m.text for t, m in gcs.received if t >= since and m.get_type() == "STATUSTEXT"]

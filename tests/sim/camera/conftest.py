@@ -29,7 +29,7 @@ class SlopeTerrain(Terrain):
         self.grade = grade
 
     def sample(self, lon: ArrayLike, lat: ArrayLike) -> TerrainSample:
-        lons, lats = as_lonlat_arrays(lon, lat)
+        lons, _lats = as_lonlat_arrays(lon, lat)
         east_m = (lons - HOME_LON) * 111_320.0 * np.cos(np.radians(HOME_LAT))
         return TerrainSample(self.base_m + self.grade * east_m, np.zeros(lons.shape))
 

@@ -219,7 +219,7 @@ def test_decoder_rejects_garbage_with_a_clear_error() -> None:
 
 def test_metadata_errors_name_the_field() -> None:
     good = _metadata(3).to_json_bytes()
-    with pytest.raises(MetadataError, match="objects.0.x0"):
+    with pytest.raises(MetadataError, match=r"objects\.0\.x0"):
         FrameMetadata.from_json_bytes(good.replace(b'"x0":1', b'"x0":"left"'))
     with pytest.raises(MetadataError, match="exceeds"):
         FrameMetadata.from_json_bytes(b" " * (300 * 1024))

@@ -1,0 +1,389 @@
+"""Protocol edge cases through raw pymavlink, against what PX4 v1.16 SITL did in trace d."""
+
+from __future__ import annotations
+
+import math
+import struct
+import time
+
+import pytest
+from pymavlink.dialects.v20 import common as mavlink
+
+from tests.sim.helpers import (
+    RawGcs,
+    free_udp_port,
+    one_vehicle_scenario,
+    running_world,
+    texts,
+    upload_items,
+    wait_until,
+    waypoint_item,
+)
+
+pytestmark = [pytest.mark.timeout(60), pytest.mark.sitl]
+
+
+async def _connected(gcs: RawGcs) -> None:
+    assert await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 5) is not None
+    gcs.pump()  # sends our first GCS heartbeat
+
+
+def _acks(gcs: RawGcs, command: int, since: float) -> list[int]:
+    return [
+        m.result
+        for t, m in gcs.received
+        if t >= since and m.get_type() == "COMMAND_ACK" and m.command == command
+    ]
+
+
+async def test_commands_acks_and_targets() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        await _connected(gcs)
+        # REQUEST_MESSAGE: the message first, then the ACK, addressed to us.
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_REQUEST_MESSAGE, 148)
+        ack = await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 2, since=start)
+        assert ack is not None and ack.result == mavlink.MAV_RESULT_ACCEPTED
+        assert (ack.target_system, ack.target_component) == (255, 190)
+        kinds = [
+            m.get_type()
+            for t, m in gcs.received
+            if t >= start and m.get_type() in ("AUTOPILOT_VERSION", "COMMAND_ACK")
+        ]
+        assert kinds[:2] == ["AUTOPILOT_VERSION", "COMMAND_ACK"]
+        version = next(m for t, m in gcs.received if t >= start and m.get_type() == "AUTOPILOT_VERSION")
+        assert version.capabilities == 0xE8FF and version.flight_sw_version == 0x011000FF
+
+        for command in (31337, 60123):
+            start = time.monotonic()
+            gcs.command_long(command, 1, 2, 3, 4, 5, 6, 7)
+            reply = await gcs.wait_for(
+                lambda m, c=command: m.get_type() == "COMMAND_ACK" and m.command == c, 2, start
+            )
+            assert reply is not None and reply.result == mavlink.MAV_RESULT_UNSUPPORTED
+        start = time.monotonic()
+        gcs.send(gcs.mav.command_int_encode(1, 1, 0, 60124, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        reply = await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK" and m.command == 60124, 2, start)
+        assert reply is not None and reply.result == mavlink.MAV_RESULT_UNSUPPORTED
+
+        # Wrong system or component: silence. Broadcast component: handled.
+        for target in ((42, 1), (1, 99)):
+            start = time.monotonic()
+            gcs.command_long(mavlink.MAV_CMD_REQUEST_MESSAGE, 148, target=target)
+            assert await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 1.0, start) is None
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_REQUEST_MESSAGE, 148, target=(1, 0))
+        assert await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 2, start) is not None
+
+
+async def test_do_set_mode_double_ack_and_heartbeat_fields() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        await _connected(gcs)
+        hb = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT" and m.system_status == 3, 6)
+        assert hb is not None, "STANDBY after the boot checks"
+        assert (hb.type, hb.autopilot, hb.base_mode, hb.custom_mode, hb.mavlink_version) == (
+            2,
+            12,
+            0x1D,
+            0x03040000,
+            3,
+        )
+
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_DO_SET_MODE, 1, 99)  # unknown main mode
+        await gcs.collect(0.3, start)
+        assert _acks(gcs, mavlink.MAV_CMD_DO_SET_MODE, start) == [0, 0]
+        hb = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 2, time.monotonic())
+        assert hb is not None and hb.custom_mode == 0x03040000
+
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_DO_SET_MODE, 1, 3)  # POSCTL without manual control
+        await gcs.collect(0.2, start)
+        assert _acks(gcs, mavlink.MAV_CMD_DO_SET_MODE, start) == [0, 0]
+        hb = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 2, time.monotonic())
+        assert hb is not None and (hb.custom_mode, hb.base_mode, hb.system_status) == (0x00030000, 0x51, 0)
+
+        gcs.command_long(mavlink.MAV_CMD_DO_SET_MODE, 1, 4, 3)
+        hb = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 2, time.monotonic() + 0.05)
+        assert hb is not None and (hb.custom_mode, hb.base_mode, hb.system_status) == (0x03040000, 0x1D, 3)
+
+
+async def test_message_intervals() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        await _connected(gcs)
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_GET_MESSAGE_INTERVAL, 33)
+        interval = await gcs.wait_for(lambda m: m.get_type() == "MESSAGE_INTERVAL", 2, start)
+        assert interval is not None and (interval.message_id, interval.interval_us) == (33, 20000)
+
+        def rate(window: list[tuple[float, mavlink.MAVLink_message]], seconds: float) -> float:
+            return sum(1 for _, m in window if m.get_type() == "GLOBAL_POSITION_INT") / seconds
+
+        assert 45 <= rate(await gcs.collect(2.0), 2.0) <= 52
+        gcs.command_long(mavlink.MAV_CMD_SET_MESSAGE_INTERVAL, 33, 50000)
+        await gcs.collect(0.2)
+        assert 17 <= rate(await gcs.collect(2.0), 2.0) <= 21
+        gcs.command_long(mavlink.MAV_CMD_SET_MESSAGE_INTERVAL, 33, -1)
+        await gcs.collect(0.2)
+        assert rate(await gcs.collect(1.0), 1.0) == 0
+        gcs.command_long(mavlink.MAV_CMD_SET_MESSAGE_INTERVAL, 33, 0)
+        await gcs.collect(0.2)
+        assert 45 <= rate(await gcs.collect(2.0), 2.0) <= 52
+
+
+async def test_stalled_upload_retries_then_operation_timeout_without_ack() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        await _connected(gcs)
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_count_encode(1, 1, 3, 0))
+        window = await gcs.collect(6.5, start)
+        requests = [(t, m) for t, m in window if m.get_type() in ("MISSION_REQUEST", "MISSION_REQUEST_INT")]
+        assert all(m.get_type() == "MISSION_REQUEST" and m.seq == 0 for _, m in requests), "non-INT first"
+        assert len(requests) == 19
+        gaps = [b[0] - a[0] for a, b in zip(requests, requests[1:], strict=False)]
+        assert all(0.22 <= g <= 0.35 for g in gaps), gaps
+        timeout_at = next(
+            t for t, m in window if m.get_type() == "STATUSTEXT" and m.text == "Operation timeout\t"
+        )
+        assert 4.9 <= timeout_at - start <= 5.4
+        assert not [m for _, m in window if m.get_type() == "MISSION_ACK"]
+        current = await gcs.wait_for(lambda m: m.get_type() == "MISSION_CURRENT", 2, time.monotonic())
+        assert current is not None and current.total == 65535
+
+
+async def test_out_of_sequence_item_is_dropped_then_upload_download_clear() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        await _connected(gcs)
+        items = [waypoint_item(gcs.mav, i, 0.0, 50.0 * (i + 1), 30.0) for i in range(3)]
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_count_encode(1, 1, 3, 0))
+        first = await gcs.wait_for(lambda m: m.get_type().startswith("MISSION_REQUEST"), 1, start)
+        assert first is not None and first.get_type() == "MISSION_REQUEST" and first.seq == 0
+        gcs.send(items[1])  # out of sequence
+        again = await gcs.wait_for(lambda m: m.get_type().startswith("MISSION_") and m.get_type() != "MISSION_CURRENT",
+                                   1, time.monotonic())  # fmt: skip
+        assert again is not None and again.get_type() == "MISSION_REQUEST_INT" and again.seq == 0
+        assert await upload_items(gcs, items) == mavlink.MAV_MISSION_ACCEPTED
+        # Download: INT items with current=0; the deprecated request gets a float MISSION_ITEM.
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_request_list_encode(1, 1, 0))
+        count = await gcs.wait_for(lambda m: m.get_type() == "MISSION_COUNT", 1, start)
+        assert count is not None and count.count == 3
+        gcs.send(gcs.mav.mission_request_int_encode(1, 1, 2, 0))
+        item = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ITEM_INT", 1, start)
+        assert item is not None and item.seq == 2 and item.current == 0 and item.frame == 6
+        assert item.x == items[2].x and item.y == items[2].y
+        gcs.send(gcs.mav.mission_request_encode(1, 1, 0, 0))
+        legacy = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ITEM", 1, start)
+        assert legacy is not None and legacy.frame == 3 and legacy.current == 1
+        gcs.send(gcs.mav.mission_ack_encode(1, 1, 0, 0))
+        for mission_type in (1, 2):
+            gcs.send(gcs.mav.mission_request_list_encode(1, 1, mission_type))
+            empty = await gcs.wait_for(
+                lambda m, t=mission_type: m.get_type() == "MISSION_COUNT" and m.mission_type == t, 1
+            )
+            assert empty is not None and empty.count == 0
+        # MISSION_SET_CURRENT: no ACK, shows in MISSION_CURRENT.
+        gcs.send(gcs.mav.mission_set_current_encode(1, 1, 1))
+        current = await gcs.wait_for(
+            lambda m: m.get_type() == "MISSION_CURRENT" and m.seq == 1, 2.5, time.monotonic()
+        )
+        assert current is not None and current.total == 3
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_clear_all_encode(1, 1, 0))
+        ack = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ACK", 1, start)
+        assert ack is not None and ack.type == mavlink.MAV_MISSION_ACCEPTED
+        current = await gcs.wait_for(lambda m: m.get_type() == "MISSION_CURRENT", 2.5, time.monotonic())
+        assert current is not None and current.total == 65535
+
+
+async def test_count_zero_and_oversized_counts() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        await _connected(gcs)
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_count_encode(1, 1, 0, 0))
+        ack = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ACK", 1, start)
+        assert ack is not None and ack.type == mavlink.MAV_MISSION_ACCEPTED
+        # 10^5 items cannot be expressed (count is uint16); the largest count, 65535, is over PX4 SITL's
+        # capacity and gets NO_SPACE at once, without allocating anything.
+        for mission_type, count in ((0, 65535), (1, 1000), (2, 100)):
+            start = time.monotonic()
+            gcs.send(gcs.mav.mission_count_encode(1, 1, count, mission_type))
+            ack = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ACK", 1, start)
+            assert ack is not None and ack.type == mavlink.MAV_MISSION_NO_SPACE
+        # A huge but storable count starts a normal transfer (and times out quietly when abandoned).
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_count_encode(1, 1, 60000, 0))
+        request = await gcs.wait_for(lambda m: m.get_type().startswith("MISSION_REQUEST"), 1, start)
+        assert request is not None and request.seq == 0
+
+
+async def test_params_bytewise_and_unknown_silence() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        await _connected(gcs)
+        start = time.monotonic()
+        gcs.send(gcs.mav.param_request_read_encode(1, 1, b"NO_SUCH_PARAM", -1))
+        gcs.send(gcs.mav.param_set_encode(1, 1, b"NO_SUCH_PARAM", 1.0, 9))
+        assert await gcs.wait_for(lambda m: m.get_type() == "PARAM_VALUE", 1.0, start) is None
+        gcs.send(gcs.mav.param_request_read_encode(1, 1, b"", 0))
+        first = await gcs.wait_for(lambda m: m.get_type() == "PARAM_VALUE", 1, start)
+        assert first is not None and (first.param_id, first.param_type, first.param_index) == (
+            "ASPD_SCALE_1",
+            9,
+            0,
+        )
+        wire = struct.unpack("<f", struct.pack("<i", 3))[0]
+        start = time.monotonic()
+        gcs.send(gcs.mav.param_set_encode(1, 1, b"GF_ACTION", wire, 6))
+        echo = await gcs.wait_for(
+            lambda m: m.get_type() == "PARAM_VALUE" and m.param_id == "GF_ACTION", 1, start
+        )
+        assert echo is not None and echo.param_type == 6
+        assert struct.unpack("<i", struct.pack("<f", echo.param_value))[0] == 3
+        gcs.send(gcs.mav.param_request_list_encode(1, 1))
+        window = await gcs.collect(1.0)
+        names = {m.param_id for _, m in window if m.get_type() == "PARAM_VALUE"}
+        assert {"GF_ACTION", "NAV_DLL_ACT", "COM_DL_LOSS_T", "RTL_RETURN_ALT", "BAT_LOW_THR"} <= names
+
+
+async def test_arming_edges_takeoff_while_disarmed_and_land() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=10.0) as world:
+        vehicle = world.vehicles["sim-1"]
+        await _connected(gcs)
+        assert await wait_until(vehicle.preflight_ok, 3)
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 0)
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 0)
+        await gcs.collect(0.5, start)
+        assert _acks(gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, start) == [0, 0, 0, 0]
+        said = texts(gcs, start)
+        assert (
+            said.count("Armed by external command\t") == 1
+            and said.count("Disarmed by external command\t") == 1
+        )
+
+        # Armed and idle: auto-disarm after COM_DISARM_PRFLT (10 s of vehicle time = 1 s at x10).
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+        assert await wait_until(lambda: "Disarmed by auto preflight disarming\t" in texts(gcs, start), 3, gcs)
+
+        # NAV_TAKEOFF while disarmed: accepted, AUTO.TAKEOFF while still disarmed; ARM then takes off.
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_NAV_TAKEOFF, *([math.nan] * 7))
+        await gcs.collect(0.3, start)
+        assert _acks(gcs, mavlink.MAV_CMD_NAV_TAKEOFF, start) == [0]
+        hb = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 2, time.monotonic())
+        assert hb is not None and (hb.custom_mode, hb.base_mode) == (0x02040000, 0x1D)
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+        assert await wait_until(lambda: "Takeoff detected\t" in texts(gcs, start), 3, gcs)
+        assert "Using default takeoff altitude: 2.5 m\t" in texts(gcs, start)
+        assert await wait_until(lambda: vehicle.flight.mode.name == "LOITER", 5, gcs)
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 0)
+        await gcs.collect(0.3, start)
+        assert _acks(gcs, mavlink.MAV_CMD_COMPONENT_ARM_DISARM, start) == [
+            mavlink.MAV_RESULT_TEMPORARILY_REJECTED
+        ]
+        assert "Disarming denied: not landed\t" in texts(gcs, start)
+        gcs.command_long(mavlink.MAV_CMD_NAV_LAND)
+        assert await wait_until(lambda: "Disarmed by landing\t" in texts(gcs, start), 10, gcs)
+        assert "Landing at current position\t" in texts(gcs, start) and "Landing detected\t" in texts(
+            gcs, start
+        )
+        hb = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 2, time.monotonic())
+        assert hb is not None and (hb.custom_mode, hb.base_mode, hb.system_status) == (0x03040000, 0x1D, 3)
+
+
+async def test_statustext_waits_for_a_gcs_heartbeat() -> None:
+    gcs = RawGcs()
+    gcs.send_heartbeats = False
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+        window = await gcs.collect(3.0)
+        assert window and not [m for _, m in window if m.get_type() == "STATUSTEXT"]
+        gcs.send_heartbeats = True
+        queued = await gcs.wait_for(lambda m: m.get_type() == "STATUSTEXT", 2)
+        assert queued is not None and queued.text.startswith("[logger]") and queued.text.endswith("\t")
+
+
+async def test_hostile_bytes_are_ignored() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0) as world:
+        await _connected(gcs)
+        good = gcs.mav.command_long_encode(
+            1, 1, mavlink.MAV_CMD_REQUEST_MESSAGE, 0, 148, 0, 0, 0, 0, 0, 0
+        ).pack(gcs.mav)
+        bad_crc = bytearray(good)
+        bad_crc[-1] ^= 0xFF
+        gcs.send_raw(bytes(bad_crc))
+        gcs.send_raw(good[: len(good) // 2])  # truncated
+        gcs.send_raw(bytes(range(256)) * 4)  # garbage
+        unknown = bytearray(good)
+        unknown[7:10] = (60000).to_bytes(3, "little")  # a message id nobody knows (CRC then fails too)
+        gcs.send_raw(bytes(unknown))
+        gcs.send_raw(b"")
+        gcs.send_raw(b"\xfd" * 300)
+        assert await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 1.0) is None
+        start = time.monotonic()
+        gcs.command_long(mavlink.MAV_CMD_REQUEST_MESSAGE, 148)
+        assert await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 2, start) is not None
+        assert world.vehicles["sim-1"].link.stats.bad_frames >= 3
+
+
+async def test_failure_injection_needs_sys_failure_en() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0) as world:
+        await _connected(gcs)
+        start = time.monotonic()
+        gcs.command_long(
+            mavlink.MAV_CMD_INJECT_FAILURE, mavlink.FAILURE_UNIT_SENSOR_GPS, mavlink.FAILURE_TYPE_OFF
+        )
+        ack = await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 1, start)
+        assert ack is not None and ack.result == mavlink.MAV_RESULT_DENIED
+        world.vehicles["sim-1"].params.set("SYS_FAILURE_EN", 1)
+        start = time.monotonic()
+        gcs.command_long(
+            mavlink.MAV_CMD_INJECT_FAILURE, mavlink.FAILURE_UNIT_SENSOR_GPS, mavlink.FAILURE_TYPE_OFF
+        )
+        ack = await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 1, start)
+        assert ack is not None and ack.result == mavlink.MAV_RESULT_ACCEPTED
+        gps = await gcs.wait_for(lambda m: m.get_type() == "GPS_RAW_INT", 1, time.monotonic())
+        assert gps is not None and gps.fix_type < 2
+        status = await gcs.wait_for(lambda m: m.get_type() == "SYS_STATUS", 1, time.monotonic())
+        assert (
+            status is not None
+            and not status.onboard_control_sensors_health & mavlink.MAV_SYS_STATUS_SENSOR_GPS
+        )
+
+
+async def test_reposition_outside_fence_is_acked_and_ignored() -> None:
+    gcs = RawGcs()
+    async with running_world(one_vehicle_scenario({"GF_MAX_HOR_DIST": 100}), gcs.port, speed=10.0) as world:
+        vehicle = world.vehicles["sim-1"]
+        await _connected(gcs)
+        assert await wait_until(vehicle.preflight_ok, 3)
+        gcs.command_long(mavlink.MAV_CMD_NAV_TAKEOFF, *([math.nan] * 7))
+        gcs.command_long(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+        assert await wait_until(
+            lambda: vehicle.flight.mode.name == "LOITER" and vehicle.flight.airborne, 5, gcs
+        )
+        before = (vehicle.flight.body.east_m, vehicle.flight.body.north_m)
+        start = time.monotonic()
+        lat = int((50.2290 + 500 / 111_225.0) * 1e7)
+        gcs.send(gcs.mav.command_int_encode(1, 1, 0, mavlink.MAV_CMD_DO_REPOSITION, 0, 0, math.nan, 1, math.nan, 0,
+                                            lat, int(17.2050 * 1e7), 460.0))  # fmt: skip
+        ack = await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 1, start)
+        assert ack is not None and ack.result == mavlink.MAV_RESULT_ACCEPTED
+        await gcs.collect(1.0)
+        assert "Reposition is outside geofence\t" in texts(gcs, start)
+        after = (vehicle.flight.body.east_m, vehicle.flight.body.north_m)
+        assert math.dist(before, after) < 2.0
