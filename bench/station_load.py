@@ -78,6 +78,21 @@ def subscriptions(n_clients: int, slugs: list[str], mix: str, seed: int) -> list
     return out
 
 
+async def loop_lag(stop_at: float, out: list[float], period_s: float = 0.01) -> None:
+    """How late this process's event loop wakes up: if it is busy, its latency figures include that."""
+    while time.time() < stop_at:
+        before = time.perf_counter()
+        await asyncio.sleep(period_s)
+        out.append(time.perf_counter() - before - period_s)
+
+
+def percentile_ms(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
 async def run(args: argparse.Namespace) -> dict[str, object]:
     slugs = args.slugs.split(",")
     url = f"ws://127.0.0.1:{args.port}/ws/telemetry?token={args.token}"
@@ -89,13 +104,15 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         asyncio.create_task(client(url, subs, start_at, stop_at, latencies, stats))
         for subs in subscriptions(args.clients, slugs, args.mix, args.seed)
     ]
+    lags: list[float] = []
+    tasks.append(asyncio.create_task(loop_lag(stop_at, lags)))
+    cpu0 = time.process_time()
     await asyncio.gather(*tasks)
+    cpu = time.process_time() - cpu0
     latencies.sort()
 
     def pct(p: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
-        )
+        return percentile_ms(latencies, p)
 
     return {
         "samples": len(latencies),
@@ -105,6 +122,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "p99_ms": pct(0.99),
         "max_ms": latencies[-1] * 1000 if latencies else float("nan"),
         "errors": stats["errors"],
+        "loadgen_loop_lag_p99_ms": percentile_ms(lags, 0.99),
+        "loadgen_cpu_s": cpu,
         "error_samples": stats.get("error_samples", []),
     }
 

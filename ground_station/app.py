@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 class VehicleLinks(Protocol):
     """The running vehicle layer: started after the bus consumers, stopped before them."""
 
-    control: VehicleControl
+    @property
+    def control(self) -> VehicleControl: ...
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...

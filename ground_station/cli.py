@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
+import signal
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -33,10 +36,17 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
 
     from ground_station.app import create_app
 
+    await _check_storage(settings)
     app = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http.host, port=settings.http.port, log_level="info", lifespan="on")
     )
+    # We own SIGINT/SIGTERM: uvicorn would re-raise them after shutting down, killing this process
+    # before the demo's simulator (or anything else in ``finally``) is stopped.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _request_exit, server)
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn offers no started event)
         await asyncio.sleep(0.05)
@@ -47,6 +57,31 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
         raise _fail(
             f"the service did not start on {settings.http.host}:{settings.http.port} (see the log above)"
         )
+
+
+async def _check_storage(settings: StationSettings) -> None:
+    """Opens (and migrates) the database and the JWT secret before serving, so a locked database,
+    a full disk or an unusable secret file is one clear line instead of a startup traceback."""
+    from ground_station.auth.secret import SecretFileError, load_or_create_secret
+    from ground_station.store.errors import StoreError
+    from ground_station.store.sqlite import open_sqlite_store
+
+    try:
+        store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
+        try:
+            await store.database.check_writable()
+        finally:
+            await store.close()
+        await asyncio.to_thread(load_or_create_secret, settings.jwt_secret_file)
+    except (StoreError, SecretFileError, OSError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _request_exit(server: object) -> None:
+    """First signal: graceful shutdown; a second one forces it."""
+    if getattr(server, "should_exit", False):
+        server.force_exit = True  # type: ignore[attr-defined]
+    server.should_exit = True  # type: ignore[attr-defined]
 
 
 def serve(
@@ -74,20 +109,36 @@ def demo(
     vehicles: int = typer.Option(3, min=1, max=200, help="simulated drones"),
     speed: float = typer.Option(1.0, min=0.1, max=100.0, help="simulation speed factor"),
     port: int = typer.Option(8000, min=0, max=65535, help="service port on 127.0.0.1"),
-    scenario: str | None = typer.Option(None, help="simulator scenario name or file"),
+    scenario: str | None = typer.Option(
+        None, help="simulator scenario file (default: the Jeseník-Nysa demo)"
+    ),
+    base_port: int | None = typer.Option(None, help="simulated vehicle i sends MAVLink to 127.0.0.1:P+i"),
+    cameras: bool = typer.Option(True, "--cameras/--no-cameras", help="start the simulated camera streams"),
     data_dir: Path | None = typer.Option(None, help="where the demo keeps its database and tlogs"),
     config: Path | None = typer.Option(None, "--config", "-c", help="extra settings (region, organisation)"),
 ) -> None:
     """Start simulated drones and the service on http://127.0.0.1:8000; Ctrl-C stops both."""
+    options = DemoOptions(vehicles, speed, port, scenario, base_port, cameras, data_dir, config)
     try:
-        asyncio.run(_demo(vehicles, speed, port, scenario, data_dir, config))
+        asyncio.run(_demo(options))
     except KeyboardInterrupt:
-        typer.echo("demo stopped")
+        pass
+    typer.echo("demo stopped")
 
 
-async def _demo(
-    vehicles: int, speed: float, port: int, scenario: str | None, data_dir: Path | None, config: Path | None
-) -> None:
+@dataclass(frozen=True)
+class DemoOptions:
+    vehicles: int
+    speed: float
+    port: int
+    scenario: str | None
+    base_port: int | None
+    cameras: bool
+    data_dir: Path | None
+    config: Path | None
+
+
+async def _demo(options: DemoOptions) -> None:
     from ground_station.demo import (
         DemoError,
         create_demo_users,
@@ -96,14 +147,21 @@ async def _demo(
         terrain_notice,
     )
 
-    directory = data_dir or Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))
-    typer.echo(f"starting the simulator with {vehicles} drone(s) at speed x{speed} ...")
+    directory = options.data_dir or Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))
+    typer.echo(f"starting the simulator with {options.vehicles} drone(s) at speed x{options.speed} ...")
     try:
-        simulator = await start_simulator(directory / "sim", vehicles, speed, scenario=scenario)
+        simulator = await start_simulator(
+            directory / "sim",
+            options.vehicles,
+            options.speed,
+            scenario=options.scenario,
+            base_port=options.base_port,
+            cameras=options.cameras,
+        )
     except DemoError as exc:
         raise _fail(str(exc)) from None
     try:
-        settings = demo_settings(simulator.ready, directory, port, config)
+        settings = demo_settings(simulator.ready, directory, options.port, options.config)
         notice = await asyncio.to_thread(terrain_notice, settings)
         credentials = await create_demo_users(settings)
 
@@ -116,7 +174,7 @@ async def _demo(
             lines += [f"  {name:<16} {role.value:<15} {password}" for name, role, password in credentials]
             lines.append(f"data: {directory}   simulator log: {simulator.log_path}")
             if notice:
-                lines += ["", "!" * 72, f"NO TERRAIN DATA: {notice}", "!" * 72]
+                lines += ["", "!" * 72, notice, "!" * 72]
             lines += ["Ctrl-C stops the service and the simulator.", "=" * 72]
             typer.echo("\n".join(lines))
 

@@ -132,6 +132,7 @@ async def start_simulator(
     scenario: str | None = None,
     base_port: int | None = None,
     timeout_s: float = 90.0,
+    cameras: bool = True,
     extra_env: dict[str, str] | None = None,
 ) -> SimulatorProcess:
     """Starts ``borderwatch sim run`` and waits for its ready-json; the simulator's output goes to a log."""
@@ -139,7 +140,7 @@ async def start_simulator(
     log_file = await asyncio.to_thread(_prepare, work_dir, ready_path, log_path)
     env = {**os.environ, **(extra_env or {})}
     process = await asyncio.create_subprocess_exec(
-        *simulator_command(vehicles, speed, ready_path, scenario, base_port),
+        *simulator_command(vehicles, speed, ready_path, scenario, base_port, cameras=cameras),
         stdout=log_file,
         stderr=asyncio.subprocess.STDOUT,
         env=env,

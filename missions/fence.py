@@ -160,32 +160,75 @@ def derive_geofence(
     return _fit_budget(area_m, exclusions, budget, margin_m)
 
 
+def _coverings(polygons_m: Sequence[Polygon], tolerance_m: float) -> list[Polygon]:
+    """``_covering`` for many polygons at once (shapely's vectorised simplify and buffer)."""
+    if not polygons_m:
+        return []
+    if tolerance_m <= 0:
+        return list(polygons_m)
+    array = np.asarray(polygons_m, dtype=object)
+    grown = shapely.buffer(
+        shapely.simplify(array, tolerance_m, preserve_topology=True),
+        tolerance_m,
+        join_style="mitre",
+        mitre_limit=3.0,
+    )
+    out: list[Polygon] = []
+    for original, cover in zip(polygons_m, grown, strict=True):
+        single = cover if isinstance(cover, Polygon) else cover.convex_hull
+        out.append(single if isinstance(single, Polygon) and not single.is_empty else original)
+    return out
+
+
+def _fence(
+    inclusion: Polygon, polygons: Sequence[Polygon], circles: Sequence[FenceCircle], dropped: Sequence[str]
+) -> Geofence:
+    return Geofence(
+        polygons=(
+            FencePolygon(vertices=_ring_vertices(inclusion), inclusion=True),
+            *(FencePolygon(vertices=_ring_vertices(p), inclusion=False) for p in polygons),
+        ),
+        circles=tuple(circles),
+        not_represented=tuple(dict.fromkeys(dropped)),
+    )
+
+
 def _fit_budget(area_m: Polygon, exclusions: Sequence[_Exclusion], budget: int, margin_m: float) -> Geofence:
-    kept = list(exclusions)
-    dropped: list[str] = []
-    while True:
-        for tolerance in _TOLERANCES_M:
-            inclusion = _inclusion(area_m, tolerance, margin_m)
-            polygons = [(e, _covering(e.polygon_m, tolerance)) for e in kept if e.polygon_m is not None]
-            circles = [e.circle for e in kept if e.circle is not None]
-            total = _vertex_count(inclusion) + sum(_vertex_count(p) for _e, p in polygons) + len(circles)
-            if total <= budget:
-                return Geofence(
-                    polygons=(
-                        FencePolygon(vertices=_ring_vertices(inclusion), inclusion=True),
-                        *(FencePolygon(vertices=_ring_vertices(p), inclusion=False) for _e, p in polygons),
-                    ),
-                    circles=tuple(c for c in circles if c is not None),
-                    not_represented=tuple(dict.fromkeys(dropped)),
-                )
-        if not kept:
-            hull = area_m.convex_hull
-            if isinstance(hull, Polygon) and _vertex_count(hull) <= budget:
-                area_m = hull
-                continue
+    """Coarser tolerances first; if even the coarsest cannot hold every zone, the nearest zones are kept
+    and the farthest named in ``not_represented``."""
+    polygon_zones = [e for e in exclusions if e.polygon_m is not None]
+    circle_zones = [e for e in exclusions if e.circle is not None]
+    originals = [e.polygon_m for e in polygon_zones if e.polygon_m is not None]
+    for tolerance in _TOLERANCES_M:
+        inclusion = _inclusion(area_m, tolerance, margin_m)
+        covers = _coverings(originals, tolerance)
+        total = _vertex_count(inclusion) + sum(_vertex_count(p) for p in covers) + len(circle_zones)
+        if total <= budget:
+            return _fence(inclusion, covers, [e.circle for e in circle_zones if e.circle is not None], [])
+    inclusion = _inclusion(area_m, _TOLERANCES_M[-1], margin_m)
+    if _vertex_count(inclusion) > budget:
+        hull = area_m.convex_hull
+        if not isinstance(hull, Polygon) or _vertex_count(hull) > budget:
             raise ValueError(f"even the operating area alone needs more than {budget} fence points")
-        farthest = kept.pop()
-        dropped.append(farthest.zone_id)
+        inclusion = hull
+    cover_of = dict(
+        zip((id(e) for e in polygon_zones), _coverings(originals, _TOLERANCES_M[-1]), strict=True)
+    )
+    room = budget - _vertex_count(inclusion)
+    kept_polygons: list[Polygon] = []
+    kept_circles: list[FenceCircle] = []
+    dropped: list[str] = []
+    for exclusion in exclusions:  # nearest first
+        cost = 1 if exclusion.circle is not None else _vertex_count(cover_of[id(exclusion)])
+        if cost <= room and not dropped:
+            room -= cost
+            if exclusion.circle is not None:
+                kept_circles.append(exclusion.circle)
+            else:
+                kept_polygons.append(cover_of[id(exclusion)])
+        else:
+            dropped.append(exclusion.zone_id)
+    return _fence(inclusion, kept_polygons, kept_circles, dropped)
 
 
 def geofence_to_items(geofence: Geofence) -> list[MissionItemInt]:

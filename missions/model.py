@@ -228,6 +228,18 @@ class Geofence(_Frozen):
     def point_count(self) -> int:
         return sum(len(p.vertices) for p in self.polygons) + len(self.circles)
 
+    @property
+    def inclusion_polygons(self) -> tuple[FencePolygon, ...]:
+        return tuple(p for p in self.polygons if p.inclusion)
+
+    @property
+    def exclusion_polygons(self) -> tuple[FencePolygon, ...]:
+        return tuple(p for p in self.polygons if not p.inclusion)
+
+    @property
+    def exclusion_circles(self) -> tuple[FenceCircle, ...]:
+        return tuple(c for c in self.circles if not c.inclusion)
+
 
 class RallyPoint(_Frozen):
     lon: Longitude

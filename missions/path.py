@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from geodata.crs import LocalTangentPlane
 from missions.model import (
     AltFrame,
+    ChangeSpeed,
     Land,
     Loiter,
     Mission,
@@ -70,6 +71,10 @@ class PathVertices:
     """Time spent at the vertex (hold, loiter, orbit)."""
     orbit_m: FloatArray
     """Distance flown circling at the vertex (orbit turns, loiter circles)."""
+    circle_radius_m: FloatArray
+    """Radius of the circle flown at the vertex (orbit, loiter), 0 for none: sampled like a leg."""
+    leg_speed_m_s: FloatArray
+    """Commanded speed on the leg ending at the vertex (DO_CHANGE_SPEED); NaN = the vehicle's cruise speed."""
 
     @property
     def leg_count(self) -> int:
@@ -133,9 +138,19 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
     phase = [int(Phase.TAKEOFF)]
     dwell = [0.0]
     orbit = [0.0]
+    radius = [0.0]
+    speed = [math.nan]
+    commanded = math.nan
 
     def add(
-        x: float, y: float, z: float, idx: int, ph: Phase, dwell_s: float = 0.0, orbit_m: float = 0.0
+        x: float,
+        y: float,
+        z: float,
+        idx: int,
+        ph: Phase,
+        dwell_s: float = 0.0,
+        orbit_m: float = 0.0,
+        radius_m: float = 0.0,
     ) -> None:
         lon.append(x)
         lat.append(y)
@@ -144,6 +159,8 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
         phase.append(int(ph))
         dwell.append(dwell_s)
         orbit.append(orbit_m)
+        radius.append(radius_m)
+        speed.append(commanded)
 
     for i, item in enumerate(mission.items):
         if isinstance(item, Takeoff):
@@ -156,10 +173,13 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
             add(item.lon, item.lat, z, i, Phase.CRUISE, dwell_s=item.hold_s)
         elif isinstance(item, Loiter):
             z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
-            add(item.lon, item.lat, z, i, Phase.CRUISE, dwell_s=item.duration_s)
+            add(item.lon, item.lat, z, i, Phase.CRUISE, dwell_s=item.duration_s, radius_m=item.radius_m)
         elif isinstance(item, Orbit):
             z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
-            add(item.lon, item.lat, z, i, Phase.CRUISE, orbit_m=2.0 * math.pi * item.radius_m * item.turns)
+            circle_m = 2.0 * math.pi * item.radius_m * item.turns
+            add(item.lon, item.lat, z, i, Phase.CRUISE, orbit_m=circle_m, radius_m=item.radius_m)
+        elif isinstance(item, ChangeSpeed):
+            commanded = float(item.speed_m_s)
         elif isinstance(item, Land):
             add(item.lon, item.lat, alt[-1], i, Phase.CRUISE)
             add(item.lon, item.lat, ground_of[i], i, Phase.LANDING)
@@ -179,6 +199,8 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
         leg_phase=np.asarray(phase, dtype=np.int8),
         dwell_s=np.asarray(dwell, dtype=np.float64),
         orbit_m=np.asarray(orbit, dtype=np.float64),
+        circle_radius_m=np.asarray(radius, dtype=np.float64),
+        leg_speed_m_s=np.asarray(speed, dtype=np.float64),
     )
 
 
@@ -221,10 +243,41 @@ def sample_legs(vertices: PathVertices, spacing_m: float) -> PathSamples:
     cumulative = np.concatenate([[0.0], np.cumsum(safe_horizontal)])
     distance = cumulative[a] + t * safe_horizontal[leg_index]
     last = n_vertices - 1
-    return PathSamples(
+    straight = PathSamples(
         lon=np.append(lon, vertices.lon[last]),
         lat=np.append(lat, vertices.lat[last]),
         alt_amsl_m=np.append(alt, vertices.alt_amsl_m[last]),
         leg_index=np.append(leg_index, last - 1),
         distance_m=np.append(distance, cumulative[last]),
+    )
+    vertex_sample = np.append(starts, straight.size - 1)
+    return _with_circles(straight, vertices, vertex_sample, spacing_m)
+
+
+def _with_circles(
+    samples: PathSamples, vertices: PathVertices, vertex_sample: IntArray, spacing_m: float
+) -> PathSamples:
+    """Adds points around every orbit/loiter circle, just before the sample of the vertex they circle, as
+    part of the leg that arrives there (zones and terrain within the radius count too)."""
+    circled = np.flatnonzero((vertices.circle_radius_m > 0) & (np.arange(vertices.lon.size) > 0))
+    if circled.size == 0:
+        return samples
+    radius = vertices.circle_radius_m[circled]
+    per_circle = np.maximum(8, np.ceil(2.0 * np.pi * radius / spacing_m).astype(np.intp))
+    owner = np.repeat(np.arange(circled.size), per_circle)
+    step = np.arange(owner.size) - np.repeat(np.cumsum(per_circle) - per_circle, per_circle)
+    angle = 2.0 * np.pi * step / per_circle[owner]
+    v = circled[owner]
+    lat0 = vertices.lat[v]
+    east = radius[owner] * np.cos(angle)
+    north = radius[owner] * np.sin(angle)
+    lon = vertices.lon[v] + east / (111_320.0 * np.cos(np.radians(lat0)))
+    lat = lat0 + north / 110_540.0
+    at = vertex_sample[v]
+    return PathSamples(
+        lon=np.insert(samples.lon, at, lon),
+        lat=np.insert(samples.lat, at, lat),
+        alt_amsl_m=np.insert(samples.alt_amsl_m, at, vertices.alt_amsl_m[v]),
+        leg_index=np.insert(samples.leg_index, at, v - 1),
+        distance_m=np.insert(samples.distance_m, at, samples.distance_m[at]),
     )

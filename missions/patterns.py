@@ -25,6 +25,7 @@ from missions.model import (
     GroundPoint,
     HomePosition,
     Land,
+    Loiter,
     Mission,
     MissionItem,
     Orbit,
@@ -337,13 +338,13 @@ def terrain_follow(
     previous: tuple[float, float] | None = (mission.home.lon, mission.home.lat)
     home_amsl = mission.home.alt_amsl_m
     for index, item in enumerate(items):
-        if not isinstance(item, Waypoint | Takeoff) or item.alt_frame is not AltFrame.AGL:
+        if not isinstance(item, Waypoint | Takeoff | Loiter | Orbit) or item.alt_frame is not AltFrame.AGL:
             if isinstance(item, FlyingItem | Land):
                 previous = (float(item.lon), float(item.lat))
             out.append(item)
             continue
         agl = item.alt_m
-        start = previous if previous is not None and isinstance(item, Waypoint) else (item.lon, item.lat)
+        start = previous if previous is not None and not isinstance(item, Takeoff) else (item.lon, item.lat)
         leg = LineString([start, (item.lon, item.lat)]) if start != (item.lon, item.lat) else None
         if leg is not None:
             plane = LocalTangentPlane(start[0], start[1])

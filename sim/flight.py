@@ -98,11 +98,12 @@ class FlightController:
         self._touchdown_at_s: float | None = None
         self._arm_count = 0
         self._landing = False
+        self._limits: Limits | None = None
+        params.observe(self._on_param_changed)
 
     # ---- context for navigation tasks -----------------------------------------------------------
     def ground_amsl_at(self, east_m: float, north_m: float) -> float:
-        lon, lat = self.frame.to_lonlat(east_m, north_m)
-        return self._terrain.elevation(east_m, north_m, lon, lat)
+        return self._terrain.elevation(east_m, north_m, self.frame.to_lonlat)
 
     def say(self, severity: Severity, text: str) -> None:
         self._say(severity, text)
@@ -328,6 +329,15 @@ class FlightController:
 
     # ---- the step -------------------------------------------------------------------------------
     def limits(self) -> Limits:
+        """Kinematic limits from the MPC_* parameters (rebuilt only when a parameter changes)."""
+        if self._limits is None:
+            self._limits = self._limits_from_params()
+        return self._limits
+
+    def _on_param_changed(self, name: str, value: float) -> None:
+        self._limits = None
+
+    def _limits_from_params(self) -> Limits:
         p = self.params
         return Limits(
             max_horizontal_mps=p.get("MPC_XY_VEL_MAX"),

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pymavlink.dialects.v20 import common as mavlink
+
+from sim.mavlink_codec import FrameEncoder
 
 log = logging.getLogger(__name__)
 
@@ -29,64 +32,71 @@ class LinkStats:
     dropped_blocked: int = 0
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, on_datagram: Callable[[bytes, Address], None]) -> None:
-        self._on_datagram = on_datagram
-
-    def datagram_received(self, data: bytes, addr: Address) -> None:  # type: ignore[override]
-        self._on_datagram(data, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable while nobody listens yet: normal for a vehicle waiting for its GCS.
-        pass
-
-
 class MavlinkLink:
     def __init__(self, system_id: int, component_id: int, peer: Address) -> None:
+        # ``encoder`` builds message objects (pymavlink's *_encode helpers); ``frames`` puts them on the wire.
         self.encoder = mavlink.MAVLink(None, srcSystem=system_id, srcComponent=component_id)
+        self.frames = FrameEncoder(system_id, component_id)
         self._decoder = mavlink.MAVLink(None, srcSystem=system_id, srcComponent=component_id)
         self._decoder.robust_parsing = True
         self.peer = peer
         self.stats = LinkStats()
-        self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.local_address: Address | None = None
         self.blocked = False
         self._on_message: Callable[[mavlink.MAVLink_message], None] = lambda msg: None
 
-    async def open(
-        self, on_message: Callable[[mavlink.MAVLink_message], None], host: str, port: int
-    ) -> Address:
+    async def open(self, on_message: Callable[[mavlink.MAVLink_message], None], host: str, port: int) -> Address:
+        """Binds the vehicle's own port; the event loop calls back on readable (no transport layer: the
+        send path is the hot path of a 50-vehicle world, so it is a plain non-blocking ``sendto``)."""
         self._on_message = on_message
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self._on_datagram), local_addr=(host, port)
-        )
-        self._transport = transport
-        sockname = transport.get_extra_info("sockname")
-        self.local_address = (sockname[0], sockname[1])
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        sock.bind((host, port))
+        self._sock = sock
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._on_readable)
+        name = sock.getsockname()
+        self.local_address = (name[0], name[1])
         return self.local_address
 
     def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        if self._sock is not None:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
 
     def send(self, msg: mavlink.MAVLink_message) -> None:
-        transport = self._transport
-        if transport is None:
+        sock = self._sock
+        if sock is None:
             return
-        encoder = self.encoder
-        buf = msg.pack(encoder)
-        encoder.seq = (encoder.seq + 1) & 0xFF
+        frame = self.frames.encode(msg)
         if self.blocked:
             self.stats.dropped_blocked += 1
             return
         try:
-            transport.sendto(buf, self.peer)
-        except OSError:
+            sock.sendto(frame, self.peer)
+        except OSError:  # buffer full or ICMP unreachable while nobody listens: a radio just loses it
             return
         self.stats.frames_out += 1
-        self.stats.bytes_out += len(buf)
+        self.stats.bytes_out += len(frame)
+
+    def _on_readable(self) -> None:
+        sock = self._sock
+        for _ in range(64):
+            if sock is None:
+                return
+            try:
+                data, addr = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue  # ICMP errors surface here on Linux; they are not data
+            self._on_datagram(data, (addr[0], addr[1]))
+            sock = self._sock
 
     def _on_datagram(self, data: bytes, addr: Address) -> None:
         if self.blocked:

@@ -65,9 +65,11 @@ class StatusTextOutbox:
         self.history.append((severity, text))
         self._queue.append(QueuedText(severity, text, self._next_id))
         self._next_id = (self._next_id + 1) & 0xFFFF
-        if self._gcs_alive() and len(self._queue) == 1:
+        now = self._now()
+        # PX4 paces every text ~50 ms after the previous one (traces: no two closer than 0.049 s).
+        if self._gcs_alive() and len(self._queue) == 1 and now - self._last_flush >= FLUSH_INTERVAL_S:
             self._emit(self._queue.popleft())
-            self._last_flush = self._now()
+            self._last_flush = now
 
     def tick(self) -> None:
         if not self._queue or not self._gcs_alive():

@@ -8,7 +8,7 @@ elevations (declared unknown), and the runner says so loudly.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -82,13 +82,16 @@ class TerrainCache:
         self._last_en: tuple[float, float] | None = None
         self._last_m = fallback_m
 
-    def elevation(self, east_m: float, north_m: float, lon: float, lat: float) -> float:
+    def elevation(
+        self, east_m: float, north_m: float, to_lonlat: Callable[[float, float], tuple[float, float]]
+    ) -> float:
         last = self._last_en
         if last is not None:
             de = east_m - last[0]
             dn = north_m - last[1]
             if de * de + dn * dn < self._resample_m2:
                 return self._last_m
+        lon, lat = to_lonlat(east_m, north_m)
         self._last_m = elevation_at(self._terrain, lon, lat, self._fallback_m)
         self._last_en = (east_m, north_m)
         return self._last_m

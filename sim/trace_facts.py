@@ -101,6 +101,22 @@ class StatusText:
     text: str
 
 
+@dataclass(frozen=True)
+class ParamFrame:
+    """A PARAM_VALUE (from the vehicle) or PARAM_SET (to it); ``value`` is the float on the wire, which
+    for INT32 parameters holds the integer's bytes (PX4's PARAM_ENCODE_BYTEWISE)."""
+
+    t: float
+    from_vehicle: bool
+    name: str
+    value: float
+    param_type: int
+
+    @property
+    def bytewise_int(self) -> int:
+        return int(struct.unpack("<i", struct.pack("<f", self.value))[0])
+
+
 @dataclass
 class WireFacts:
     heartbeats: list[HeartbeatState] = field(default_factory=list)  # changes only
@@ -110,6 +126,9 @@ class WireFacts:
     mission: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
     items_reached: list[tuple[float, int]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    params: list[ParamFrame] = field(default_factory=list)
+    gcs_heartbeats: list[float] = field(default_factory=list)  # times of HEARTBEATs with type GCS
+    first_t: float = 0.0
     duration_s: float = 0.0
 
     @property
@@ -157,7 +176,14 @@ def extract_facts(frames: Iterable[Frame], *, vehicle: tuple[int, int] = (1, 1))
             fields = msg.to_dict()
             fields.pop("mavpackettype", None)
             facts.mission.append((frame.t, ("V2G " if from_vehicle else "G2V ") + kind, fields))
+        if kind in ("PARAM_VALUE", "PARAM_SET"):
+            name = msg.param_id if isinstance(msg.param_id, str) else msg.param_id.decode(errors="replace")
+            facts.params.append(
+                ParamFrame(frame.t, from_vehicle, name.rstrip("\x00"), msg.param_value, msg.param_type)
+            )
         if not from_vehicle:
+            if kind == "HEARTBEAT" and msg.type == mavlink.MAV_TYPE_GCS:
+                facts.gcs_heartbeats.append(frame.t)
             continue
         facts.counts[kind] += 1
         if kind == "HEARTBEAT":
@@ -188,5 +214,11 @@ def extract_facts(frames: Iterable[Frame], *, vehicle: tuple[int, int] = (1, 1))
             facts.acks.append((frame.t, msg.command, msg.result))
         elif kind == "MISSION_ITEM_REACHED":
             facts.items_reached.append((frame.t, msg.seq))
-    facts.duration_s = last_t - (first_t or 0.0)
+    facts.first_t = first_t or 0.0
+    facts.duration_s = last_t - facts.first_t
     return facts
+
+
+def within(frames: Iterable[Frame], start: float, end: float) -> Iterator[Frame]:
+    """The frames seen between two absolute times (seconds since the Unix epoch), inclusive."""
+    return (frame for frame in frames if start <= frame.t <= end)

@@ -40,6 +40,7 @@ from sim.wind import WindField
 GCS_ALIVE_S = 3.0  # PX4 queues STATUSTEXT once the GCS heartbeat is this old
 HOME_SET_AFTER_S = 0.85  # HOME_POSITION appeared ~0.85 s after boot in the traces
 PARAMS_PER_TICK = 20
+SLOW_PERIOD_S = 0.1  # GPS, battery and failsafe checks run at ~10 Hz of vehicle time
 MISSION_MESSAGES = frozenset(
     {
         "MISSION_COUNT",
@@ -135,6 +136,7 @@ class Vehicle:
         self.commands = CommandHandler(self, mav)
         self._param_queue: deque[ParamValue] = deque()
         self._logger_announced = False
+        self._slow_dt = 0.0
         self._handlers: dict[str, Callable[[mavlink.MAVLink_message], None]] = {
             "HEARTBEAT": self._on_heartbeat,
             "COMMAND_LONG": self._on_command_long,
@@ -298,15 +300,20 @@ class Vehicle:
             self.link.send(self.link.encoder.timesync_encode(self.time_boot_ms() * 1_000_000, msg.ts1))
 
     # ---- the step -------------------------------------------------------------------------------
-    def step(self, dt_s: float) -> None:
-        """Advances the vehicle by ``dt_s`` of vehicle time and sends whatever is due (wall clock)."""
+    def advance(self, dt_s: float) -> None:
+        """Advances the vehicle by ``dt_s`` of vehicle time: dynamics every call, the slower subsystems
+        (GPS receiver, battery, failsafe checks) at ~10 Hz of vehicle time."""
         flight = self.flight
-        wind_en = self.wind.total_en
-        gust_en = self.wind.gust_en
-        flight.step(dt_s, wind_en, gust_en)
+        flight.step(dt_s, self.wind.total_en, self.wind.gust_en)
         body = flight.body
-        self.gps_reading = self._gps.step(dt_s)
-        self.battery.step(dt_s, flight.armed, flight.airborne, body.airspeed, body.v_up)
+        self.lon, self.lat = self.frame.to_lonlat(body.east_m, body.north_m)
+        self.ground_amsl_m = flight.ground_amsl_at(body.east_m, body.north_m)
+        self._slow_dt += dt_s
+        if self._slow_dt < SLOW_PERIOD_S:
+            return
+        slow_dt, self._slow_dt = self._slow_dt, 0.0
+        self.gps_reading = self._gps.step(slow_dt)
+        self.battery.step(slow_dt, flight.armed, flight.airborne, body.airspeed, body.v_up)
         if self.home is None and flight.time_s >= HOME_SET_AFTER_S:
             home = self._pending_home
             self.set_home(home.lon, home.lat, home.alt_amsl_m)
@@ -314,11 +321,16 @@ class Vehicle:
             self._logger_announced = True
             self.say(Severity.INFO, f"[logger] ./log/{self.time_utc():%Y-%m-%d/%H_%M_%S}.ulg\t")
         self.failsafes.step()
-        self.lon, self.lat = self.frame.to_lonlat(body.east_m, body.north_m)
-        self.ground_amsl_m = flight.ground_amsl_at(body.east_m, body.north_m)
+
+    def communicate(self) -> None:
+        """Protocol timers and due telemetry, on the wall clock (design contract 8)."""
         self.missions.tick()
         self.statustext.tick()
         self._send_due()
+
+    def step(self, dt_s: float) -> None:
+        self.advance(dt_s)
+        self.communicate()
 
     def _send_due(self) -> None:
         now = self._wall()
@@ -332,8 +344,9 @@ class Vehicle:
                 reached = telemetry.mission_item_reached()
                 if reached is not None:
                     send(reached)
-        for _ in range(min(PARAMS_PER_TICK, len(self._param_queue))):
-            self._send_param(self._param_queue.popleft())
+        if self._param_queue:
+            for _ in range(min(PARAMS_PER_TICK, len(self._param_queue))):
+                self._send_param(self._param_queue.popleft())
 
     @property
     def landed(self) -> bool:

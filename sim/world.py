@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sim.battery import BatterySpec
@@ -25,6 +25,9 @@ from sim.wind import WindField, WindSettings
 TICK_S = 0.01
 MAX_BACKLOG_S = 0.5
 TRAFFIC_EVERY_TICKS = 10
+# Dynamics at 50 Hz wall (vehicle time steps of 0.02 s x speed); telemetry is checked every 10 ms tick,
+# so 100 Hz ATTITUDE keeps its rate.
+PHYSICS_EVERY_TICKS = 2
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,13 @@ class WorldPorts:
 
 class World:
     def __init__(
-        self, scenario: Scenario, terrain: TerrainLike, speed: float = 1.0, ports: WorldPorts | None = None
-    ):
+        self,
+        scenario: Scenario,
+        terrain: TerrainLike,
+        speed: float = 1.0,
+        ports: WorldPorts | None = None,
+        wall_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if not (0.01 <= speed <= 1000.0) or not math.isfinite(speed):
             raise ValueError(f"speed factor must be between 0.01 and 1000, got {speed}")
         self.scenario = scenario
@@ -74,7 +82,9 @@ class World:
                 param_overrides=dict(spec.params),
                 seed=scenario.seed * 1000 + index,
             )
-            self.vehicles[spec.slug] = Vehicle(config, terrain, self.wind, start_utc=self.clock.start_utc)
+            self.vehicles[spec.slug] = Vehicle(
+                config, terrain, self.wind, start_utc=self.clock.start_utc, wall_clock=wall_clock
+            )
         self._stop = asyncio.Event()
         self.late_ticks = 0
 
@@ -115,8 +125,11 @@ class World:
         self.wind.step(dt)
         if self.clock.ticks % TRAFFIC_EVERY_TICKS == 0:
             self.traffic.step(dt * TRAFFIC_EVERY_TICKS)
+        if self.clock.ticks % PHYSICS_EVERY_TICKS == 0:
+            for vehicle in self.vehicles.values():
+                vehicle.advance(dt * PHYSICS_EVERY_TICKS)
         for vehicle in self.vehicles.values():
-            vehicle.step(dt)
+            vehicle.communicate()
 
     async def run(self) -> None:
         """Ticks until :meth:`stop`; when behind, catches up without sleeping, but never by more than

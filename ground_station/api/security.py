@@ -54,8 +54,12 @@ def require(permission: Permission) -> Guard:
     return guard
 
 
+def acts_across_organisations(principal: Principal) -> bool:
+    return principal.role in CROSS_ORGANISATION_ROLES
+
+
 def may_act_for(principal: Principal, organisation: str) -> bool:
-    return principal.role in CROSS_ORGANISATION_ROLES or principal.organisation == organisation
+    return acts_across_organisations(principal) or principal.organisation == organisation
 
 
 def ensure_same_organisation(principal: Principal, organisation: str, what: str) -> None:

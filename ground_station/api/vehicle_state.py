@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ground_station.bus.base import Bus, Subscription
 from ground_station.bus.messages import (
@@ -24,7 +24,6 @@ class VehicleSnapshot:
     battery: BatteryMsg | None = None
     link: LinkMsg | None = None
     mission: MissionProgressMsg | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 _FIELD_BY_TYPE: dict[type, str] = {

@@ -160,6 +160,37 @@ class FrameSplitter:
         self._pending = rest
         return frames
 
+    def feed_datagram(self, data: bytes) -> list[Frame]:
+        """One UDP datagram (no frame continues into the next). PX4 sends exactly one MAVLink 2 frame
+        per datagram; that case is checked inline, anything else takes the general path."""
+        size = len(data)
+        if (
+            not self._pending
+            and size >= V2_HEADER_LEN + CHECKSUM_LEN
+            and data[0] == MAVLINK_V2_MAGIC
+            and data[2] == 0
+            and size == V2_HEADER_LEN + CHECKSUM_LEN + data[1]
+        ):
+            msgid = data[7] | (data[8] << 8) | (data[9] << 16)
+            extra = CRC_EXTRA.get(msgid)
+            end = size - CHECKSUM_LEN
+            if extra is not None:
+                crc = _reverse16(
+                    binascii.crc_hqx((data[1:end] + bytes((extra,))).translate(_REVERSE_BITS), 0xFFFF)
+                )
+                if crc != data[end] | (data[end + 1] << 8):
+                    self.stats.bad_crc += 1
+                    self.stats.garbage_bytes += size
+                    self.stats.garbage_chunks += 1
+                    return []
+            else:
+                self.stats.unknown_msgid += 1
+            self.stats.frames += 1
+            return [Frame(data, data[5], data[6], data[4], msgid, data[V2_HEADER_LEN:end], extra is not None)]
+        frames = self.feed(data)
+        self.reset()
+        return frames
+
     def reset(self) -> None:
         """Drop a partial frame, e.g. at the end of a datagram (UDP never continues a frame)."""
         if self._pending:

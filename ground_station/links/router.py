@@ -40,6 +40,7 @@ NOT_RELAYED_TO_MAVSDK = frozenset(
     {24, 29, 30, 31, 32, 33, 36, 74, 83, 85, 87, 105, 111, 132, 141, 230, 241, 331}
 )
 STATION_SYSTEM_ID = 255
+CLOCK_REUSE_S = 0.0005
 STATION_COMPONENT_ID = 190
 MAV_TYPE_GCS = 6
 MAV_AUTOPILOT_INVALID = 8
@@ -138,6 +139,8 @@ class LinkRouter:
         self._tasks: list[asyncio.Task[None]] = []
         self._window_start = 0.0
         self._window_frames = 0
+        self._clock_s = 0.0
+        self._clock = dt.datetime.now(dt.UTC)
         self._ack_waiters: dict[tuple[int, int], asyncio.Future[int]] = {}
         self._station_mav = mavlink_common.MAVLink(
             None, srcSystem=STATION_SYSTEM_ID, srcComponent=STATION_COMPONENT_ID
@@ -156,7 +159,10 @@ class LinkRouter:
         )
         self._tasks.append(asyncio.create_task(self._tick_loop(), name=f"link tick {self.url}"))
         if isinstance(self._transport, UdpTransport) and self.endpoint.kind is LinkKind.UDPIN:
-            await asyncio.wait_for(self._transport.wait_bound(), 10)
+            try:  # so callers can read local_address; a busy port keeps being retried in the background
+                await asyncio.wait_for(self._transport.wait_bound(), 2.0)
+            except TimeoutError:
+                log.error("link %s: cannot listen yet (port busy?); retrying in the background", self.url)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -198,14 +204,19 @@ class LinkRouter:
         if self._window_frames >= self.options.max_frames_per_s:
             self.counters.flood_dropped += 1
             return
-        frames = self._splitter.feed(data)
-        if not self._transport.stream:
-            self._splitter.reset()
+        if self._transport.stream:
+            frames = self._splitter.feed(data)
+        else:
+            frames = self._splitter.feed_datagram(data)
         self._window_frames += max(1, len(frames))  # garbage costs parsing too: it counts
         if not frames:
             return
-        now = dt.datetime.now(dt.UTC)
-        time_us = int(now.timestamp() * 1_000_000)
+        now_s = time.time()
+        if now_s - self._clock_s > CLOCK_REUSE_S:  # one datetime per burst, not one per datagram
+            self._clock_s = now_s
+            self._clock = dt.datetime.fromtimestamp(now_s, dt.UTC)
+        now = self._clock
+        time_us = int(now_s * 1_000_000)
         relay = self._relay if self._mavsdk_addr is not None else None
         for frame in frames:
             tracker = self._by_sysid.get(frame.sysid) or self._bind(frame)

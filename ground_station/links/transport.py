@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import Callable
 from typing import Protocol
 
@@ -34,35 +35,20 @@ class Transport(Protocol):
     def local_address(self) -> tuple[str, int] | None: ...
 
 
-class _Datagrams(asyncio.DatagramProtocol):
-    def __init__(self, on_data: OnData, on_peer: Callable[[tuple[str, int]], None]) -> None:
-        self._on_data = on_data
-        self._on_peer = on_peer
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self._on_peer(addr)
-        try:
-            self._on_data(data)
-        except Exception:  # ingest must survive any bug a hostile datagram could trigger
-            log.exception("error while handling a datagram from %s", addr)
-
-    def error_received(self, exc: Exception) -> None:
-        log.debug("UDP error (peer not listening yet?): %s", exc)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
 class UdpTransport:
-    """udpin: listen and answer the last sender; udpout: send to a fixed address."""
+    """udpin: listen and answer the last sender; udpout: send to a fixed address.
+
+    Reads with its own non-blocking socket and drains up to ``READ_BATCH`` datagrams per wake-up
+    instead of asyncio's one datagram per loop iteration: at ~400 datagrams/s per PX4 vehicle the
+    per-iteration overhead would otherwise cost more than the parsing. The batch bound keeps links fair.
+    """
 
     stream = False
+    READ_BATCH = 64
 
     def __init__(self, endpoint: LinkEndpoint) -> None:
         self.endpoint = endpoint
-        self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
         self._peer: tuple[str, int] | None = (
             (endpoint.host, endpoint.port) if endpoint.kind is LinkKind.UDPOUT else None
         )
@@ -70,9 +56,10 @@ class UdpTransport:
 
     @property
     def local_address(self) -> tuple[str, int] | None:
-        if self._transport is None:
+        if self._sock is None:
             return None
-        return self._transport.get_extra_info("sockname")[:2]
+        host, port = self._sock.getsockname()[:2]
+        return str(host), int(port)
 
     @property
     def peer(self) -> tuple[str, int] | None:
@@ -81,22 +68,27 @@ class UdpTransport:
     async def wait_bound(self) -> None:
         await self._bound.wait()
 
-    def _set_peer(self, addr: tuple[str, int]) -> None:
+    def _open(self) -> socket.socket:
         if self.endpoint.kind is LinkKind.UDPIN:
-            self._peer = addr
+            local = (self.endpoint.host, self.endpoint.port)
+        else:
+            local = ("127.0.0.1" if self.endpoint.host.startswith("127.") else "0.0.0.0", 0)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            sock.bind(local)
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        return sock
 
     async def run(self, on_data: OnData) -> None:
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             try:
-                if self.endpoint.kind is LinkKind.UDPIN:
-                    local = (self.endpoint.host, self.endpoint.port)
-                else:
-                    local = ("127.0.0.1" if self.endpoint.host.startswith("127.") else "0.0.0.0", 0)
-                transport, protocol = await loop.create_datagram_endpoint(
-                    lambda: _Datagrams(on_data, self._set_peer), local_addr=local
-                )
+                sock = self._open()
             except OSError as exc:
                 delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
                 log.warning("cannot open %s (%s); retrying in %.1f s", self.endpoint.url, exc, delay)
@@ -104,17 +96,46 @@ class UdpTransport:
                 await asyncio.sleep(delay)
                 continue
             attempt = 0
-            self._transport = transport
+            failed: asyncio.Future[None] = loop.create_future()
+            is_udpin = self.endpoint.kind is LinkKind.UDPIN
+
+            def readable(
+                sock: socket.socket = sock, failed: asyncio.Future[None] = failed, is_udpin: bool = is_udpin
+            ) -> None:
+                for _ in range(self.READ_BATCH):
+                    try:
+                        data, addr = sock.recvfrom(65536)
+                    except (BlockingIOError, InterruptedError):
+                        return
+                    except ConnectionRefusedError:
+                        continue  # ICMP from a udpout peer that is not listening yet
+                    except OSError as exc:
+                        if not failed.done():
+                            failed.set_exception(exc)
+                        return
+                    if is_udpin:
+                        self._peer = addr
+                    try:
+                        on_data(data)
+                    except Exception:  # ingest must survive any bug a hostile datagram could trigger
+                        log.exception("error while handling a datagram from %s", addr)
+
+            self._sock = sock
+            loop.add_reader(sock.fileno(), readable)
             self._bound.set()
             try:
-                await protocol.closed
+                await failed
+            except OSError as exc:
+                log.warning("link %s socket failed (%s); reopening", self.endpoint.url, exc)
             finally:
-                transport.close()
-                self._transport = None
+                loop.remove_reader(sock.fileno())
+                sock.close()
+                self._sock = None
 
     def send(self, data: bytes) -> None:
-        if self._transport is not None and self._peer is not None:
-            self._transport.sendto(data, self._peer)
+        if self._sock is not None and self._peer is not None:
+            with contextlib.suppress(BlockingIOError, InterruptedError, ConnectionRefusedError, OSError):
+                self._sock.sendto(data, self._peer)
 
 
 class TcpTransport:

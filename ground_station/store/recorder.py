@@ -125,7 +125,7 @@ class Recorder:
 
     async def _close_interrupted_flights(self) -> None:
         """Flights left open by a crash end at their last stored point; the vehicle starts a new one."""
-        for flight in await self._store.flights.list(limit=10_000):
+        for flight in await self._store.flights.find(limit=10_000):
             if flight.ended_at is not None:
                 continue
             track = await self._store.flights.track(flight.id)

@@ -21,7 +21,8 @@ class Msg(StrEnum):
     ZONE_AUTHORISATION = "zone_authorisation"
     ZONE_CONDITIONAL = "zone_conditional"
     BORDER_CROSSING = "border_crossing"
-    ABOVE_CEILING = "above_ceiling"
+    ABOVE_OPEN_CEILING = "above_open_ceiling"
+    ABOVE_APPROVED_CEILING = "above_approved_ceiling"
     CLEARANCE_LOW = "clearance_low"
     TERRAIN_APPROXIMATE = "terrain_approximate"
     TERRAIN_UNKNOWN = "terrain_unknown"
@@ -37,6 +38,8 @@ class Msg(StrEnum):
     FAR_FROM_HOME = "far_from_home"
     UNKNOWN_COMMAND = "unknown_command"
     EMPTY_MISSION = "empty_mission"
+    LEGS_NOTE = "legs_note"
+    JUMP_OUT_OF_RANGE = "jump_out_of_range"
 
 
 _TEMPLATES: dict[Msg, dict[Lang, str]] = {
@@ -72,10 +75,19 @@ _TEMPLATES: dict[Msg, dict[Lang, str]] = {
         Lang.PL: "Odcinek {leg} przekracza granicę państwa z {from_country} do {to_country} bez zezwolenia "
         "na lot transgraniczny.",
     },
-    Msg.ABOVE_CEILING: {
-        Lang.EN: "The path reaches {agl:.0f} m above the terrain, over the {ceiling:.0f} m limit ({basis}).",
-        Lang.CS: "Trasa dosahuje {agl:.0f} m nad terénem, nad limitem {ceiling:.0f} m ({basis}).",
-        Lang.PL: "Trasa osiąga {agl:.0f} m nad terenem, powyżej limitu {ceiling:.0f} m ({basis}).",
+    Msg.ABOVE_OPEN_CEILING: {
+        Lang.EN: "The path reaches {agl:.0f} m above the terrain, over the {ceiling:.0f} m limit of the open "
+        "category (EU 2019/947).",
+        Lang.CS: "Trasa dosahuje {agl:.0f} m nad terénem, nad limitem {ceiling:.0f} m otevřené kategorie "
+        "(EU 2019/947).",
+        Lang.PL: "Trasa osiąga {agl:.0f} m nad terenem, powyżej limitu {ceiling:.0f} m kategorii otwartej "
+        "(UE 2019/947).",
+    },
+    Msg.ABOVE_APPROVED_CEILING: {
+        Lang.EN: "The path reaches {agl:.0f} m above the terrain, over the approved ceiling of "
+        "{ceiling:.0f} m.",
+        Lang.CS: "Trasa dosahuje {agl:.0f} m nad terénem, nad schváleným stropem {ceiling:.0f} m.",
+        Lang.PL: "Trasa osiąga {agl:.0f} m nad terenem, powyżej zatwierdzonego pułapu {ceiling:.0f} m.",
     },
     Msg.CLEARANCE_LOW: {
         Lang.EN: "The path comes within {agl:.0f} m of the terrain; at least {minimum:.0f} m is required "
@@ -161,6 +173,16 @@ _TEMPLATES: dict[Msg, dict[Lang, str]] = {
         Lang.CS: "Položka {item} je příkaz MAVLink {command}, který borderwatch neumí ověřit.",
         Lang.PL: "Element {item} to polecenie MAVLink {command}, którego borderwatch nie potrafi sprawdzić.",
     },
+    Msg.JUMP_OUT_OF_RANGE: {
+        Lang.EN: "Item {item} jumps to item {target}, which does not exist.",
+        Lang.CS: "Položka {item} skáče na položku {target}, která neexistuje.",
+        Lang.PL: "Element {item} przeskakuje do elementu {target}, który nie istnieje.",
+    },
+    Msg.LEGS_NOTE: {
+        Lang.EN: " [legs {first}-{last}, {count} in all]",
+        Lang.CS: " [úseky {first}-{last}, celkem {count}]",
+        Lang.PL: " [odcinki {first}-{last}, łącznie {count}]",
+    },
     Msg.EMPTY_MISSION: {
         Lang.EN: "The mission has no items.",
         Lang.CS: "Mise nemá žádné položky.",
@@ -170,8 +192,16 @@ _TEMPLATES: dict[Msg, dict[Lang, str]] = {
 
 
 def render(key: Msg, **values: Any) -> dict[Lang, str]:
-    """The message in every language, filled with ``values``."""
-    return {lang: template.format(**values) for lang, template in _TEMPLATES[key].items()}
+    """The message in every language, filled with ``values``; a value that is itself a rendered message
+    (a dict by language) contributes its text in the same language."""
+
+    def pick(value: Any, lang: Lang) -> Any:
+        return value[lang] if isinstance(value, dict) else value
+
+    return {
+        lang: template.format(**{name: pick(value, lang) for name, value in values.items()})
+        for lang, template in _TEMPLATES[key].items()
+    }
 
 
 def all_keys_translated() -> bool:

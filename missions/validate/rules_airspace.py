@@ -14,7 +14,7 @@ from geodata.zones.model import Restriction, Zone
 from missions.path import PathVertices
 from missions.region import BorderLike
 from missions.validate.context import RuleContext
-from missions.validate.messages import Msg
+from missions.validate.messages import Lang, Msg, render
 from missions.validate.report import RuleId, Severity, Violation, Where, violation
 
 
@@ -33,10 +33,10 @@ def _conditions(zone: Zone) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _legs_note(legs: np.ndarray[Any, np.dtype[np.intp]]) -> str:
+def _legs_note(legs: np.ndarray[Any, np.dtype[np.intp]]) -> dict[Lang, str]:
     if legs.size <= 1:
-        return ""
-    return f" [legs {int(legs.min())}-{int(legs.max())}, {legs.size} legs]"
+        return dict.fromkeys(Lang, "")
+    return render(Msg.LEGS_NOTE, first=int(legs.min()), last=int(legs.max()), count=int(legs.size))
 
 
 def _is_authorised(zone: Zone, authorisations: tuple[str, ...]) -> bool:
@@ -62,47 +62,30 @@ def check_zones(ctx: RuleContext) -> list[Violation]:
             continue
         first = int(sample_sorted[start])
         legs = np.unique(s.leg_index[sample_sorted[start:stop]])
-        where = ctx.sample_where(first)
-        common = {"zone": zone.name or zone.identifier, "zone_ref": zone.identifier, "legs": _legs_note(legs)}
-        ids = {"zone_id": zone.identifier, "zone_name": zone.name}
+        extra: dict[str, object]
         if zone.restriction is Restriction.PROHIBITED:
-            found.append(
-                violation(
-                    RuleId.ZONES,
-                    Severity.ERROR,
-                    Msg.ZONE_PROHIBITED,
-                    where=where,
-                    **ids,
-                    **common,
-                    alt=float(s.alt_amsl_m[first]),
-                )
-            )
+            key, severity, extra = Msg.ZONE_PROHIBITED, Severity.ERROR, {"alt": float(s.alt_amsl_m[first])}
         elif zone.restriction is Restriction.REQ_AUTHORISATION:
-            if not _is_authorised(zone, ctx.mission.zone_authorisations):
-                found.append(
-                    violation(
-                        RuleId.ZONES,
-                        Severity.ERROR,
-                        Msg.ZONE_AUTHORISATION,
-                        where=where,
-                        **ids,
-                        **common,
-                        contact=_contact(zone),
-                    )
-                )
-        elif zone.restriction is Restriction.CONDITIONAL:
-            found.append(
-                violation(
-                    RuleId.ZONES,
-                    Severity.WARNING,
-                    Msg.ZONE_CONDITIONAL,
-                    where=where,
-                    **ids,
-                    **common,
-                    conditions=_conditions(zone),
-                    contact=_contact(zone),
-                )
+            if _is_authorised(zone, ctx.mission.zone_authorisations):
+                continue
+            key, severity, extra = Msg.ZONE_AUTHORISATION, Severity.ERROR, {"contact": _contact(zone)}
+        else:
+            key, severity = Msg.ZONE_CONDITIONAL, Severity.WARNING
+            extra = {"conditions": _conditions(zone), "contact": _contact(zone)}
+        found.append(
+            violation(
+                RuleId.ZONES,
+                severity,
+                key,
+                where=ctx.sample_where(first),
+                zone_id=zone.identifier,
+                zone_name=zone.name,
+                zone=zone.name or zone.identifier,
+                zone_ref=zone.identifier,
+                legs=_legs_note(legs),
+                **extra,
             )
+        )
     return found
 
 

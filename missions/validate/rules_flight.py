@@ -34,15 +34,17 @@ def estimate_flight_time(mission: Mission, vertices: PathVertices) -> FlightTime
 
     Wind: over a closed route a headwind costs more than a tailwind gives back; averaged over all headings
     the time per metre is v / (v^2 - w^2) (exact for an out-and-back leg), which is the allowance used.
-    A leg that climbs while it travels takes the longer of its horizontal and vertical times.
+    A leg that climbs while it travels takes the longer of its horizontal and vertical times. Speeds follow
+    the mission's DO_CHANGE_SPEED items, capped at the vehicle's maximum.
     """
     profile = mission.vehicle
-    v = min(profile.cruise_speed_m_s, profile.max_speed_m_s)
+    commanded = np.nan_to_num(vertices.leg_speed_m_s[1:], nan=profile.cruise_speed_m_s)
+    v = np.minimum(commanded, profile.max_speed_m_s)
     w = mission.expected_wind_m_s
     horizontal, vertical = leg_lengths_m(vertices)
     horizontal = np.nan_to_num(horizontal)
     vertical = np.nan_to_num(vertical)
-    if w >= v:
+    if v.size and w >= float(v.min()):
         return FlightTimeEstimate(math.inf, 0.0, 0.0, 0.0)
     per_metre = v / (v * v - w * w)
     t_horizontal = horizontal * per_metre
@@ -53,7 +55,8 @@ def estimate_flight_time(mission: Mission, vertices: PathVertices) -> FlightTime
     cruise = float(np.where(horizontal_dominates, t_horizontal, 0.0).sum())
     climb = float(np.where(horizontal_dominates, 0.0, t_climb).sum())
     descent = float(np.where(horizontal_dominates, 0.0, t_descent).sum())
-    cruise += float(vertices.orbit_m.sum()) * per_metre
+    circle_per_metre = np.append(0.0, per_metre) if per_metre.size else np.zeros(1)
+    cruise += float((vertices.orbit_m * circle_per_metre).sum())
     return FlightTimeEstimate(cruise, climb, descent, float(vertices.dwell_s.sum()))
 
 

@@ -16,16 +16,17 @@ PRECISE_TERRAIN_LIMIT_M = 10.0
 _EPS = 1e-6
 
 
-def _ceiling(ctx: RuleContext) -> tuple[float, str]:
+def _ceiling(ctx: RuleContext) -> tuple[float, Msg]:
+    """The approved ceiling in the specific category, else the open category's 120 m."""
     m = ctx.mission
     if m.category is OperationCategory.SPECIFIC and m.approved_ceiling_agl_m is not None:
-        return float(m.approved_ceiling_agl_m), "specific category, approved ceiling"
-    return ctx.config.open_ceiling_agl_m, "open category, EU 2019/947"
+        return float(m.approved_ceiling_agl_m), Msg.ABOVE_APPROVED_CEILING
+    return ctx.config.open_ceiling_agl_m, Msg.ABOVE_OPEN_CEILING
 
 
 def check_ceiling(ctx: RuleContext) -> list[Violation]:
     """Above the open-category 120 m (or the approved ceiling) anywhere: one error per stretch."""
-    ceiling, basis = _ceiling(ctx)
+    ceiling, message = _ceiling(ctx)
     agl = ctx.alt_agl_m
     with np.errstate(invalid="ignore"):
         over = np.asarray(agl > ceiling + _EPS, dtype=np.bool_)
@@ -33,11 +34,10 @@ def check_ceiling(ctx: RuleContext) -> list[Violation]:
         violation(
             RuleId.HEIGHT_CEILING,
             Severity.ERROR,
-            Msg.ABOVE_CEILING,
+            message,
             where=ctx.sample_where(worst),
             agl=float(agl[worst]),
             ceiling=ceiling,
-            basis=basis,
         )
         for _start, _stop, worst in worst_in_runs(over, agl, largest=True)
     ]

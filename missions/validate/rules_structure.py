@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from pymavlink import mavutil
 
 from geodata.crs import distance_m
 from missions.model import (
@@ -27,6 +28,8 @@ from missions.model import (
 from missions.validate.context import RuleConfig, RuleContext
 from missions.validate.messages import Msg
 from missions.validate.report import RuleId, Severity, Violation, Where, violation
+
+mav = mavutil.mavlink
 
 _POSITIONED = (Takeoff, Waypoint, Loiter, Orbit, Land, RegionOfInterest)
 _ENDS = (ReturnToLaunch, Land)
@@ -147,6 +150,21 @@ def sequence_problems(mission: Mission) -> list[Violation]:
                 )
             )
     for index, item in enumerate(items):
+        if isinstance(item, OtherCommand) and item.command == mav.MAV_CMD_DO_JUMP:
+            target = item.params[0]
+            # DO_JUMP counts MAVLink sequence numbers, which are the item indices (no home entry, PX4)
+            if target is None or not (0 <= target < len(items)) or target != int(target):
+                found.append(
+                    violation(
+                        RuleId.STRUCTURE,
+                        Severity.ERROR,
+                        Msg.JUMP_OUT_OF_RANGE,
+                        where=Where(item_index=index),
+                        item=index,
+                        target=target,
+                    )
+                )
+            continue
         if isinstance(item, OtherCommand):
             found.append(
                 violation(

@@ -75,6 +75,7 @@ class CameraFeed:
         )
         self._seq = 0
         self._fixed_pose: ViewPose | None = None
+        self._static_prepared = False
         if spec.kind is CameraKind.FIXED:
             assert spec.mount is not None  # guaranteed by CameraSpec validation
             elevation = float(
@@ -108,6 +109,9 @@ class CameraFeed:
         )
 
     def render(self, snap: FeedSnapshot) -> CapturedFrame:
+        if self._fixed_pose is not None and not self._static_prepared:
+            self._static_prepared = True
+            self.renderer.prepare_static_view(self._fixed_pose)
         frame = self.renderer.render(snap.pose, snap.objects)
         meta = FrameMetadata(
             camera_id=self.spec.id,

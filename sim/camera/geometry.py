@@ -1,7 +1,7 @@
 """Pinhole camera maths for the renderer: pose -> rotation, world -> pixel, pixel -> ground plane.
 
 The pose convention and rotation come from geodata.sensors; what is added here is what rendering needs
-fast (projection of ENU offsets in bulk, the ground-plane homography, the horizon line).
+fast: projection of ENU offsets in bulk (the ground-plane homography is in ground_plane.py).
 
 Frames: local East-North-Up metres around the camera (the camera at (0, 0, alt)); camera axes as
 OpenCV's (x right, y down, z forward). Heading 0 = north, clockwise; pitch < 0 looks down; -90 is nadir.
@@ -106,19 +106,3 @@ class PinholeCamera:
         px[:, 0] = self.fx * cam[:, 0] * inv + self.width / 2.0
         px[:, 1] = self.fy * cam[:, 1] * inv + self.height / 2.0
         return px, depth
-
-    def ground_to_pixel_homography(self, height_above_ground_m: float) -> FloatArray:
-        """Homography from ground-plane (east, north) metres to pixels, the camera that high above it."""
-        r = self.rotation
-        basis = np.column_stack([r[:, 0], r[:, 1], -height_above_ground_m * r[:, 2]])
-        return self.intrinsics @ basis
-
-    def ray_up_component(self) -> FloatArray:
-        """Coefficients (a, b, c): the Up component of the ray through pixel (u, v) is a*u + b*v + c."""
-        k_inv = np.linalg.inv(self.intrinsics)
-        # ray_world = R^T K^-1 [u v 1]; its Up row is (R^T K^-1)[2].
-        return np.asarray((self.rotation.T @ k_inv)[2], dtype=np.float64)
-
-    def ray_horizontal_norm_at_centre(self) -> float:
-        forward = self.rotation[2]
-        return float(math.hypot(forward[0], forward[1]))

@@ -7,9 +7,11 @@ their global index, so the world looks the same wherever a camera comes from.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -21,6 +23,8 @@ from geodata.terrain import Terrain
 from sim.camera.texture import TileWindow, hillshade, render_ground_texture
 
 ImageU8 = NDArray[np.uint8]
+
+log = logging.getLogger(__name__)
 
 SHADE_GRID = 17  # terrain samples per tile side for hillshade (DEM pixels are much coarser anyway)
 
@@ -61,22 +65,52 @@ class TileCache:
         self._seed = seed
         self._capacity = capacity
         self._tiles: OrderedDict[tuple[float, int, int, int], ImageU8] = OrderedDict()
+        self._inflight: dict[tuple[float, int, int, int], threading.Event] = {}
         self._lock = threading.Lock()
 
     def tile(self, level: DetailLevel, col: int, row: int) -> ImageU8:
         key = (level.res_m, level.tile_px, col, row)
+        while True:
+            with self._lock:
+                hit = self._tiles.get(key)
+                if hit is not None:
+                    self._tiles.move_to_end(key)
+                    return hit
+                pending = self._inflight.get(key)
+                if pending is None:
+                    pending = self._inflight[key] = threading.Event()
+                    break
+            pending.wait()  # another thread (a camera or the prefetcher) is rendering it right now
+        try:
+            tile = self._render(level, col, row)  # outside the lock: other cameras keep rendering
+            tile.setflags(write=False)
+            with self._lock:
+                self._tiles[key] = tile
+                while len(self._tiles) > self._capacity:
+                    self._tiles.popitem(last=False)
+            return tile
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+            pending.set()
+
+    def has(self, level: DetailLevel, col: int, row: int) -> bool:
+        key = (level.res_m, level.tile_px, col, row)
         with self._lock:
-            hit = self._tiles.get(key)
-            if hit is not None:
-                self._tiles.move_to_end(key)
-                return hit
-        tile = self._render(level, col, row)  # outside the lock: other cameras keep rendering
-        tile.setflags(write=False)
-        with self._lock:
-            self._tiles[key] = tile
-            while len(self._tiles) > self._capacity:
-                self._tiles.popitem(last=False)
-        return tile
+            return key in self._tiles or key in self._inflight
+
+    def prefetch(self, level: DetailLevel, tiles: list[tuple[int, int]]) -> None:
+        """Renders tiles a camera will need soon on the background thread, so its frames do not stall."""
+        wanted = [t for t in tiles if not self.has(level, *t)]
+        if wanted:
+            _PREFETCHER.submit(self._prefetch, level, wanted)
+
+    def _prefetch(self, level: DetailLevel, tiles: list[tuple[int, int]]) -> None:
+        for col, row in tiles:
+            try:
+                self.tile(level, col, row)
+            except Exception:  # a failed prefetch is retried (and reported) by the camera that needs it
+                log.debug("prefetch of tile %s failed", (level.res_m, col, row), exc_info=True)
 
     def _render(self, level: DetailLevel, col: int, row: int) -> ImageU8:
         # Tile (col, row) spans eastings [col, col+1) * tile_m and northings (row-1, row] * tile_m.
@@ -113,6 +147,11 @@ class TileCache:
         )
         return np.asarray(shade, dtype=np.float32)
 
+
+# One background thread for all cameras: tile rendering ahead of a moving camera, never in parallel
+# with itself, so a demo with many cameras does not grow a thread per camera.
+_PREFETCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera-tile-prefetch")
+PREFETCH_EDGE_FRACTION = 0.3
 
 _SHARED: dict[tuple[int, int], tuple[Terrain, TileCache]] = {}
 _SHARED_LOCK = threading.Lock()
@@ -184,6 +223,7 @@ class MosaicSet:
 
     def mosaic(self, level: DetailLevel, east: float, north: float) -> Mosaic:
         centre = tile_index(level, east, north)
+        self._prefetch_ahead(level, east, north, centre)
         current = self._mosaics.get(level.res_m)
         if current is not None and current.centre == centre:
             return current
@@ -196,3 +236,14 @@ class MosaicSet:
         mosaic = Mosaic(level=level, centre=centre, image=image)
         self._mosaics[level.res_m] = mosaic
         return mosaic
+
+    def _prefetch_ahead(self, level: DetailLevel, east: float, north: float, centre: tuple[int, int]) -> None:
+        """Near the edge of the centre tile, the next mosaic is one tile over: render its new tiles now."""
+        across = east / level.tile_m - centre[0]  # 0 at the west edge .. 1 at the east edge
+        down = centre[1] - north / level.tile_m  # 0 at the north edge .. 1 at the south edge
+        dc = -1 if across < PREFETCH_EDGE_FRACTION else (1 if across > 1 - PREFETCH_EDGE_FRACTION else 0)
+        dr = 1 if down < PREFETCH_EDGE_FRACTION else (-1 if down > 1 - PREFETCH_EDGE_FRACTION else 0)
+        if dc == 0 and dr == 0:
+            return
+        col, row = centre[0] + dc, centre[1] + dr
+        self._cache.prefetch(level, [(col + i, row + j) for j in (1, 0, -1) for i in (-1, 0, 1)])

@@ -33,6 +33,7 @@ class MjpegCameraServer:
         self.port = 0
         self.jpeg_quality = jpeg_quality
         self.frames_rendered = 0
+        self.frame_errors = 0
         self._clients: set[asyncio.Queue[bytes]] = set()
         self._server: asyncio.Server | None = None
         self._producer: asyncio.Task[None] | None = None
@@ -88,7 +89,15 @@ class MjpegCameraServer:
         period = 1.0 / self.feed.spec.fps
         deadline = time.monotonic()
         while self._clients or self.feed.spec.demand is StreamDemand.ALWAYS:
-            part = await loop.run_in_executor(self._executor, self._encode, self.feed.snapshot())
+            try:
+                part = await loop.run_in_executor(self._executor, self._encode, self.feed.snapshot())
+            except Exception:
+                # A bug or a bad scene value must not kill the camera for good: say so, retry.
+                log.exception("camera %s: frame failed", self.feed.spec.id)
+                self.frame_errors += 1
+                await asyncio.sleep(1.0)
+                deadline = time.monotonic()
+                continue
             self.frames_rendered += 1
             for queue in list(self._clients):
                 if queue.full():

@@ -105,7 +105,8 @@ def object_corners(placed: PlacedObject) -> FloatArray:
 
 
 def _fill(frame: NDArray[np.uint8], pixels: FloatArray, colour: tuple[int, int, int]) -> None:
-    pts = np.round(pixels * _SCALE).astype(np.int32)
+    # OpenCV draws with pixel centres on integers; projections put them at +0.5 (geodata's convention).
+    pts = np.round((pixels - 0.5) * _SCALE).astype(np.int32)
     cv2.fillConvexPoly(frame, cv2.convexHull(pts), colour, lineType=cv2.LINE_AA, shift=_SHIFT)
 
 
@@ -131,7 +132,7 @@ def _draw(frame: NDArray[np.uint8], cam: PinholeCamera, placed: PlacedObject, px
         head = np.array([[placed.east_m, placed.north_m, placed.up_m + size.height_m - 0.12]])
         hpx, hdepth = cam.project(head)
         radius = cam.fx * 0.12 / max(float(hdepth[0]), 1e-3)
-        centre = (round(hpx[0, 0] * _SCALE), round(hpx[0, 1] * _SCALE))
+        centre = (round((hpx[0, 0] - 0.5) * _SCALE), round((hpx[0, 1] - 0.5) * _SCALE))
         cv2.circle(frame, centre, max(round(radius * _SCALE), _SCALE // 2), _SKIN, -1, cv2.LINE_AA, _SHIFT)
         return
     dark = (int(colour[0] * 0.6), int(colour[1] * 0.6), int(colour[2] * 0.6))
@@ -140,10 +141,31 @@ def _draw(frame: NDArray[np.uint8], cam: PinholeCamera, placed: PlacedObject, px
         _fill(frame, corners[4:] if part.top_only else corners, paint)
 
 
+OCCLUSION_TOLERANCE_M = 3.0
+
+
+def _behind_terrain(terrain_range_m: NDArray[np.float32], px: FloatArray, distance_m: float) -> bool:
+    h, w = terrain_range_m.shape
+    bottom = px[:4].mean(axis=0)  # centre of the footprint
+    top = px[4:8].mean(axis=0)
+    for u, v in (bottom, top):
+        x, y = int(u), int(v)
+        if 0 <= x < w and 0 <= y < h and terrain_range_m[y, x] + OCCLUSION_TOLERANCE_M >= distance_m:
+            return False
+    return True
+
+
 def draw_objects(
-    frame: NDArray[np.uint8], cam: PinholeCamera, placed: Sequence[PlacedObject]
+    frame: NDArray[np.uint8],
+    cam: PinholeCamera,
+    placed: Sequence[PlacedObject],
+    terrain_range_m: NDArray[np.float32] | None = None,
 ) -> list[GroundTruthBox]:
-    """Draws the visible objects far to near and returns their ground-truth boxes."""
+    """Draws the visible objects far to near and returns their ground-truth boxes.
+
+    With ``terrain_range_m`` (distance to the terrain per pixel) an object whose foot and head are both
+    behind the terrain at their pixels is hidden: not drawn and not in the truth.
+    """
     h, w = frame.shape[:2]
     if not placed:
         return []
@@ -173,6 +195,8 @@ def draw_objects(
         if x1 <= x0 or y1 <= y0:
             continue
         distance = math.sqrt(item.east_m**2 + item.north_m**2 + item.up_m**2)
+        if terrain_range_m is not None and _behind_terrain(terrain_range_m, px, distance):
+            continue
         box = GroundTruthBox(
             object_id=item.obj.id,
             kind=item.obj.kind,

@@ -195,7 +195,7 @@ class RtpH264Receiver:
         )
 
 
-async def read_mjpeg(url: str, *, max_frames: int, timeout_s: float = 10.0) -> AsyncIterator[DecodedFrame]:
+async def read_mjpeg(url: str, *, max_frames: int, timeout_s: float = 30.0) -> AsyncIterator[DecodedFrame]:
     """Frames of an MJPEG-over-HTTP stream with their metadata; MjpegFormatError on a malformed stream."""
     async with (
         httpx.AsyncClient(timeout=timeout_s) as client,

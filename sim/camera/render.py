@@ -21,7 +21,9 @@ from geodata.crs import Crs, LocalTangentPlane, transform
 from geodata.terrain import Terrain
 from sim.camera.geometry import PinholeCamera, ViewPose
 from sim.camera.ground import DEFAULT_LEVELS, DetailLevel, Mosaic, MosaicSet, shared_tile_cache
+from sim.camera.ground_plane import fit_ground_plane, plane_to_pixel_homography, ray_plane_coefficients
 from sim.camera.objects import GroundTruthBox, PlacedObject, draw_objects
+from sim.camera.terrain_view import cast_terrain_background
 from sim.scene import GroundObject
 
 ImageU8 = NDArray[np.uint8]
@@ -88,6 +90,7 @@ class CameraRenderer:
         self._background_pose: ViewPose | None = None
         self._background: ImageU8 | None = None
         self._background_elevation = (0.0, False)
+        self._background_range: NDArray[np.float32] | None = None
 
     def ground_elevation(self, lon: float, lat: float) -> tuple[float, bool]:
         """Terrain under the camera; outside the DEM the last known elevation (and a flag saying so)."""
@@ -97,12 +100,41 @@ class CameraRenderer:
         self._last_ground_elevation = value
         return value, True
 
+    def prepare_static_view(self, pose: ViewPose) -> bool:
+        """For a camera that will not move: cast its ground onto the real terrain once (slow, ~1 s).
+
+        Later ``render`` calls with this same pose reuse it, and hide objects behind hills. Returns False
+        (and the plane approximation stays in use) when no ray meets known terrain.
+        """
+        ground_elev, known = self.ground_elevation(pose.lon, pose.lat)
+        cam = PinholeCamera.for_pose(pose, self.width, self.height)
+        _, _, mosaic_for = self._view_geometry(cam, pose, ground_elev)
+        background = cast_terrain_background(
+            self.terrain,
+            pose,
+            self.width,
+            self.height,
+            self.max_range_m,
+            tuple(reversed(self._levels_fine_first)),
+            mosaic_for,
+            haze_bgr=HAZE_BGR,
+            sky_bgr=SKY_BGR,
+        )
+        if background is None:
+            return False
+        self._background_pose = pose
+        self._background = background.image
+        self._background_range = background.range_m
+        self._background_elevation = (ground_elev, known)
+        return True
+
     def render(self, pose: ViewPose, objects: Sequence[GroundObject]) -> RenderedFrame:
         cam = PinholeCamera.for_pose(pose, self.width, self.height)
         if pose == self._background_pose and self._background is not None:
             frame = self._background.copy()
             ground_elev, known = self._background_elevation
         else:
+            self._background_range = None
             ground_elev, known = self.ground_elevation(pose.lon, pose.lat)
             frame = np.empty((self.height, self.width, 3), dtype=np.uint8)
             self._draw_ground(frame, cam, pose, ground_elev)
@@ -110,7 +142,7 @@ class CameraRenderer:
             self._background = frame.copy()
             self._background_elevation = (ground_elev, known)
         placed = self._place_objects(pose, objects, ground_elev)
-        truth = draw_objects(frame, cam, placed)
+        truth = draw_objects(frame, cam, placed, self._background_range)
         return RenderedFrame(
             image=frame, truth=truth, ground_elevation_amsl_m=ground_elev, terrain_known=known
         )
@@ -131,28 +163,35 @@ class CameraRenderer:
             for o, e, n, u in zip(objects, east, north, up, strict=True)
         ]
 
-    def _draw_ground(self, frame: ImageU8, cam: PinholeCamera, pose: ViewPose, ground_elev: float) -> None:
-        cv2.rectangle(frame, (0, 0), (self.width, self.height), HAZE_BGR, -1)
+    def _view_geometry(
+        self, cam: PinholeCamera, pose: ViewPose, ground_elev: float
+    ) -> tuple[FloatArray, FloatArray, Callable[[DetailLevel], Mosaic]]:
+        """Pixel -> UTM on the ground plane, the sky half-plane, and the mosaic of each level to use."""
         height = max(pose.alt_amsl_m - ground_elev, MIN_HEIGHT_ABOVE_GROUND_M)
-        pixel_to_ground = np.linalg.inv(cam.ground_to_pixel_homography(height))
+        plane = fit_ground_plane(cam, self.terrain, pose.lon, pose.lat, ground_elev, height, self.max_range_m)
+        clearance = height - plane.offset_m
+        pixel_to_ground = np.linalg.inv(plane_to_pixel_homography(cam, plane, height))
         ground_to_utm = _enu_to_utm_affine(pose.lon, pose.lat, ground_elev)
         pixel_to_utm = ground_to_utm @ pixel_to_ground
-        up = cam.ray_up_component()
+        toward = ray_plane_coefficients(cam, plane)
         # Beyond max range (and above the horizon) the plane homography mirrors the ground: sky there.
-        far_limit = np.array(
-            [up[0], up[1], up[2] + height * cam.ray_horizontal_norm_at_centre() / self.max_range_m]
-        )
-
-        (nadir_e, nadir_n), ahead_m, (dir_e, dir_n) = self._focus(cam, height, ground_to_utm)
+        far_limit = np.array([toward[0], toward[1], toward[2] + clearance / self.max_range_m])
+        (nadir_e, nadir_n), ahead_m, (dir_e, dir_n) = self._focus(cam, clearance, ground_to_utm)
 
         def mosaic_for(level: DetailLevel) -> Mosaic:
             # Centre each level where the view looks, but keep the camera's nadir inside its mosaic.
             reach = min(ahead_m, 0.3 * level.mosaic_m)
             return self._mosaics.mosaic(level, nadir_e + reach * dir_e, nadir_n + reach * dir_n)
 
+        return pixel_to_utm, far_limit, mosaic_for
+
+    def _draw_ground(self, frame: ImageU8, cam: PinholeCamera, pose: ViewPose, ground_elev: float) -> None:
+        cv2.rectangle(frame, (0, 0), (self.width, self.height), HAZE_BGR, -1)
+        pixel_to_utm, far_limit, mosaic_for = self._view_geometry(cam, pose, ground_elev)
         plan = self._coverage.plan(self._levels_fine_first, mosaic_for, pixel_to_utm, far_limit)
         for mosaic, (x0, y0, x1, y1) in reversed(plan):
-            shift = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
+            # Pixel (x, y) covers [x, x+1): its centre is at continuous x + 0.5 (geodata's convention).
+            shift = np.array([[1.0, 0.0, x0 + 0.5], [0.0, 1.0, y0 + 0.5], [0.0, 0.0, 1.0]])
             cv2.warpPerspective(
                 mosaic.image,
                 mosaic.utm_to_texel() @ pixel_to_utm @ shift,

@@ -76,6 +76,7 @@ class RtpCameraStream:
         self.keepalive_port = 0
         self.frames_sent = 0
         self.frames_skipped = 0
+        self.frame_errors = 0
         self._lease_until = 0.0
         self._wake = asyncio.Event()
         self._transport: asyncio.DatagramTransport | None = None
@@ -161,7 +162,15 @@ class RtpCameraStream:
                     await asyncio.sleep(1.0)
                     deadline = time.monotonic()
                     continue
-                packets = await loop.run_in_executor(self._executor, self._produce, snap)
+                try:
+                    packets = await loop.run_in_executor(self._executor, self._produce, snap)
+                except Exception:
+                    # A bug or a bad scene value must not kill the stream for good: say so, retry.
+                    log.exception("camera %s: frame failed", self.feed.spec.id)
+                    self.frame_errors += 1
+                    await asyncio.sleep(1.0)
+                    deadline = time.monotonic()
+                    continue
                 if self._transport is not None:
                     for packet in packets:
                         self._transport.sendto(packet, (self.host, self.rtp_port))

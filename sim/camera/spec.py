@@ -74,7 +74,11 @@ class CameraSpec(BaseModel):
     port: int | None = Field(default=None, ge=0, le=65535)
     max_range_m: float = Field(default=4000.0, gt=10.0, le=50_000.0)
     demand: StreamDemand = StreamDemand.ON_DEMAND
-    seed: int = 0
+    seed: int = Field(
+        default=0,
+        description="seed of the world's ground texture: give every camera of a scenario the same one, "
+        "so that a pole camera and a drone over the same field see the same field",
+    )
 
     @model_validator(mode="after")
     def _pose_source_matches_kind(self) -> CameraSpec:

@@ -241,6 +241,14 @@ def _draw_village(
     img[inside] = colour[inside]
 
 
+def _road_flags(boundary: IntArray, block: IntArray, axis: int, seed: int) -> NDArray[np.bool_]:
+    """Hash only the few distinct (boundary, block) pairs a window has, then broadcast them."""
+    ub, inv_b = np.unique(boundary, return_inverse=True)
+    uk, inv_k = np.unique(block, return_inverse=True)
+    table = hash_unit(ub[:, None], uk[None, :], axis, seed=seed) < ROAD_PROBABILITY
+    return np.asarray(table[inv_b.reshape(boundary.shape), inv_k.reshape(block.shape)], dtype=np.bool_)
+
+
 def _draw_boundaries(
     img: NDArray[np.float32],
     ax_e: _AxisCells,
@@ -250,12 +258,8 @@ def _draw_boundaries(
     seed: int,
 ) -> None:
     # A boundary carries a road in 600 m long runs (blocks of 4 parcels), else a hedgerow.
-    road_e = (
-        hash_unit(ax_e.boundary[None, :], (ax_n.cell // 4)[:, None], 0, seed=seed + 61) < ROAD_PROBABILITY
-    )
-    road_n = (
-        hash_unit(ax_n.boundary[:, None], (ax_e.cell // 4)[None, :], 1, seed=seed + 67) < ROAD_PROBABILITY
-    )
+    road_e = _road_flags(ax_e.boundary[None, :], (ax_n.cell // 4)[:, None], 0, seed + 61)
+    road_n = _road_flags(ax_n.boundary[:, None], (ax_e.cell // 4)[None, :], 1, seed + 67)
     near_e = ax_e.dist_m[None, :]
     near_n = ax_n.dist_m[:, None]
     on_road = (road_e & (near_e < ROAD_HALF_WIDTH_M)) | (road_n & (near_n < ROAD_HALF_WIDTH_M))

@@ -74,7 +74,7 @@ def test_login_failures_and_refresh_rotation(station: Station) -> None:
     assert (
         me["role"] == "pilot" and me["organisation"] == "hzs-olk" and "command_vehicles" in me["permissions"]
     )
-    failed = station.client.portal.call(station.context.store.audit.list, AuditAction.LOGIN_FAILED)
+    failed = station.client.portal.call(station.context.store.audit.find, AuditAction.LOGIN_FAILED)
     assert any(entry.actor == "pilot" for entry in failed)
 
 
@@ -148,7 +148,7 @@ def test_commands_are_org_scoped_validated_and_audited(station: Station) -> None
         "/api/vehicles/sim-1/takeoff", headers=station.headers("pilot"), json={"alt_rel_m": -5}
     )
     assert out_of_range.status_code == 422 and "alt_rel_m" in out_of_range.json()["message"]
-    audit = client.portal.call(station.context.store.audit.list, AuditAction.VEHICLE_COMMAND)
+    audit = client.portal.call(station.context.store.audit.find, AuditAction.VEHICLE_COMMAND)
     assert any(e.actor == "pilot" and e.target == "sim-1" and e.detail["command"] == "arm" for e in audit)
 
 
@@ -228,7 +228,7 @@ def test_upload_refuses_invalid_mission_and_override_is_audited(station: Station
     )
     # validation was overridden and audited; the upload itself fails here only because there is no link
     assert commander_override.status_code == 409 and "no active link" in commander_override.json()["detail"]
-    overrides = client.portal.call(station.context.store.audit.list, AuditAction.VALIDATION_OVERRIDE)
+    overrides = client.portal.call(station.context.store.audit.find, AuditAction.VALIDATION_OVERRIDE)
     assert overrides[0].actor == "commander" and overrides[0].detail["mission_id"] == mission_id
     assert overrides[0].detail["reason"] == "medical emergency at the hospital"
     short_reason = client.post(
@@ -434,3 +434,34 @@ def _plain_mission() -> dict[str, object]:
         "home": {"lon": 17.1, "lat": 50.33},
         "items": [{"kind": "takeoff", "lon": 17.1, "lat": 50.33, "alt_m": 30.0}, {"kind": "rtl"}],
     }
+
+
+def test_websocket_query_filter_applies_to_the_snapshot(station: Station) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    token = station.tokens["pilot"]
+    publish(
+        station,
+        topic_for(PositionMsg, "pl-1"),
+        PositionMsg(
+            vehicle_id="pl-1",
+            time_utc=datetime.now(UTC),
+            vehicle_time_ms=1,
+            lon=17.3,
+            lat=50.4,
+            alt_amsl_m=300.0,
+            alt_rel_m=10.0,
+            vn_mps=0.0,
+            ve_mps=0.0,
+            vd_mps=0.0,
+        ),
+    )
+    station.client.portal.call(_sleep, 0.2)
+    with station.client.websocket_connect(f"/ws/telemetry?token={token}&vehicles=pl-1&topics=position") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        snapshot = ws.receive_json()
+        assert snapshot["vehicle_id"] == "pl-1" and set(snapshot["data"]) == {"position"}
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with station.client.websocket_connect(f"/ws/telemetry?token={token}&topics=weather") as ws:
+            ws.receive_json()
+    assert refused.value.code == 4422

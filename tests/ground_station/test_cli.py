@@ -148,3 +148,33 @@ def test_serve_runs_authenticates_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "Traceback" not in output
     assert (tmp_path / "data" / "jwt-secret").is_file()
+
+
+def test_serve_reports_a_locked_database_in_one_line(tmp_path: Path) -> None:
+    import sqlite3
+
+    config = write_config(tmp_path, free_port())
+    config.write_text(config.read_text() + "[storage]\nbusy_timeout_ms = 200\n", encoding="utf-8")
+    created = runner.invoke(
+        app,
+        ["user", "add", "chief", "--role", "admin", "--password-stdin", "-c", str(config)],
+        input="a-good-password\n",
+    )
+    assert created.exit_code == 0, created.output
+    blocker = sqlite3.connect(tmp_path / "data" / "borderwatch.sqlite3", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        result = subprocess.run(
+            [*BORDERWATCH_COMMAND, "serve", "-c", str(config)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert result.returncode == 1
+    assert (
+        "is locked by another process" in result.stderr and "Traceback" not in result.stderr + result.stdout
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -210,7 +211,22 @@ async def test_alerts_for_injected_fault_and_steered_zone_approach(
 
         found = await eventually(link_alert, "a LINK_LOST alert for sim-2", 30)
         assert found[0]["messages"]["cs"] and found[0]["messages"]["pl"]
-        await wait_connected(api, "sim-2")  # link back after the fault
+
+        async def fault_over() -> bool:
+            async with httpx.AsyncClient(timeout=10) as control:
+                states = (await control.get(f"{sim.ready.control_url}/vehicles")).json()
+            return not next(s for s in states if s["slug"] == "sim-2")["faults"]
+
+        await eventually(fault_over, "the link fault to end", 30)
+        recovered_after = datetime.now(UTC)
+
+        async def link_back() -> bool:
+            body = await vehicle(api, "sim-2")
+            position = body["position"]
+            fresh = position and datetime.fromisoformat(position["time_utc"]) > recovered_after
+            return bool(body["link_connected"] and fresh)
+
+        await eventually(link_back, "sim-2 telemetry after the fault", 30)
 
         await api.ok("POST", "/api/vehicles/sim-2/arm")
         await api.ok("POST", "/api/vehicles/sim-2/takeoff", json={"alt_rel_m": 40})

@@ -133,7 +133,12 @@ class ServiceProcess:
 
 
 def write_station_config(
-    path: Path, data_dir: Path, port: int, ready: SimReady, dem_paths: list[Path]
+    path: Path,
+    data_dir: Path,
+    port: int,
+    ready: SimReady,
+    dem_paths: list[Path],
+    extra_vehicles: dict[str, str] | None = None,
 ) -> Path:
     lines = [
         f'data_dir = "{data_dir}"',
@@ -146,8 +151,9 @@ def write_station_config(
         'name = "HZS Olomouckeho kraje"',
         'country = "CZ"',
     ]
-    for vehicle in ready.vehicles:
-        lines += ["[[vehicles]]", f'slug = "{vehicle.slug}"', f'mavlink_url = "{vehicle.mavlink_url}"']
+    vehicles = {v.slug: v.mavlink_url for v in ready.vehicles} | (extra_vehicles or {})
+    for slug, url in vehicles.items():
+        lines += ["[[vehicles]]", f'slug = "{slug}"', f'mavlink_url = "{url}"']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

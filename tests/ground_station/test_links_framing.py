@@ -113,3 +113,18 @@ def test_serial_and_bad_urls() -> None:
     for bad in ("127.0.0.1:14540", "udpin://127.0.0.1", "ftp://x:1", "serial:///dev/tty:fast"):
         with pytest.raises(LinkUrlError):
             parse_link_url(bad)
+
+
+def test_datagram_fast_path_checks_crc_and_falls_back_for_anything_else() -> None:
+    mav = _mav()
+    good = bytes(mav.heartbeat_encode(2, 12, 0, 0, 3, 3).pack(mav))
+    corrupt = bytearray(good)
+    corrupt[-1] ^= 0xFF
+    splitter = FrameSplitter()
+    assert [f.msgid for f in splitter.feed_datagram(good)] == [0]
+    assert splitter.feed_datagram(bytes(corrupt)) == []
+    assert splitter.stats.bad_crc == 1
+    two = splitter.feed_datagram(good + good)  # two frames in one datagram: the general path
+    assert len(two) == 2
+    assert splitter.feed_datagram(good[:-3]) == []  # truncated: counted, not kept for the next datagram
+    assert [f.msgid for f in splitter.feed_datagram(good)] == [0]

@@ -237,3 +237,49 @@ async def test_first_autopilot_binds_and_gcs_heartbeats_are_ignored(
         other_gcs.close()
         await vehicle.stop()
         await router.stop()
+
+
+async def test_tcp_link_reconnects_after_the_peer_drops(recorder: Recorder, tmp_path: Path) -> None:
+    """A TCP link (e.g. a radio bridge) that closes is reopened, and the stream state is reset."""
+    connections = 0
+    encoder = ScriptedVehicle(("127.0.0.1", 9), profile=LIGHT).enc
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        heartbeat = encoder.frame(0, b"\x00\x00\x03\x03\x02\x0c\x1d\x03\x03")
+        try:
+            for _ in range(6 if connections == 1 else 1000):
+                writer.write(heartbeat[:5])  # frames split across TCP segments
+                await writer.drain()
+                writer.write(heartbeat[5:])
+                await writer.drain()
+                await asyncio.sleep(0.1)
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    router = LinkRouter(
+        f"tcp://127.0.0.1:{port}",
+        [VehicleLinkConfig("radio-1", "")],
+        recorder.bus.publish_nowait,
+        options=RouterOptions(relay_to_mavsdk=False, heartbeat_timeout_s=5.0),
+    )
+    await router.start()
+    try:
+        await recorder.state("radio-1", VehicleState.CONNECTED)
+        deadline = time.monotonic() + 10
+        while connections < 2:
+            assert time.monotonic() < deadline, "the router did not reconnect"
+            await asyncio.sleep(0.05)
+        received = router.trackers["radio-1"].counters.packets_received
+        await asyncio.sleep(0.5)
+        assert router.trackers["radio-1"].counters.packets_received > received
+        assert router.bad_packets == 0
+    finally:
+        await router.stop()
+        server.close()
+        await server.wait_closed()

@@ -84,8 +84,8 @@ async def test_missions_keep_every_version_and_their_checks(tmp_path: Path) -> N
     )
     assert (await store.missions.validations(first.mission_id))[0].violations == [{"rule_id": "zones"}]
     assert (await store.missions.approvals(first.mission_id))[0].override is True
-    assert [m.id for m in await store.missions.list("hzs")] == [first.mission_id]
-    assert await store.missions.list("other") == []
+    assert [m.id for m in await store.missions.find("hzs")] == [first.mission_id]
+    assert await store.missions.find("other") == []
     assert await store.missions.delete(first.mission_id)
     assert await store.missions.get_summary(first.mission_id) is None
     await store.close()
@@ -115,13 +115,13 @@ async def test_flights_tracks_events_alerts_audit(tmp_path: Path) -> None:
     )
     again = await store.alerts.get("a1")
     assert again is not None and again.severity == "CRITICAL" and again.acknowledged_by == "alice"
-    assert await store.alerts.list(unacknowledged_only=True) == []
+    assert await store.alerts.find(unacknowledged_only=True) == []
 
     entry = await store.audit.append(
         AuditEntry(T0, "carol", AuditAction.VALIDATION_OVERRIDE, "sim-1", {"r": 1})
     )
     assert entry.id is not None
-    assert (await store.audit.list(AuditAction.VALIDATION_OVERRIDE))[0].detail == {"r": 1}
+    assert (await store.audit.find(AuditAction.VALIDATION_OVERRIDE))[0].detail == {"r": 1}
     await store.close()
 
 
@@ -215,10 +215,10 @@ async def test_kill_9_mid_write_keeps_every_committed_record(tmp_path: Path) -> 
     assert committed >= 2000, "writer did not get going"
     store = await open_sqlite_store(path)
     points = len(await store.flights.track("f1"))
-    alerts = await store.alerts.list(limit=100_000)
+    alerts = await store.alerts.find(limit=100_000)
     assert points >= committed and points % 50 == 0
     assert len(alerts) >= committed // 50
-    assert len(await store.missions.list()) == 1
+    assert len(await store.missions.find()) == 1
     integrity = await store.database.fetch_one("PRAGMA integrity_check")
     assert integrity is not None and integrity[0] == "ok"
     await store.close()

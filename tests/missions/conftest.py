@@ -22,8 +22,8 @@ from geodata.vertical import VerticalRef
 from geodata.zones.index import ZoneIndex
 from geodata.zones.model import (
     PERMANENT,
-    Applicability,
     AltitudeLimit,
+    Applicability,
     Authority,
     Circle,
     Restriction,

@@ -12,23 +12,33 @@ from geodata.terrain import DemTerrain, FlatTerrain
 from geodata.zones.model import Restriction
 from missions.model import (
     AltFrame,
+    ChangeSpeed,
     HomePosition,
     Land,
     Mission,
     OperationCategory,
+    Orbit,
     OtherCommand,
     ReturnToLaunch,
     Takeoff,
     VehicleProfile,
     Waypoint,
 )
-from missions.patterns import terrain_follow
 from missions.path import build_vertices
-from missions.validate import DEFAULT_RULES, RuleConfig, RuleId, Severity, ValidationReport, Violation, validate
+from missions.patterns import terrain_follow
+from missions.validate import (
+    DEFAULT_RULES,
+    RuleConfig,
+    RuleId,
+    Severity,
+    ValidationReport,
+    Violation,
+    validate,
+)
 from missions.validate.messages import Lang, all_keys_translated
 from missions.validate.rules_flight import estimate_flight_time
 
-from .conftest import BORDER_LAT, HOME, make_zone, region_with, route, split_border, window
+from .conftest import BORDER_LAT, HOME, make_zone, metres_east, region_with, route, split_border, window
 
 
 def of(report: ValidationReport, rule: RuleId) -> list[Violation]:
@@ -108,7 +118,13 @@ def test_zone_applies_only_within_its_time_window(ridge_terrain: DemTerrain) -> 
 
 def test_no_restriction_zone_is_silent(ridge_terrain: DemTerrain) -> None:
     zone = make_zone("Z-FREE", Restriction.NO_RESTRICTION, box(17.105, 50.19, 17.11, 50.21))
-    assert of(validate(route([(17.12, 50.20)], 80, AltFrame.AGL), region_with(ridge_terrain, [zone])), RuleId.ZONES) == []
+    assert (
+        of(
+            validate(route([(17.12, 50.20)], 80, AltFrame.AGL), region_with(ridge_terrain, [zone])),
+            RuleId.ZONES,
+        )
+        == []
+    )
 
 
 # ---- border ---------------------------------------------------------------------------------------
@@ -122,7 +138,9 @@ def test_crossing_the_border_without_authorisation_is_an_error(ridge_terrain: De
     assert out.leg_index == 1 and "from CZE into POL" in out.message
     assert out.lat == pytest.approx(BORDER_LAT) and out.lon == pytest.approx(17.10)
     assert out.alt_amsl_m == pytest.approx(380.0, abs=0.5)
-    assert "from POL into CZE" in back.message and back.leg_index is not None and back.leg_index > out.leg_index
+    assert (
+        "from POL into CZE" in back.message and back.leg_index is not None and back.leg_index > out.leg_index
+    )
 
 
 def test_cross_border_authorisation_allows_the_crossing(ridge_terrain: DemTerrain) -> None:
@@ -194,7 +212,13 @@ def test_clearance_is_not_checked_during_take_off_and_landing(ridge_terrain: Dem
 
 
 def test_precise_terrain_adds_no_note(ridge_terrain: DemTerrain) -> None:
-    assert of(validate(route([(17.105, 50.20)], 80, AltFrame.AGL), region_with(ridge_terrain)), RuleId.TERRAIN_QUALITY) == []
+    assert (
+        of(
+            validate(route([(17.105, 50.20)], 80, AltFrame.AGL), region_with(ridge_terrain)),
+            RuleId.TERRAIN_QUALITY,
+        )
+        == []
+    )
 
 
 def test_approximate_terrain_evaluates_and_warns_once(coarse_ridge_terrain: DemTerrain) -> None:
@@ -244,7 +268,9 @@ def test_endurance_short_is_an_error(ridge_terrain: DemTerrain) -> None:
 
 def test_battery_energy_model(ridge_terrain: DemTerrain) -> None:
     region = region_with(ridge_terrain)
-    small = route([(17.12, 50.20)], 80, AltFrame.AGL, vehicle=VehicleProfile(endurance_s=None, battery_capacity_wh=10))
+    small = route(
+        [(17.12, 50.20)], 80, AltFrame.AGL, vehicle=VehicleProfile(endurance_s=None, battery_capacity_wh=10)
+    )
     assert of(validate(small, region), RuleId.ENDURANCE)
     large = small.model_copy(update={"vehicle": VehicleProfile(endurance_s=None, battery_capacity_wh=100)})
     assert of(validate(large, region), RuleId.ENDURANCE) == []
@@ -345,4 +371,60 @@ def test_report_serialises_as_the_api_shape(ridge_terrain: DemTerrain) -> None:
 
 def test_naive_time_is_refused(ridge_terrain: DemTerrain) -> None:
     with pytest.raises(ValueError, match="timezone"):
-        validate(route([(17.12, 50.20)], 80, AltFrame.AGL), region_with(ridge_terrain), at=datetime(2026, 7, 1))
+        validate(
+            route([(17.12, 50.20)], 80, AltFrame.AGL), region_with(ridge_terrain), at=datetime(2026, 7, 1)
+        )
+
+
+def test_jump_targets_must_exist(ridge_terrain: DemTerrain) -> None:
+    def with_jump(target: float) -> Mission:
+        base = route([(17.105, 50.20)], 80, AltFrame.AGL)
+        jump = OtherCommand(command=177, frame=2, params=(target, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+        return base.with_items([*base.items[:2], jump, *base.items[2:]])
+
+    region = region_with(ridge_terrain)
+    assert of(validate(with_jump(1), region), RuleId.STRUCTURE) == []
+    [error] = of(validate(with_jump(9), region), RuleId.STRUCTURE)
+    assert error.severity is Severity.ERROR and error.item_index == 2 and "item 9" in error.message
+
+
+def test_change_speed_items_change_the_estimate() -> None:
+    home = HomePosition(lon=17.10, lat=50.20, alt_amsl_m=300.0)
+    east = 17.10 + 1000.0 / (111_320.0 * math.cos(math.radians(50.20)))
+    mission = route([(east, 50.20)], 350, AltFrame.AMSL, home=home)
+    slow = mission.with_items([mission.items[0], ChangeSpeed(speed_m_s=5.0), *mission.items[1:]])
+    fast = estimate_flight_time(mission, build_vertices(mission, None)).cruise_s
+    assert estimate_flight_time(slow, build_vertices(slow, None)).cruise_s == pytest.approx(
+        2 * fast, rel=0.01
+    )
+
+
+def test_orbit_circle_is_checked_not_only_its_centre(ridge_terrain: DemTerrain) -> None:
+    centre = (17.105, 50.20)
+    zone_west = metres_east(centre[0], centre[1], 60)
+    zone = make_zone("Z-RING", Restriction.PROHIBITED, box(zone_west, 50.1995, zone_west + 0.0005, 50.2005))
+    region = region_with(ridge_terrain, [zone])
+
+    def orbiting(radius_m: float) -> Mission:
+        base = route([centre], 80, AltFrame.AGL, takeoff_rel_m=80)
+        circle = Orbit(
+            lon=centre[0], lat=centre[1], alt_m=80, alt_frame=AltFrame.AGL, turns=1, radius_m=radius_m
+        )
+        return base.with_items([*base.items[:2], circle, *base.items[2:]])
+
+    assert of(validate(orbiting(20), region), RuleId.ZONES) == []
+    [hit] = of(validate(orbiting(100), region), RuleId.ZONES)
+    assert hit.item_index == 2
+
+
+def test_approved_ceiling_message(ridge_terrain: DemTerrain) -> None:
+    mission = route(
+        [(17.104, 50.20)],
+        150,
+        AltFrame.AGL,
+        takeoff_rel_m=150,
+        category=OperationCategory.SPECIFIC,
+        approved_ceiling_agl_m=140,
+    )
+    [error] = of(validate(mission, region_with(ridge_terrain)), RuleId.HEIGHT_CEILING)
+    assert "approved ceiling of 140 m" in error.message and "schváleným stropem" in error.messages[Lang.CS]

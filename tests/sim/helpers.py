@@ -183,4 +183,15 @@ async def wait_until(predicate: Callable[[], bool], timeout: float, pump: RawGcs
 
 
 def texts(gcs: RawGcs, since: float = 0.0) -> list[str]:
-    return [m.text for t, m in gcs.received if t >= since and m.get_type() == "STATUSTEXT"]
+    """STATUSTEXTs received since ``since``, chunks joined back into whole texts by their id."""
+    out: list[str] = []
+    last_id: int | None = None
+    for stamp, msg in gcs.received:
+        if stamp < since or msg.get_type() != "STATUSTEXT":
+            continue
+        if msg.chunk_seq > 0 and last_id == msg.id and out:
+            out[-1] += msg.text
+        else:
+            out.append(msg.text)
+        last_id = msg.id
+    return out

@@ -62,7 +62,7 @@ async def list_users(
     _: Principal = Depends(require(Permission.MANAGE_USERS)),
     context: StationContext = Depends(get_context),
 ) -> list[UserView]:
-    return [user_view(u) for u in await context.store.users.list()]
+    return [user_view(u) for u in await context.store.users.find()]
 
 
 @router.post("/api/users", response_model=UserView, status_code=status.HTTP_201_CREATED)
@@ -107,4 +107,4 @@ async def list_audit(
     _: Principal = Depends(require(Permission.VIEW_AUDIT)),
     context: StationContext = Depends(get_context),
 ) -> list[AuditView]:
-    return [AuditView(**entry.__dict__) for entry in await context.store.audit.list(action, limit)]
+    return [AuditView(**entry.__dict__) for entry in await context.store.audit.find(action, limit)]

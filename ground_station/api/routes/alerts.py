@@ -44,7 +44,7 @@ async def list_alerts(
     _: Principal = Depends(require(Permission.VIEW_ALERTS)),
     context: StationContext = Depends(get_context),
 ) -> list[AlertView]:
-    records = await context.store.alerts.list(vehicle_id, unacknowledged, limit)
+    records = await context.store.alerts.find(vehicle_id, unacknowledged, limit)
     return [alert_view(r) for r in records]
 
 

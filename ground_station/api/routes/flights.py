@@ -72,7 +72,7 @@ async def list_flights(
     principal: Principal = Depends(require(Permission.VIEW_FLIGHTS)),
     context: StationContext = Depends(get_context),
 ) -> list[FlightView]:
-    flights = await context.store.flights.list(vehicle_id, limit)
+    flights = await context.store.flights.find(vehicle_id, limit)
     return [
         flight_view(f)
         for f in flights

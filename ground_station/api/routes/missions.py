@@ -17,7 +17,12 @@ from pydantic import BaseModel, Field
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.mission_ops import RegionUnavailableError, build_upload_items, validate_mission
 from ground_station.api.routes.vehicles import SlugPath, VehicleCommand, require_known_vehicle, run_command
-from ground_station.api.security import ensure_same_organisation, may_act_for, require
+from ground_station.api.security import (
+    acts_across_organisations,
+    ensure_same_organisation,
+    may_act_for,
+    require,
+)
 from ground_station.auth.roles import Permission, has_permission
 from ground_station.auth.tokens import Principal
 from ground_station.store.models import (
@@ -146,8 +151,8 @@ async def list_missions(
     principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
     context: StationContext = Depends(get_context),
 ) -> list[MissionSummaryView]:
-    organisation = None if may_act_for(principal, "*") else principal.organisation
-    return [summary_view(s) for s in await context.store.missions.list(organisation)]
+    organisation = None if acts_across_organisations(principal) else principal.organisation
+    return [summary_view(s) for s in await context.store.missions.find(organisation)]
 
 
 @router.post("/api/missions", response_model=MissionVersionView, status_code=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ Protocol (JSON text frames):
   or 4403 (role may not view telemetry);
 - server sends ``{"type": "hello", ...}`` and then ``telemetry`` frames (``vehicle_id``, ``data`` keyed by
   topic) at up to 10 Hz per vehicle, and ``alert`` frames as they happen;
+- the first subscription may be given as ``?vehicles=a,b&topics=position,alert``;
 - client may send ``{"type": "subscribe", "vehicles": [...] | null, "topics": [...] | null}`` at any time.
 """
 
@@ -30,6 +31,7 @@ WS_TELEMETRY_PERMISSION = Permission.VIEW_TELEMETRY
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 4408
+CLOSE_BAD_REQUEST = 4422
 AUTH_TIMEOUT_S = 5.0
 
 
@@ -72,6 +74,20 @@ async def _principal(context: StationContext, websocket: WebSocket) -> Principal
     return principal
 
 
+def _query_filter(websocket: WebSocket) -> ClientFilter:
+    """``?vehicles=a,b&topics=position,alert`` sets the first subscription (so the snapshot respects it)."""
+    vehicles = websocket.query_params.get("vehicles")
+    topics = websocket.query_params.get("topics")
+    try:
+        chosen_topics = frozenset(TelemetryTopic(t) for t in topics.split(",")) if topics else None
+    except ValueError:
+        raise ValueError(f"query: topics: use any of {', '.join(TelemetryTopic)}") from None
+    return ClientFilter(
+        vehicles=frozenset(v for v in vehicles.split(",") if v) if vehicles else None,
+        topics=chosen_topics if chosen_topics is not None else frozenset(TelemetryTopic),
+    )
+
+
 def _filter(message: SubscribeMessage) -> ClientFilter:
     return ClientFilter(
         vehicles=frozenset(message.vehicles) if message.vehicles is not None else None,
@@ -103,7 +119,12 @@ async def telemetry(websocket: WebSocket) -> None:
     principal = await _principal(context, websocket)
     if principal is None:
         return
-    client = TelemetryClient(websocket.send_text, ClientFilter())
+    try:
+        initial = _query_filter(websocket)
+    except ValueError as exc:
+        await websocket.close(code=CLOSE_BAD_REQUEST, reason=str(exc)[:120])
+        return
+    client = TelemetryClient(websocket.send_text, initial)
     await websocket.send_text(
         json.dumps(
             {
@@ -121,8 +142,7 @@ async def telemetry(websocket: WebSocket) -> None:
     try:
         done, _pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            exc = task.exception()
-            if isinstance(exc, SlowClientError):
+            if isinstance(task.exception(), SlowClientError):
                 with contextlib.suppress(Exception):
                     await websocket.close(code=CLOSE_TOO_SLOW, reason="client too slow")
     finally:

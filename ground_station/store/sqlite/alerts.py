@@ -60,7 +60,7 @@ class SqliteAlerts:
         row = await self._db.fetch_one("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,))
         return _alert(row) if row else None
 
-    async def list(
+    async def find(
         self, vehicle_id: str | None = None, unacknowledged_only: bool = False, limit: int = 500
     ) -> list[AlertRecord]:
         clauses, params = [], []
@@ -103,7 +103,7 @@ class SqliteAudit:
             new_id = cursor.lastrowid
         return AuditEntry(entry.time_utc, entry.actor, entry.action, entry.target, entry.detail, new_id)
 
-    async def list(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]:
+    async def find(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]:
         if action is None:
             rows = await self._db.fetch_all("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
         else:

@@ -95,6 +95,11 @@ class Database:
                     raise translate_sqlite_error(exc, str(self.path)) from None
                 raise
 
+    async def check_writable(self) -> None:
+        """Takes and releases the write lock: raises StoreLockedError now rather than at the first write."""
+        async with self.write():
+            pass
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own write transaction; returns the affected row count."""
         async with self.write() as connection:

@@ -63,7 +63,7 @@ class SqliteFlights:
         row = await self._db.fetch_one("SELECT * FROM flights WHERE id = ?", (flight_id,))
         return _flight(row) if row else None
 
-    async def list(self, vehicle_id: str | None = None, limit: int = 200) -> list[Flight]:
+    async def find(self, vehicle_id: str | None = None, limit: int = 200) -> list[Flight]:
         if vehicle_id is None:
             rows = await self._db.fetch_all(
                 "SELECT * FROM flights ORDER BY started_at DESC LIMIT ?", (limit,)

@@ -114,7 +114,7 @@ class SqliteMissions:
             )
         return _version(row) if row else None
 
-    async def list(self, organisation: str | None = None) -> list[MissionSummary]:
+    async def find(self, organisation: str | None = None) -> list[MissionSummary]:
         if organisation is None:
             rows = await self._db.fetch_all(_SUMMARY_SQL + " ORDER BY m.updated_at DESC")
         else:

@@ -28,7 +28,7 @@ class SqliteOrganisations:
         row = await self._db.fetch_one("SELECT * FROM organisations WHERE slug = ?", (slug,))
         return Organisation(row["slug"], row["name"], row["country"]) if row else None
 
-    async def list(self) -> list[Organisation]:
+    async def find(self) -> list[Organisation]:
         rows = await self._db.fetch_all("SELECT * FROM organisations ORDER BY slug")
         return [Organisation(r["slug"], r["name"], r["country"]) for r in rows]
 
@@ -80,7 +80,7 @@ class SqliteUsers:
         row = await self._db.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
         return _user(row) if row else None
 
-    async def list(self) -> list[User]:
+    async def find(self) -> list[User]:
         return [_user(r) for r in await self._db.fetch_all("SELECT * FROM users ORDER BY id")]
 
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:

@@ -69,3 +69,24 @@ def hover_pose(
 @pytest.fixture(scope="session")
 def flat_terrain() -> FlatTerrain:
     return FlatTerrain(GROUND_M)
+
+
+class RidgeTerrain(Terrain):
+    """Flat ground and an east-west ridge ``height_m`` high, its crest ``crest_south_m`` south of home."""
+
+    def __init__(self, base_m: float, height_m: float, crest_south_m: float, width_m: float = 40.0) -> None:
+        self.name = "ridge"
+        self.vertical_accuracy_m = 0.0
+        self.resolution_m = 5.0
+        self.base_m, self.height_m, self.crest_south_m, self.width_m = (
+            base_m,
+            height_m,
+            crest_south_m,
+            width_m,
+        )
+
+    def sample(self, lon: ArrayLike, lat: ArrayLike) -> TerrainSample:
+        _lons, lats = as_lonlat_arrays(lon, lat)
+        south_m = (HOME_LAT - lats) * 111_250.0
+        ridge = self.height_m * np.exp(-(((south_m - self.crest_south_m) / self.width_m) ** 2))
+        return TerrainSample(self.base_m + ridge, np.zeros(lats.shape))

@@ -13,11 +13,12 @@ from geodata.terrain import FlatTerrain
 from sim.camera.feed import drone_camera_pose
 from sim.camera.geometry import PinholeCamera, ViewPose
 from sim.camera.ground import DetailLevel, TileCache
+from sim.camera.ground_plane import fit_ground_plane
 from sim.camera.render import SKY_BGR, CameraRenderer
 from sim.camera.spec import CameraKind, CameraSpec
 from sim.camera.texture import TileWindow, render_ground_texture
 from sim.scene import GroundObject, GroundObjectKind
-from tests.sim.camera.conftest import GROUND_M, HOME_LAT, HOME_LON, SlopeTerrain, hover_pose
+from tests.sim.camera.conftest import GROUND_M, HOME_LAT, HOME_LON, RidgeTerrain, SlopeTerrain, hover_pose
 
 W, H = 640, 360
 
@@ -165,3 +166,59 @@ def test_unknown_terrain_is_flagged_not_fatal() -> None:
     frame = CameraRenderer(Nowhere(0.0), W, H).render(_nadir_view(), [])
     assert frame.terrain_known is False
     assert frame.image.std() > 5
+
+
+def test_pole_camera_sees_the_real_terrain_and_hills_hide_objects() -> None:
+    ridge = RidgeTerrain(GROUND_M, height_m=30.0, crest_south_m=300.0)
+    view = ViewPose(HOME_LON, HOME_LAT, GROUND_M + 8.0, 180.0, -4.0, 0.0, 60.0, 34.0)
+    near = GroundObject("near", GroundObjectKind.CAR, *_offset(0.0, -120.0), 90.0, 0.0)
+    on_slope = GroundObject("on-slope", GroundObjectKind.PERSON, *_offset(3.0, -270.0), 0.0, 0.0)
+    hidden = GroundObject("hidden", GroundObjectKind.CAR, *_offset(0.0, -600.0), 90.0, 0.0)
+    renderer = CameraRenderer(ridge, W, H, max_range_m=3000.0)
+    plane_frame = renderer.render(view, [near, on_slope, hidden])
+    assert {b.object_id for b in plane_frame.truth} == {
+        "near",
+        "on-slope",
+        "hidden",
+    }  # the plane hides nothing
+    assert renderer.prepare_static_view(view)
+    frame = renderer.render(view, [near, on_slope, hidden])
+    boxes = {b.object_id: b for b in frame.truth}
+    assert set(boxes) == {"near", "on-slope"}
+    # The ridge rises into the view: where the plane showed sky above the horizon, there is ground now.
+    column = frame.image[:, W // 2 + 40]
+    sky_rows = (column == SKY_BGR).all(axis=1)
+    plane_sky_rows = (plane_frame.image[:, W // 2 + 40] == SKY_BGR).all(axis=1)
+    assert sky_rows.sum() < plane_sky_rows.sum() - 5
+    # The person on the slope stands on the drawn terrain: the ray through its foot meets the ground there.
+    person = boxes["on-slope"]
+    foot_u, foot_v = (person.x0 + person.x1) / 2, person.y1 - 1
+    range_at_foot = renderer._background_range[int(foot_v), int(foot_u)]  # type: ignore[index]
+    assert range_at_foot == pytest.approx(person.distance_m, abs=15.0)
+    # Later frames reuse the cast background: cheap, and identical away from the objects.
+    again = renderer.render(view, [])
+    assert np.array_equal(again.image[:40], frame.image[:40])
+
+
+@pytest.mark.parametrize("pitch_deg", [-90.0, -40.0])
+def test_drone_ground_plane_follows_a_hillside(pitch_deg: float) -> None:
+    slope = SlopeTerrain(GROUND_M, 0.25)
+    view = ViewPose(HOME_LON, HOME_LAT, GROUND_M + 120.0, 30.0, pitch_deg, 0.0, 70.0, 43.0)
+    cam = PinholeCamera.for_pose(view, W, H)
+    plane = fit_ground_plane(cam, slope, HOME_LON, HOME_LAT, GROUND_M, 120.0, 4000.0)
+    assert plane.slope_e == pytest.approx(0.25, abs=0.02)
+    assert plane.slope_n == pytest.approx(0.0, abs=0.02)
+    assert plane.offset_m == pytest.approx(0.0, abs=1.0)
+    flat = fit_ground_plane(cam, FlatTerrain(GROUND_M), HOME_LON, HOME_LAT, GROUND_M, 120.0, 4000.0)
+    assert (flat.slope_e, flat.slope_n) == pytest.approx((0.0, 0.0), abs=1e-6)
+    # A person on the hillside 40 m east stands 10 m above the drone's foot, and is boxed there.
+    person = GroundObject("hiker", GroundObjectKind.PERSON, *_offset(40.0, 0.0), 0.0, 0.0)
+    frame = CameraRenderer(slope, W, H).render(view, [person])
+    if pitch_deg == -90.0:
+        box = frame.truth[0]
+        fx = cam.fx
+        # Seen from 110 m instead of 120 m: the offset in the image grows accordingly.
+        centre_u = (box.x0 + box.x1) / 2 - W / 2
+        assert math.hypot(centre_u, (box.y0 + box.y1) / 2 - H / 2) == pytest.approx(
+            fx * 40.0 / 110.0, rel=0.08
+        )

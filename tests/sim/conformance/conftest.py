@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pytest
 
@@ -31,6 +32,7 @@ HOME_LON = 17.2050
 HOME_LAT = 50.2290
 HOME_ALT_AMSL_M = 430.0
 TRACE_DIR = ("flightlogs", "px4_sitl")
+T = TypeVar("T")
 
 
 class TargetKind(StrEnum):
@@ -85,12 +87,36 @@ class RecordedLink:
 
 
 @dataclass
+class ScenarioRun(Generic[T]):
+    """What a scenario left behind: the facts of its recording and whatever its script returned."""
+
+    facts: WireFacts
+    link: RecordedLink
+    value: T
+
+
+@dataclass
 class VehicleTarget:
-    """Starts one vehicle of ``kind`` behind a recording proxy (``launch``)."""
+    """Starts one vehicle of ``kind`` behind a recording proxy (``launch``, or ``run`` for a whole
+    scenario from synchronous code such as a module-scoped fixture)."""
 
     kind: TargetKind
     tmp_path: Path
     _launched: int = field(default=0)
+
+    def run(
+        self,
+        script: Callable[[RecordedLink], Awaitable[T]],
+        *,
+        params: dict[str, float] | None = None,
+        speed: float = 1.0,
+    ) -> ScenarioRun[T]:
+        async def scenario() -> ScenarioRun[T]:
+            async with self.launch(params, speed) as link:
+                value = await script(link)
+                return ScenarioRun(link.facts(), link, value)
+
+        return asyncio.run(scenario())
 
     @contextlib.asynccontextmanager
     async def launch(
@@ -153,9 +179,12 @@ async def _px4(params: dict[str, float], station_port: int, tlog: Path) -> Async
         await loop.run_in_executor(None, sitl.stop)
 
 
-@pytest.fixture(params=[TargetKind.BUILTIN, TargetKind.PX4])
-def vehicle_target(request: pytest.FixtureRequest, tmp_path: Path) -> VehicleTarget:
-    """The vehicle a ``sitl`` test runs against: always the built-in simulator; PX4 when configured."""
+@pytest.fixture(scope="module", params=[TargetKind.BUILTIN, TargetKind.PX4], ids=str)
+def vehicle_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> VehicleTarget:
+    """The vehicle a ``sitl`` test runs against: always the built-in simulator; PX4 when configured.
+
+    Module-scoped so that one recorded scenario serves every comparison in a test module.
+    """
     kind = TargetKind(request.param)
     if kind == TargetKind.PX4:
         if request.node.get_closest_marker("sim_only") is not None:
@@ -164,7 +193,7 @@ def vehicle_target(request: pytest.FixtureRequest, tmp_path: Path) -> VehicleTar
             px4_build_dir()
         except Px4SitlNotConfigured as exc:
             pytest.skip(str(exc))
-    return VehicleTarget(kind, tmp_path)
+    return VehicleTarget(kind, tmp_path_factory.mktemp(f"conformance-{kind}"))
 
 
 _reference_cache: dict[str, WireFacts] = {}

@@ -7,13 +7,15 @@ vehicle-time waits scaled by the target's speed and link-time waits (blackouts) 
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 
 from mavsdk.plugins.geofence import Circle, FenceType, GeofenceData, Point, Polygon
 from mavsdk.plugins.mission import MissionItem, MissionPlan
 from mavsdk.plugins.telemetry import FlightMode
 
 from tests.sim.conformance.conftest import HOME_ALT_AMSL_M, RecordedLink
-from tests.sim.conformance.mavsdk_client import Station, offset_latlon
+from tests.sim.conformance.mavsdk_client import METRES_PER_DEG_LAT, Station, offset_latlon
 
 
 def _point(north_m: float, east_m: float) -> Point:
@@ -83,29 +85,98 @@ BREACH_FENCE = GeofenceData(
 )
 
 
-async def fly_geofence_breach_b(station: Station, link: RecordedLink) -> None:
-    """Trace b: GF_ACTION=3, a goto across the fence (ACKed, ignored), clear, goto, fence again -> RTL."""
+async def _position_ne(station: Station) -> tuple[float, float]:
+    position = await station.telemetry.position()
+    home_lat, home_lon = offset_latlon(0, 0)
+    north = (position.latitude_deg - home_lat) * METRES_PER_DEG_LAT
+    east = (position.longitude_deg - home_lon) * METRES_PER_DEG_LAT * math.cos(math.radians(home_lat))
+    return north, east
+
+
+async def fly_geofence_breach_b(station: Station, link: RecordedLink, approach_speed: float) -> float:
+    """Trace b: GF_ACTION=3, a goto across the fence (ACKed, ignored), clear, goto, fence again -> RTL.
+
+    The approach runs at ``approach_speed``; the breach and its 5 s Hold at the launch speed, so that the
+    1 Hz HEARTBEAT shows the Hold as it did on PX4; the return at 10x. Returns how far (m) the vehicle
+    moved in the 10 s after the goto across the active fence (PX4: not at all).
+    """
+    slow = link.speed
     await station.wait_healthy()
     await station.param.set_param_int("GF_ACTION", 3)
     await station.geofence.upload_geofence(BREACH_FENCE)
     await station.action.set_takeoff_altitude(20.0)
     await station.action.arm()
     await station.action.takeoff()
+    await station.wait_mode(FlightMode.TAKEOFF, timeout_s=10)
     await station.wait_mode(FlightMode.HOLD, timeout_s=15 + link.vehicle_s(30))
+    link.set_speed(approach_speed)
     far_lat, far_lon = offset_latlon(550, 0)
     goto_alt_amsl = HOME_ALT_AMSL_M + 30.4
+    before = await _position_ne(station)
     await station.action.goto_location(far_lat, far_lon, goto_alt_amsl, 0.0)
     await asyncio.sleep(link.vehicle_s(10))
+    after = await _position_ne(station)
+    moved_m = math.dist(before, after)
     await station.geofence.clear_geofence()
     await asyncio.sleep(3.0)  # the fence change takes effect some time after the ACK (README b)
     await station.action.goto_location(far_lat, far_lon, goto_alt_amsl, 0.0)
 
     async def north_of(metres: float) -> bool:
-        position = await station.telemetry.position()
-        return bool((position.latitude_deg - offset_latlon(0, 0)[0]) * 111_225.0 > metres)
+        return (await _position_ne(station))[0] > metres
 
     await station.wait_until("vehicle 60 m north", lambda: north_of(60.0), 10 + link.vehicle_s(40))
     await station.geofence.upload_geofence(BREACH_FENCE)
-    await station.wait_mode(FlightMode.RETURN_TO_LAUNCH, timeout_s=10 + link.vehicle_s(40))
+    await station.wait_until("vehicle 130 m north", lambda: north_of(130.0), 10 + link.vehicle_s(40))
+    link.set_speed(slow)
+    await station.wait_mode(FlightMode.RETURN_TO_LAUNCH, timeout_s=10 + link.vehicle_s(30))
+    link.set_speed(10.0)
     await station.wait_landed_and_disarmed(timeout_s=20 + link.vehicle_s(150))
     await asyncio.sleep(2.5)
+    return moved_m
+
+
+LINK_LOSS_WAYPOINTS_NE = [(150, 0), (150, 150), (0, 150), (-100, 50), (0, 0)]
+BLACKOUT_S = 15.0  # both blackouts of trace c, wall-clock like the recorder's
+
+
+async def _blackout(link: RecordedLink, seconds: float) -> tuple[float, float]:
+    start = time.time()
+    await link.proxy.blackout(seconds)
+    return start, time.time()
+
+
+async def fly_link_loss_c(
+    station: Station, link: RecordedLink, blackout_speed: float
+) -> list[tuple[float, float]]:
+    """Trace c: mission at the default 5 m/s; a 15 s blackout with NAV_DLL_ACT=0, then one with =2.
+
+    The second blackout runs at 1x: PX4's Hold delay (5 s of vehicle time) outlasted the link's return
+    there, and the order of the texts that follow depends on it. Returns the blackouts (Unix seconds).
+    """
+    await station.wait_healthy()
+    await station.action.set_takeoff_altitude(20.0)
+    items = [
+        waypoint(n, e, 40.0, float("nan"), fly_through=i < len(LINK_LOSS_WAYPOINTS_NE) - 1)
+        for i, (n, e) in enumerate(LINK_LOSS_WAYPOINTS_NE)
+    ]
+    await station.mission.set_return_to_launch_after_mission(True)
+    await station.mission.upload_mission(MissionPlan(items))
+    await station.action.arm()
+    await station.action.takeoff()
+    await station.wait_mode(FlightMode.TAKEOFF, timeout_s=10)
+    await station.wait_mode(FlightMode.HOLD, timeout_s=15 + link.vehicle_s(30))
+    await station.mission.start_mission()
+    await station.wait_mode(FlightMode.MISSION, timeout_s=10)
+    link.set_speed(blackout_speed)
+    await asyncio.sleep(3.0)
+    first = await _blackout(link, BLACKOUT_S)
+    await asyncio.sleep(5.0)  # MAVSDK resumes its heartbeat ~1.2 s after it hears the vehicle again
+    await station.param.set_param_int("NAV_DLL_ACT", 2)
+    await asyncio.sleep(2.0)
+    link.set_speed(1.0)
+    second = await _blackout(link, BLACKOUT_S)
+    await station.wait_mode(FlightMode.RETURN_TO_LAUNCH, timeout_s=10)
+    link.set_speed(10.0)
+    await station.wait_landed_and_disarmed(timeout_s=20 + link.vehicle_s(200))
+    await asyncio.sleep(2.5)
+    return [first, second]

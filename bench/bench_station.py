@@ -1,0 +1,440 @@
+"""Ground-station throughput: N simulated vehicles at PX4 rates -> ingest + monitor -> 200 WebSocket
+clients, each part in its own process.
+
+    .venv/bin/python -m bench.bench_station [--counts 50,75,100] [--clients 200] [--mix pilot|all]
+
+Processes: the vehicles (``borderwatch sim run`` when it is installed, else ``bench.mavlink_fleet``
+with the PX4 API-link message mix, ~400 frames/s per vehicle), the station (the real FastAPI app of
+``ground_station.app`` under uvicorn, with link routers, MAVSDK sessions, monitor, store and telemetry
+hub), and the WebSocket load generator (``bench.station_load``). Latency is measured per received frame
+as receive time - the newest ``time_utc`` in it (the station's MAVLink receive time). Station CPU is
+read from /proc over the measurement window. The baseline is 1 vehicle and 1 client, run first in the
+same invocation; the figures are reported against it. The pass mark is p99 < 100 ms with no bus drops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+BORDERWATCH = Path(PYTHON).with_name("borderwatch")
+P99_PASS_MS = 100.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# -- station role (runs in its own process) ---------------------------------------------------------
+
+
+async def _station(args: argparse.Namespace, vehicles: list[dict[str, str]]) -> None:
+    import uvicorn
+
+    from ground_station.app import create_app, fleet_links
+    from ground_station.auth.roles import Role
+    from ground_station.auth.users import create_user, generate_password
+    from ground_station.bus.messages import LinkMsg
+    from ground_station.config import AuthConfig, HttpConfig, StationSettings, StorageConfig, VehicleConfig
+    from ground_station.store.models import Organisation
+
+    workdir = Path(args.dir)
+    settings = StationSettings(
+        region="jesenik-nysa",
+        data_dir=workdir / "data",
+        vehicles=[VehicleConfig(slug=v["slug"], mavlink_url=v["mavlink_url"]) for v in vehicles],
+        http=HttpConfig(port=args.http_port),
+        storage=StorageConfig(tlog_dir=workdir / "tlogs"),
+        auth=AuthConfig(jwt_secret_file=workdir / "secret"),
+    )
+    app = create_app(settings, links_factory=fleet_links)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=args.http_port,
+            log_level="warning",
+            lifespan="on",
+            ws_per_message_deflate=args.deflate,
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+            raise RuntimeError("uvicorn stopped before it started")
+        await asyncio.sleep(0.1)
+    context = app.state.context
+    links = context.bus.subscribe("vehicle.*.link", maxsize=10_000)
+    organisation = Organisation(
+        settings.organisation.slug, settings.organisation.name, settings.organisation.country
+    )
+    user = await create_user(
+        context.store.users,
+        context.store.organisations,
+        "bench",
+        generate_password(),
+        Role.COMMANDER,
+        organisation,
+    )
+    ready = {"token": context.tokens.issue_access(user), "pid": os.getpid()}
+    await asyncio.to_thread(Path(args.ready).write_text, json.dumps(ready))
+    lags: list[float] = []
+    lag_task = asyncio.create_task(_loop_lag(lags))
+    profile_to = os.environ.get("BENCH_STATION_PROFILE")
+    profiler = None
+    if profile_to:  # where the station's CPU goes: python -m pstats FILE
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    await asyncio.sleep(args.duration)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile_to}.{len(vehicles)}")
+    latest: dict[str, LinkMsg] = {}
+    for _, msg in links.drain():
+        assert isinstance(msg, LinkMsg)
+        latest[msg.vehicle_id] = msg
+    stats = {
+        "bus_dropped": {s.pattern: s.dropped for s in context.bus.subscriptions if s.dropped},
+        "hub_clients": context.hub.client_count,
+        "packets_received": sum(m.packets_received for m in latest.values()),
+        "packets_bad": sum(m.packets_bad for m in latest.values()),
+        "packets_lost": sum(m.packets_lost for m in latest.values()),
+        "vehicles_connected": sum(1 for m in latest.values() if m.connected),
+        "loop_lag_p99_ms": sorted(lags)[int(0.99 * len(lags))] * 1000 if lags else float("nan"),
+    }
+    lag_task.cancel()
+    await asyncio.to_thread(Path(args.stats).write_text, json.dumps(stats))
+    server.should_exit = True
+    await serving
+
+
+async def _loop_lag(out: list[float], period_s: float = 0.01) -> None:
+    """How late the station's event loop wakes up (a busy loop delays every frame)."""
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(period_s)
+        out.append(time.perf_counter() - before - period_s)
+
+
+# -- orchestration ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    vehicles: int
+    clients: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    frames_per_s: float
+    station_cpu_s_per_s: float
+    errors: int
+    bus_dropped: dict[str, int]
+    packets_received: int
+    vehicles_connected: int
+    source: str
+    station_loop_lag_p99_ms: float
+    loadgen_loop_lag_p99_ms: float
+    loadgen_cpu_s_per_s: float
+
+    @property
+    def cpu_per_vehicle_pct(self) -> float:
+        return 100.0 * self.station_cpu_s_per_s / max(1, self.vehicles)
+
+    @property
+    def passed(self) -> bool:
+        return self.p99_ms < P99_PASS_MS and not self.bus_dropped and self.errors == 0
+
+
+def _free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _free_udp_base(count: int) -> int:
+    """Below the kernel's ephemeral range, so the simulator's own sockets cannot take these ports."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    rng = random.Random()
+    for _ in range(100):
+        base = rng.randrange(10_000, max(10_001, low - count - 2))
+        held: list[socket.socket] = []
+        try:
+            for i in range(count + 1):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                held.append(s)
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no free UDP port range")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _sim_available() -> bool:
+    if not BORDERWATCH.exists():
+        return False
+    probe = subprocess.run(
+        [str(BORDERWATCH), "sim", "run", "--help"], capture_output=True, cwd=REPO, check=False
+    )
+    return probe.returncode == 0
+
+
+def _spawn(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("wb")
+    return subprocess.Popen(cmd, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+def _wait_file(path: Path, timeout_s: float, processes: list[subprocess.Popen[bytes]]) -> dict[str, object]:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        for p in processes:
+            if p.poll() is not None:
+                raise RuntimeError(f"{p.args[:4]} exited with {p.returncode} before writing {path.name}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path.name} not written within {timeout_s} s")
+        time.sleep(0.1)
+    time.sleep(0.05)
+    loaded: dict[str, object] = json.loads(path.read_text())
+    return loaded
+
+
+def run_once(n_vehicles: int, n_clients: int, args: argparse.Namespace, workdir: Path) -> RunResult:
+    run_dir = workdir / f"v{n_vehicles}-c{n_clients}"
+    run_dir.mkdir()
+    base = _free_udp_base(n_vehicles)
+    http_port = _free_tcp_port()
+    processes: list[subprocess.Popen[bytes]] = []
+    use_sim = args.source == "sim"
+    total_s = args.warmup + args.measure + 20.0
+    try:
+        if use_sim:
+            ready = run_dir / "sim-ready.json"
+            sim = _spawn(
+                [
+                    str(BORDERWATCH),
+                    "sim",
+                    "run",
+                    "--vehicles",
+                    str(n_vehicles),
+                    "--base-port",
+                    str(base),
+                    "--speed",
+                    "1",
+                    "--ready-json",
+                    str(ready),
+                    "--no-cameras",
+                    "--control-port",
+                    "0",
+                ],
+                run_dir / "sim.log",
+            )
+            processes.append(sim)
+            info = _wait_file(ready, 120, processes)
+            vehicles = [{"slug": v["slug"], "mavlink_url": v["mavlink_url"]} for v in info["vehicles"]]  # type: ignore[attr-defined]
+        else:
+            vehicles = [
+                {"slug": f"sim-{i}", "mavlink_url": f"udpin://127.0.0.1:{base + i}"}
+                for i in range(n_vehicles)
+            ]
+            fleet = _spawn(
+                [
+                    PYTHON,
+                    "-m",
+                    "bench.mavlink_fleet",
+                    "--vehicles",
+                    str(n_vehicles),
+                    "--base-port",
+                    str(base),
+                    "--duration",
+                    str(total_s + 30),
+                ],
+                run_dir / "vehicles.log",
+            )
+            processes.append(fleet)
+        (run_dir / "vehicles.json").write_text(json.dumps(vehicles))
+        station_ready = run_dir / "station-ready.json"
+        station_stats = run_dir / "station-stats.json"
+        station = _spawn(
+            [
+                PYTHON,
+                "-m",
+                "bench.bench_station",
+                "--role",
+                "station",
+                "--dir",
+                str(run_dir),
+                "--vehicles-json",
+                str(run_dir / "vehicles.json"),
+                "--http-port",
+                str(http_port),
+                "--ready",
+                str(station_ready),
+                "--stats",
+                str(station_stats),
+                "--duration",
+                str(args.warmup + args.measure + 6.0),
+                "--deflate" if args.deflate else "--no-deflate",
+            ],
+            run_dir / "station.log",
+        )
+        processes.append(station)
+        ready_info = _wait_file(station_ready, 180, processes)
+        token, pid = str(ready_info["token"]), int(ready_info["pid"])  # type: ignore[call-overload]
+        slugs = ",".join(v["slug"] for v in vehicles)
+        load = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "bench.station_load",
+                "--port",
+                str(http_port),
+                "--token",
+                token,
+                "--clients",
+                str(n_clients),
+                "--slugs",
+                slugs,
+                "--mix",
+                args.mix,
+                "--warmup",
+                str(args.warmup),
+                "--measure",
+                str(args.measure),
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=(run_dir / "load.log").open("wb"),
+            start_new_session=True,
+        )
+        processes.append(load)
+        time.sleep(args.warmup)
+        cpu0, t0 = _cpu_seconds(pid), time.monotonic()
+        time.sleep(args.measure)
+        cpu1, t1 = _cpu_seconds(pid), time.monotonic()
+        out, _ = load.communicate(timeout=args.measure + 60)
+        figures = json.loads(out)
+        stats = _wait_file(station_stats, 60, [station])
+        return RunResult(
+            vehicles=n_vehicles,
+            clients=n_clients,
+            p50_ms=float(figures["p50_ms"]),
+            p99_ms=float(figures["p99_ms"]),
+            max_ms=float(figures["max_ms"]),
+            frames_per_s=float(figures["frames_per_s"]),
+            station_cpu_s_per_s=(cpu1 - cpu0) / (t1 - t0),
+            errors=int(figures["errors"]),
+            bus_dropped=dict(stats["bus_dropped"]),  # type: ignore[call-overload]
+            packets_received=int(stats["packets_received"]),  # type: ignore[call-overload]
+            vehicles_connected=int(stats["vehicles_connected"]),  # type: ignore[call-overload]
+            source="borderwatch sim" if use_sim else "bench.mavlink_fleet",
+            station_loop_lag_p99_ms=float(stats["loop_lag_p99_ms"]),  # type: ignore[arg-type]
+            loadgen_loop_lag_p99_ms=float(figures["loadgen_loop_lag_p99_ms"]),
+            loadgen_cpu_s_per_s=float(figures["loadgen_cpu_s"]) / (args.warmup + args.measure),
+        )
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+
+
+def _print(result: RunResult, baseline: RunResult | None) -> None:
+    ratio = (
+        f"  p99 x{result.p99_ms / baseline.p99_ms:.1f} of baseline"
+        if baseline and baseline.p99_ms > 0
+        else ""
+    )
+    verdict = "PASS" if result.passed else "FAIL"
+    print(
+        f"{result.vehicles:4d} vehicles {result.clients:4d} clients: p50 {result.p50_ms:6.1f} ms  "
+        f"p99 {result.p99_ms:6.1f} ms  max {result.max_ms:7.1f} ms  {result.frames_per_s:8.0f} WS frames/s  "
+        f"station CPU {100 * result.station_cpu_s_per_s:5.1f} % "
+        f"({result.cpu_per_vehicle_pct:.2f} %/vehicle)  "
+        f"connected {result.vehicles_connected}/{result.vehicles}  bus drops {result.bus_dropped or 0}  "
+        f"errors {result.errors}  loop lag p99: station {result.station_loop_lag_p99_ms:.0f} ms, "
+        f"load generator {result.loadgen_loop_lag_p99_ms:.0f} ms "
+        f"(CPU {100 * result.loadgen_cpu_s_per_s:.0f} %)"
+        f"  [{verdict}]{ratio}",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--role", choices=("bench", "station"), default="bench")
+    parser.add_argument("--counts", default="50,75,100", help="vehicle counts to try, ascending")
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--mix", choices=("pilot", "all"), default="pilot")
+    parser.add_argument("--source", choices=("auto", "sim", "scripted"), default="auto")
+    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument(
+        "--deflate", action=argparse.BooleanOptionalAction, default=False, help="WS permessage-deflate"
+    )
+    parser.add_argument("--measure", type=float, default=8.0)
+    # station role
+    parser.add_argument("--dir")
+    parser.add_argument("--vehicles-json")
+    parser.add_argument("--http-port", type=int)
+    parser.add_argument("--ready")
+    parser.add_argument("--stats")
+    parser.add_argument("--duration", type=float)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.role == "station":
+        asyncio.run(_station(args, json.loads(Path(args.vehicles_json).read_text())))
+        return
+    if args.source == "auto":
+        args.source = "sim" if _sim_available() else "scripted"
+    print(
+        f"vehicles from {args.source}; client subscriptions: {args.mix} "
+        "(see bench.station_load.subscriptions)"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-station-") as tmp:
+        workdir = Path(tmp)
+        baseline = run_once(1, 1, args, workdir)
+        print("baseline:", end=" ")
+        _print(baseline, None)
+        best: int | None = None
+        for count in (int(c) for c in args.counts.split(",")):
+            result = run_once(count, args.clients, args, workdir)
+            _print(result, baseline)
+            if not result.passed:
+                break
+            best = count
+        print(f"largest vehicle count holding p99 < {P99_PASS_MS:.0f} ms with {args.clients} clients: {best}")
+
+
+if __name__ == "__main__":
+    main()

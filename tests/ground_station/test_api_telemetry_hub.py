@@ -1,0 +1,143 @@
+"""The WebSocket fan-out: per-vehicle rate limit, coalescing, and slow clients that never hold up others."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from ground_station.api.telemetry_hub import (
+    ClientFilter,
+    SlowClientError,
+    TelemetryClient,
+    TelemetryHub,
+    TelemetryTopic,
+)
+from ground_station.bus.catalogue import topic_for
+from ground_station.bus.inprocess import InProcessBus
+from ground_station.bus.messages import AlertKind, AlertMsg, AlertSeverity, LocalizedText, PositionMsg
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def position(vehicle: str, i: int) -> PositionMsg:
+    return PositionMsg(
+        vehicle_id=vehicle,
+        time_utc=datetime.now(UTC),
+        vehicle_time_ms=i,
+        lon=17.0,
+        lat=50.3,
+        alt_amsl_m=500.0,
+        alt_rel_m=50.0,
+        vn_mps=0.0,
+        ve_mps=0.0,
+        vd_mps=0.0,
+    )
+
+
+class Recorder:
+    """A fast consumer: keeps every frame it is sent, with its arrival time."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[float, dict[str, object]]] = []
+
+    async def send(self, text: str) -> None:
+        self.frames.append((time.monotonic(), json.loads(text)))
+
+
+async def test_frames_are_rate_limited_per_vehicle_and_carry_the_newest_value() -> None:
+    bus = InProcessBus()
+    hub = TelemetryHub(bus, max_rate_hz=10)
+    await hub.start()
+    fast = Recorder()
+    client = TelemetryClient(fast.send, ClientFilter())
+    hub.register(client)
+    sender = asyncio.create_task(client.run())
+    started = time.monotonic()
+    for i in range(100):  # 100 Hz for one second, two vehicles
+        await bus.publish(topic_for(PositionMsg, "a"), position("a", i))
+        await bus.publish(topic_for(PositionMsg, "b"), position("b", i))
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.25)
+    elapsed = time.monotonic() - started
+    for vehicle in ("a", "b"):
+        frames = [f for _, f in fast.frames if f["vehicle_id"] == vehicle]
+        assert 5 <= len(frames) <= elapsed * 10 + 2, len(frames)
+        assert frames[-1]["data"]["position"]["vehicle_time_ms"] == 99  # type: ignore[index]
+    sender.cancel()
+    await hub.stop()
+    await bus.close()
+
+
+async def test_slow_client_is_dropped_and_does_not_delay_a_fast_one() -> None:
+    bus = InProcessBus()
+    hub = TelemetryHub(bus, max_rate_hz=10)
+    await hub.start()
+    fast = Recorder()
+    never = asyncio.Event()
+
+    async def stuck_send(text: str) -> None:
+        await never.wait()
+
+    fast_client = TelemetryClient(fast.send, ClientFilter(topics=frozenset({TelemetryTopic.POSITION})))
+    slow_client = TelemetryClient(stuck_send, ClientFilter(), send_timeout_s=0.3)
+    hub.register(fast_client)
+    hub.register(slow_client)
+    fast_task = asyncio.create_task(fast_client.run())
+    slow_task = asyncio.create_task(slow_client.run())
+    publish_times: list[float] = []
+    for i in range(60):
+        publish_times.append(time.monotonic())
+        for vehicle in ("a", "b", "c"):
+            await bus.publish(topic_for(PositionMsg, vehicle), position(vehicle, i))
+        await asyncio.sleep(0.02)
+    with pytest.raises(SlowClientError):
+        await asyncio.wait_for(slow_task, 2)
+    await asyncio.sleep(0.2)
+    assert slow_client.coalesced > 0  # its frames merged while it was stuck
+    latest = {f["vehicle_id"]: f["data"]["position"]["vehicle_time_ms"] for _, f in fast.frames}  # type: ignore[index]
+    assert latest == {"a": 59, "b": 59, "c": 59}
+    gaps = [b - a for (a, _), (b, _) in zip(fast.frames, fast.frames[1:], strict=False)]
+    assert max(gaps) < 0.25, "the fast client waited for the slow one"
+    assert hub.bus_dropped == 0
+    fast_task.cancel()
+    await hub.stop()
+    await bus.close()
+
+
+def alert(vehicle: str) -> AlertMsg:
+    text = LocalizedText(en="low battery", cs="slabá baterie", pl="słaba bateria")
+    return AlertMsg(
+        alert_id=f"{vehicle}:LOW_BATTERY",
+        vehicle_id=vehicle,
+        kind=AlertKind.LOW_BATTERY,
+        severity=AlertSeverity.WARNING,
+        message=text.en,
+        messages=text,
+        time_utc=datetime.now(UTC),
+    )
+
+
+async def test_vehicle_filter_applies_to_frames_and_alerts() -> None:
+    bus = InProcessBus()
+    hub = TelemetryHub(bus)
+    await hub.start()
+    seen = Recorder()
+    client = TelemetryClient(seen.send, ClientFilter(vehicles=frozenset({"b"})))
+    hub.register(client)
+    task = asyncio.create_task(client.run())
+    await bus.publish(topic_for(PositionMsg, "a"), position("a", 1))
+    await bus.publish(topic_for(PositionMsg, "b"), position("b", 2))
+    await bus.publish("alert", alert("a"))
+    await bus.publish("alert", alert("b"))
+    await asyncio.sleep(0.15)
+    telemetry = [f for _, f in seen.frames if f["type"] == "telemetry"]
+    alerts = [f for _, f in seen.frames if f["type"] == "alert"]
+    assert [f["vehicle_id"] for f in telemetry] == ["b"]
+    assert [f["alert"]["alert_id"] for f in alerts] == ["b:LOW_BATTERY"]  # type: ignore[index]
+    task.cancel()
+    await hub.stop()
+    await bus.close()

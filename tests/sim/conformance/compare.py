@@ -1,0 +1,81 @@
+"""Views of :class:`sim.trace_facts.WireFacts` that can be compared between PX4 and the simulator.
+
+Numbers inside texts (altitudes, log file names) differ between runs, so texts are compared with digits
+folded to ``#``; everything else that the README calls a fact is compared as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from sim.trace_facts import StatusText, WireFacts
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def text_shape(text: str) -> str:
+    """The text with every number replaced by '#': 'RTL: start return at # m (# m above destination)'."""
+    return NUMBER.sub("#", text)
+
+
+def text_sequence(facts: WireFacts) -> list[tuple[int, str]]:
+    """(severity, shape) of every STATUSTEXT in order, chunks joined."""
+    return [(s.severity, text_shape(s.text)) for s in facts.statustexts]
+
+
+def heartbeat_phases(facts: WireFacts) -> list[tuple[str, int, int]]:
+    """(mode, base_mode, system_status) as the HEARTBEAT showed them, consecutive repeats folded."""
+    phases: list[tuple[str, int, int]] = []
+    for hb in facts.heartbeats:
+        phase = (hb.mode, hb.base_mode, hb.system_status)
+        if not phases or phases[-1] != phase:
+            phases.append(phase)
+    return phases
+
+
+def first_text(facts: WireFacts, text: str) -> StatusText:
+    for status in facts.statustexts:
+        if status.text == text:
+            return status
+    raise AssertionError(f"no STATUSTEXT {text!r}; saw {facts.texts()}")
+
+
+def mission_exchange(facts: WireFacts, mission_type: int) -> list[tuple[str, int | None]]:
+    """(direction + message, seq or result) of the mission protocol for one mission type, in order."""
+    out: list[tuple[str, int | None]] = []
+    for _, kind, fields in facts.mission:
+        if fields.get("mission_type", 0) != mission_type:
+            continue
+        if kind.endswith("MISSION_ACK"):
+            out.append((kind, fields["type"]))
+        elif kind.endswith("COUNT"):
+            out.append((kind, fields["count"]))
+        else:
+            out.append((kind, fields.get("seq")))
+    return out
+
+
+def uploads(exchange: list[tuple[str, int | None]]) -> list[list[tuple[str, int | None]]]:
+    """Splits an exchange into uploads, each starting at a G2V MISSION_COUNT."""
+    result: list[list[tuple[str, int | None]]] = []
+    for step in exchange:
+        if step[0] == "G2V MISSION_COUNT":
+            result.append([])
+        if result:
+            result[-1].append(step)
+    return result
+
+
+def reached_repeats(facts: WireFacts) -> dict[int, int]:
+    """How many MISSION_ITEM_REACHED frames each seq got."""
+    return dict(Counter(seq for _, seq in facts.items_reached))
+
+
+def acks_of(facts: WireFacts, command: int) -> list[tuple[float, int]]:
+    return [(t, result) for t, cmd, result in facts.acks if cmd == command]
+
+
+def frames_fields(facts: WireFacts, kind: str) -> list[dict[str, Any]]:
+    return [fields for _, k, fields in facts.mission if k == kind]

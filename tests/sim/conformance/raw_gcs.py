@@ -1,0 +1,128 @@
+"""A raw pymavlink ground station (255/190, HEARTBEAT type GCS at 1 Hz) like the client of trace d.
+
+MAVSDK hides the protocol edges (it retries, it answers for us), so trace d was recorded with plain
+pymavlink; this client does the same over a real UDP socket and keeps every frame it receives with
+its wall-clock arrival time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymavlink.dialects.v20 import common as mavlink
+
+Message = Any  # a pymavlink MAVLink_message
+Predicate = Callable[[Message], bool]
+
+
+@dataclass
+class Received:
+    t: float
+    msg: Message
+
+
+class _Inbox(asyncio.DatagramProtocol):
+    def __init__(self, gcs: RawGcs) -> None:
+        self._gcs = gcs
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self._gcs.on_datagram(data, addr)
+
+
+@dataclass
+class RawGcs:
+    system_id: int = 255
+    component_id: int = 190
+    received: list[Received] = field(default_factory=list)
+    vehicle_addr: tuple[str, int] | None = None
+    heartbeats_on: bool = True
+
+    def __post_init__(self) -> None:
+        self.mav = mavlink.MAVLink(None, srcSystem=self.system_id, srcComponent=self.component_id)
+        self._parser = mavlink.MAVLink(None)
+        self._parser.robust_parsing = True
+        self._transport: asyncio.DatagramTransport | None = None
+        self._arrived = asyncio.Event()
+
+    def on_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.vehicle_addr = addr
+        now = time.time()
+        for msg in self._parser.parse_buffer(data) or []:
+            if msg.get_type() != "BAD_DATA":
+                self.received.append(Received(now, msg))
+        self._arrived.set()
+
+    def send(self, msg: Message) -> None:
+        assert self._transport is not None and self.vehicle_addr is not None, "no vehicle heard yet"
+        self._transport.sendto(msg.pack(self.mav), self.vehicle_addr)
+        self.mav.seq = (self.mav.seq + 1) & 0xFF
+
+    def command_long(
+        self, command: int, *params: float, target: tuple[int, int] = (1, 1), confirmation: int = 0
+    ) -> float:
+        values = [*params, *([0.0] * (7 - len(params)))]
+        sent = time.time()
+        self.send(self.mav.command_long_encode(target[0], target[1], command, confirmation, *values))
+        return sent
+
+    def mark(self) -> int:
+        """An index into ``received``: pass it as ``since`` to look only at what arrives afterwards."""
+        return len(self.received)
+
+    def seen(self, predicate: Predicate, since: int = 0) -> list[Received]:
+        return [r for r in self.received[since:] if predicate(r.msg)]
+
+    async def wait_for(self, predicate: Predicate, timeout_s: float, since: int = 0) -> Received | None:
+        deadline = time.monotonic() + timeout_s
+        checked = since
+        while True:
+            for item in self.received[checked:]:
+                if predicate(item.msg):
+                    return item
+            checked = len(self.received)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), min(remaining, 0.05))
+
+    async def _beat(self) -> None:
+        while True:
+            if self.heartbeats_on and self.vehicle_addr is not None:
+                self.send(self.mav.heartbeat_encode(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 4))
+            await asyncio.sleep(1.0)
+
+
+@contextlib.asynccontextmanager
+async def raw_gcs(port: int) -> AsyncIterator[RawGcs]:
+    """A GCS listening on 127.0.0.1:``port`` that starts its 1 Hz heartbeat once the vehicle is heard."""
+    gcs = RawGcs()
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(lambda: _Inbox(gcs), local_addr=("127.0.0.1", port))
+    gcs._transport = transport
+    beat = asyncio.create_task(gcs._beat())
+    try:
+        yield gcs
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+        transport.close()
+
+
+def is_type(*names: str) -> Predicate:
+    return lambda msg: msg.get_type() in names
+
+
+def is_ack(command: int) -> Predicate:
+    return lambda msg: msg.get_type() == "COMMAND_ACK" and msg.command == command
+
+
+def is_text(text: str) -> Predicate:
+    return lambda msg: msg.get_type() == "STATUSTEXT" and msg.text == text.rstrip("\x00")[:50]

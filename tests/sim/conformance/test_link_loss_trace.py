@@ -1,0 +1,96 @@
+"""Trace c (two 15 s data-link blackouts during a mission) replayed with MAVSDK through the recording
+proxy: with NAV_DLL_ACT=0 nothing happens; with 2 the vehicle holds, then returns even though the link
+came back during the Hold delay, and the texts queued while the GCS was lost arrive in a burst."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from sim.trace_facts import WireFacts
+from tests.sim.conformance.compare import heartbeat_phases, text_sequence
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget
+from tests.sim.conformance.mavsdk_client import mavsdk_station
+from tests.sim.conformance.scenarios import fly_link_loss_c
+
+pytestmark = [pytest.mark.sitl, pytest.mark.timeout(300)]
+
+Blackouts = list[tuple[float, float]]
+# LINK_BLOCK / LINK_UNBLOCK of the reference recorder, seconds after the trace's first frame (README c).
+PX4_BLACKOUTS_REL = [(39.24, 54.25), (69.26, 84.27)]
+MAV_STATE_CRITICAL = 5
+
+
+@pytest.fixture(scope="module")
+def flown(vehicle_target: VehicleTarget) -> ScenarioRun[Blackouts]:
+    async def script(link: RecordedLink) -> Blackouts:
+        async with mavsdk_station(link.mavsdk_url) as station:
+            return await fly_link_loss_c(station, link, blackout_speed=3.0)
+
+    return vehicle_target.run(script, speed=2.0)
+
+
+@pytest.fixture(scope="module")
+def px4(reference) -> WireFacts:  # type: ignore[no-untyped-def]
+    return reference("link_loss")
+
+
+def _cases(flown: ScenarioRun[Blackouts], px4: WireFacts) -> list[tuple[WireFacts, Blackouts]]:
+    px4_blackouts = [(px4.first_t + a, px4.first_t + b) for a, b in PX4_BLACKOUTS_REL]
+    return [(px4, px4_blackouts), (flown.facts, flown.value)]
+
+
+def test_mode_sequence_and_heartbeat_phases(flown: ScenarioRun[Blackouts], px4: WireFacts) -> None:
+    assert px4.mode_sequence == [
+        "AUTO.LOITER",
+        "AUTO.TAKEOFF",
+        "AUTO.LOITER",
+        "AUTO.MISSION",
+        "AUTO.LOITER",
+        "AUTO.RTL",
+        "AUTO.MISSION",
+    ]
+    assert flown.facts.mode_sequence == px4.mode_sequence
+    assert heartbeat_phases(flown.facts) == heartbeat_phases(px4)
+
+
+def test_statustexts(flown: ScenarioRun[Blackouts], px4: WireFacts) -> None:
+    assert text_sequence(flown.facts) == text_sequence(px4)
+
+
+def test_no_statustext_and_no_mode_change_during_first_blackout(
+    flown: ScenarioRun[Blackouts], px4: WireFacts
+) -> None:
+    for facts, blackouts in _cases(flown, px4):
+        (start, end), _ = blackouts
+        assert not [s.text for s in facts.statustexts if start <= s.t <= end]
+        during = [hb for hb in facts.heartbeats if start <= hb.t <= end + 1.0]
+        assert not during, f"HEARTBEAT changed during a blackout with NAV_DLL_ACT=0: {during}"
+
+
+def test_loss_detected_about_12_4_s_after_last_gcs_heartbeat(
+    flown: ScenarioRun[Blackouts], px4: WireFacts
+) -> None:
+    """COM_DL_LOSS_T=10 plus PX4's ~2.4 s; the 1 Hz HEARTBEAT shows it up to 1 s later (PX4: 12.6 s)."""
+    for facts, blackouts in _cases(flown, px4):
+        _, (start, end) = blackouts
+        last_gcs = max(t for t in facts.gcs_heartbeats if t < start)
+        critical = next(hb for hb in facts.heartbeats if hb.system_status == MAV_STATE_CRITICAL)
+        assert (critical.mode, critical.base_mode) == ("AUTO.LOITER", 0x9D)
+        assert 12.3 <= critical.t - last_gcs <= 13.6
+        assert critical.t < end
+
+
+def test_queued_texts_burst_after_the_gcs_heartbeat_returns(
+    flown: ScenarioRun[Blackouts], px4: WireFacts
+) -> None:
+    for facts, blackouts in _cases(flown, px4):
+        for start, end in blackouts:
+            back = min(t for t in facts.gcs_heartbeats if t > end)
+            burst = [s for s in facts.statustexts if back <= s.t <= back + 0.5]
+            assert burst and burst[0].text == "Connection to ground station lost\t"
+            assert burst[0].t - back < 0.05
+            assert burst[-1].text == "GCS connection regained\t"
+            gaps = [b.t - a.t for a, b in itertools.pairwise(burst)]
+            assert all(0.02 <= gap <= 0.1 for gap in gaps), gaps

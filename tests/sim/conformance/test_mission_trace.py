@@ -1,0 +1,159 @@
+"""Trace a (fence + 5-waypoint mission + RTL) replayed with MAVSDK: the simulator must show on the wire
+what PX4 v1.16 SITL showed. One flight per target serves every comparison in this module."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from sim.trace_facts import WireFacts, extract_facts, read_tlog, within
+from tests.sim.conformance.compare import (
+    acks_of,
+    heartbeat_phases,
+    mission_exchange,
+    reached_repeats,
+    text_sequence,
+    uploads,
+)
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget, trace_path
+from tests.sim.conformance.mavsdk_client import mavsdk_station
+from tests.sim.conformance.scenarios import fly_mission_a
+
+pytestmark = [pytest.mark.sitl, pytest.mark.timeout(240)]
+
+MAV_CMD_DO_SET_MODE = 176
+MAV_MISSION_TYPE_MISSION, MAV_MISSION_TYPE_FENCE = 0, 1
+MAV_MISSION_UNSUPPORTED = 3
+
+
+@pytest.fixture(scope="module")
+def flown(vehicle_target: VehicleTarget) -> ScenarioRun[None]:
+    async def script(link: RecordedLink) -> None:
+        async with mavsdk_station(link.mavsdk_url) as station:
+            await fly_mission_a(station, link, cruise_speed=10.0)
+
+    return vehicle_target.run(script, speed=2.0)
+
+
+@pytest.fixture(scope="module")
+def px4(reference) -> WireFacts:  # type: ignore[no-untyped-def]
+    return reference("mission")
+
+
+def test_mode_sequence(flown: ScenarioRun[None], px4: WireFacts) -> None:
+    assert px4.mode_sequence == [
+        "AUTO.LOITER",
+        "AUTO.TAKEOFF",
+        "AUTO.LOITER",
+        "AUTO.MISSION",
+        "AUTO.RTL",
+        "AUTO.MISSION",
+    ]
+    assert flown.facts.mode_sequence == px4.mode_sequence
+
+
+def test_heartbeat_fields_per_phase(flown: ScenarioRun[None], px4: WireFacts) -> None:
+    assert heartbeat_phases(flown.facts) == heartbeat_phases(px4)
+
+
+def test_statustexts(flown: ScenarioRun[None], px4: WireFacts) -> None:
+    assert text_sequence(flown.facts) == text_sequence(px4)
+
+
+def test_landed_state_sequence(flown: ScenarioRun[None], px4: WireFacts) -> None:
+    assert [s for _, s in flown.facts.landed_states] == [s for _, s in px4.landed_states] == [1, 3, 2, 4, 1]
+
+
+def test_start_mission_gets_two_acks(flown: ScenarioRun[None], px4: WireFacts) -> None:
+    for facts in (px4, flown.facts):
+        acks = acks_of(facts, MAV_CMD_DO_SET_MODE)
+        assert [result for _, result in acks] == [0, 0]
+        assert acks[1][0] - acks[0][0] < 0.05
+
+
+def test_first_upload_uses_mission_request_then_int(
+    flown: ScenarioRun[None], px4: WireFacts
+) -> None:
+    """Fence first: MISSION_REQUEST, MAVSDK's ACK UNSUPPORTED, then REQUEST_INT; the mission: INT at once."""
+    for facts in (px4, flown.facts):
+        fence = uploads(mission_exchange(facts, MAV_MISSION_TYPE_FENCE))[0]
+        assert fence[:4] == [
+            ("G2V MISSION_COUNT", 5),
+            ("V2G MISSION_REQUEST", 0),
+            ("G2V MISSION_ACK", MAV_MISSION_UNSUPPORTED),
+            ("V2G MISSION_REQUEST_INT", 0),
+        ]
+        assert fence[-1] == ("V2G MISSION_ACK", 0)
+        mission = uploads(mission_exchange(facts, MAV_MISSION_TYPE_MISSION))[0]
+        requests = [seq for kind, seq in mission if kind == "V2G MISSION_REQUEST_INT"]
+        assert mission[0] == ("G2V MISSION_COUNT", 11)
+        assert requests == list(range(11))
+        assert "V2G MISSION_REQUEST" not in [kind for kind, _ in mission]
+        assert mission[-1] == ("V2G MISSION_ACK", 0)
+
+
+def test_items_reached_are_the_speed_item_indices(
+    flown: ScenarioRun[None], px4: WireFacts
+) -> None:
+    """With MAVSDK's [WP, DO_CHANGE_SPEED, ...] layout PX4 reports 1,3,5,7,9, never the WP indices."""
+    seen = [seq for seq, _ in itertools.groupby(seq for _, seq in flown.facts.items_reached)]
+    assert seen == [seq for seq, _ in itertools.groupby(seq for _, seq in px4.items_reached)]
+
+
+def test_item_reached_repeats_about_1hz_11_times(
+    flown: ScenarioRun[None], px4: WireFacts
+) -> None:
+    """The last item is followed by the whole RTL, so its repetition is complete at any speed."""
+    last = px4.items_reached[-1][1]
+    assert reached_repeats(px4)[last] == 11
+    assert reached_repeats(flown.facts)[last] in (10, 11)
+    times = [t for t, seq in flown.facts.items_reached if seq == last]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(0.8 < gap < 1.2 for gap in gaps), gaps
+
+
+# Streams the API link sends in flight (README "API flying", MAVSDK set EXTENDED_SYS_STATE to 1 Hz).
+FLYING_STREAMS = (
+    "ATTITUDE",
+    "HIGHRES_IMU",
+    "ATTITUDE_QUATERNION",
+    "GLOBAL_POSITION_INT",
+    "LOCAL_POSITION_NED",
+    "ODOMETRY",
+    "ATTITUDE_TARGET",
+    "POSITION_TARGET_LOCAL_NED",
+    "POSITION_TARGET_GLOBAL_INT",
+    "SERVO_OUTPUT_RAW",
+    "ALTITUDE",
+    "TIMESYNC",
+    "DISTANCE_SENSOR",
+    "VFR_HUD",
+    "GPS_RAW_INT",
+    "SYS_STATUS",
+    "EXTENDED_SYS_STATE",
+    "HEARTBEAT",
+    "MISSION_CURRENT",
+)
+
+
+def test_rates_in_flight_within_5_percent(
+    flown: ScenarioRun[None], px4: WireFacts, shared_data
+) -> None:  # type: ignore[no-untyped-def]
+    """Stream rates are wall-clock, so the fast-forwarded cruise must still stream at PX4's rates."""
+    mission_phase = [hb.t for hb in flown.facts.heartbeats if hb.mode == "AUTO.MISSION"]
+    rtl = [hb.t for hb in flown.facts.heartbeats if hb.mode == "AUTO.RTL"]
+    start, end = mission_phase[0] + 1.0, rtl[0] - 0.5
+    assert end - start > 5.0, "the simulated cruise was too short to measure rates"
+    sim = extract_facts(within(read_tlog(flown.link.tlog), start, end))
+    t0 = px4.first_t
+    ref = extract_facts(within(read_tlog(trace_path(shared_data, "mission")), t0 + 40.0, t0 + 190.0))
+    window = end - start
+    for name in FLYING_STREAMS:
+        ref_hz = ref.counts[name] / 150.0
+        expected = ref_hz * window
+        tolerance = max(1.0, 0.05 * expected)
+        assert abs(sim.counts[name] - expected) <= tolerance, (
+            f"{name}: {sim.counts[name]} in {window:.1f} s = {sim.counts[name] / window:.2f} Hz, "
+            f"PX4 {ref_hz:.2f} Hz"
+        )

@@ -1,0 +1,188 @@
+"""Pure parts of the simulator: parameter encoding, STATUSTEXT chunking, scenario parsing, geofence,
+kinematic limits, battery and wind."""
+
+from __future__ import annotations
+
+import math
+import struct
+from pathlib import Path
+
+import pytest
+from pyproj import Geod
+
+from sim.battery import Battery, BatterySpec, BatteryWarning
+from sim.geo import LocalFrame
+from sim.geofence import FenceCircle, FencePolygon, Geofence, violates
+from sim.params import ParameterStore, ParamType, decode_wire_value, encode_wire_value
+from sim.physics import BodyState, Limits, step_body
+from sim.px4_modes import FlightMode, base_mode
+from sim.scenario import ScenarioError, default_scenario, load_scenario, parse_scenario, with_vehicle_count
+from sim.statustext import chunks
+from sim.streams import DEFAULT_RATES_HZ, StreamId, StreamTable
+from sim.wind import WindField, WindSettings
+
+
+def test_int32_params_travel_bytewise_like_px4() -> None:
+    wire = encode_wire_value(3, ParamType.INT32)
+    assert wire == pytest.approx(4.2e-45, rel=0.01)
+    assert decode_wire_value(wire, ParamType.INT32) == 3
+    assert struct.pack("<f", wire) == struct.pack("<i", 3)
+    assert encode_wire_value(2.5, ParamType.REAL32) == 2.5
+
+
+def test_parameter_defaults_are_px4s() -> None:
+    params = ParameterStore()
+    expected = {
+        "GF_ACTION": 2, "NAV_DLL_ACT": 0, "COM_DL_LOSS_T": 10, "COM_FAIL_ACT_T": 5, "RTL_RETURN_ALT": 30,
+        "MIS_TAKEOFF_ALT": 2.5, "MPC_XY_CRUISE": 5, "GF_MAX_HOR_DIST": 0, "COM_DISARM_PRFLT": 10,
+        "SYS_FAILURE_EN": 0,
+    }  # fmt: skip
+    for name, value in expected.items():
+        assert params.get(name) == value, name
+    assert params.by_index(0) is not None and params.by_index(0).name == "ASPD_SCALE_1"
+    with pytest.raises(KeyError):
+        params.set("NO_SUCH_PARAM", 1)
+
+
+def test_statustext_chunks_at_50_characters() -> None:
+    text = "RTL: start return at 471 m (40 m above destination)\t"
+    assert chunks(text) == ["RTL: start return at 471 m (40 m above destination", ")\t"]
+    assert chunks("x" * 50) == ["x" * 50]
+
+
+def test_base_mode_and_custom_mode_encoding() -> None:
+    assert FlightMode.LOITER.custom_mode == 0x03040000
+    assert FlightMode.MISSION.custom_mode == 0x04040000
+    assert FlightMode.POSCTL.custom_mode == 0x00030000
+    assert base_mode(FlightMode.LOITER, armed=False) == 0x1D
+    assert base_mode(FlightMode.MISSION, armed=True) == 0x9D
+    assert base_mode(FlightMode.POSCTL, armed=False) == 0x51
+    assert FlightMode.from_px4(4, 4) == FlightMode.MISSION
+    assert FlightMode.from_px4(99, 0) is None
+
+
+def test_stream_table_semantics() -> None:
+    table = StreamTable()
+    assert table.interval_us(StreamId.GLOBAL_POSITION_INT) == 20000
+    assert table.set_interval(StreamId.GLOBAL_POSITION_INT, -1, 0.0)
+    assert table.interval_us(StreamId.GLOBAL_POSITION_INT) == -1
+    assert table.set_interval(StreamId.GLOBAL_POSITION_INT, 0, 0.0)
+    assert table.interval_us(StreamId.GLOBAL_POSITION_INT) == 20000
+    assert not table.set_interval(65000, 1000, 0.0)
+    sent = 0
+    for tick in range(1000):
+        sent += StreamId.ATTITUDE in table.due(tick * 0.01)
+    assert sent == pytest.approx(1000 * DEFAULT_RATES_HZ[StreamId.ATTITUDE] / 100, abs=2)
+
+
+def test_geofence_union_of_inclusions_minus_exclusions() -> None:
+    fence = Geofence(
+        polygons=[FencePolygon(((-100, -100), (100, -100), (100, 100), (-100, 100)), inclusion=True)],
+        circles=[FenceCircle((50, 50), 20, inclusion=False), FenceCircle((300, 0), 50, inclusion=True)],
+    )
+    assert fence.contains(0, 0)
+    assert not fence.contains(50, 55)  # inside the exclusion circle
+    assert fence.contains(320, 0)  # inside the second inclusion zone
+    assert not fence.contains(200, 0)
+    assert violates(Geofence(), 120, 0, 10, max_hor_dist_m=100, max_ver_dist_m=0)
+    assert violates(Geofence(), 0, 0, 130, max_hor_dist_m=0, max_ver_dist_m=120)
+    assert not violates(Geofence(), 1000, 0, 1000, max_hor_dist_m=0, max_ver_dist_m=0)
+
+
+def test_local_frame_round_trip_is_centimetre_exact_at_10_km() -> None:
+    frame = LocalFrame(17.2, 50.2)
+    lon, lat = frame.to_lonlat(7000.0, -7000.0)
+    east, north = frame.to_en(lon, lat)
+    assert (east, north) == pytest.approx((7000.0, -7000.0), abs=0.01)
+    # Against the WGS84 ellipsoid (pyproj's geodesics): distances agree to centimetres within 10 km.
+    geod = Geod(ellps="WGS84")
+    _, lat_north, _ = geod.fwd(17.2, 50.2, 0.0, 1000.0)
+    assert frame.to_lonlat(0.0, 1000.0)[1] == pytest.approx(lat_north, abs=1e-7)
+    _, _, distance = geod.inv(17.2, 50.2, lon, lat)
+    assert distance == pytest.approx(math.hypot(7000.0, 7000.0), abs=0.2)
+
+
+def test_kinematics_respect_speed_accel_and_climb_limits() -> None:
+    body = BodyState()
+    limits = Limits(max_horizontal_mps=12.0, max_up_mps=3.0, horizontal_accel_mps2=3.0, yaw_rate_dps=45.0)
+    speeds = []
+    for _ in range(1000):
+        step_body(body, 30.0, 0.0, 10.0, math.pi / 2, (0.0, 0.0), (0.0, 0.0), limits, 0.01)
+        speeds.append(body.ground_speed)
+    assert max(speeds) <= 12.0 + 1e-9
+    assert speeds[99] == pytest.approx(3.0, abs=0.05)  # 1 s at 3 m/s^2
+    assert body.v_up == pytest.approx(3.0)
+    assert body.yaw == pytest.approx(math.pi / 2)
+    assert body.pitch < 0  # nose down to fly forward
+
+
+def test_wind_stronger_than_the_vehicle_pushes_it() -> None:
+    body = BodyState()
+    for _ in range(2000):
+        step_body(body, 0.0, 0.0, 0.0, None, (0.0, 25.0), (0.0, 0.0), Limits(), 0.01)
+    assert body.v_north == pytest.approx(25.0 - 16.0, abs=0.1)
+
+
+def test_battery_drains_faster_fast_and_climbing() -> None:
+    def drained(airspeed: float, climb: float) -> float:
+        battery = Battery(BatterySpec())
+        for _ in range(600):
+            battery.step(1.0, armed=True, airborne=True, airspeed_mps=airspeed, climb_mps=climb)
+        return 1.0 - battery.remaining
+
+    hover = drained(0.0, 0.0)
+    assert drained(12.0, 0.0) > hover * 1.4
+    assert drained(0.0, 3.0) > hover * 1.2
+    assert 0.4 < hover < 0.6  # 10 min of hover takes about half of a 5 Ah pack at 14 A
+    battery = Battery(BatterySpec(initial_remaining=0.1))
+    assert battery.warning(0.15, 0.07, 0.05) == BatteryWarning.LOW
+    assert battery.voltage_v < 4 * 3.8
+
+
+def test_wind_gusts_are_seeded_and_bounded() -> None:
+    a = WindField(WindSettings(5.0, 270.0, 2.0, 3.0), seed=1)
+    b = WindField(WindSettings(5.0, 270.0, 2.0, 3.0), seed=1)
+    samples = [a.step(0.01) for _ in range(30000)]
+    for _ in range(30000):
+        b.step(0.01)
+    assert b.total_en == a.total_en
+    east = [s[0] for s in samples]
+    assert sum(east) / len(east) == pytest.approx(5.0, abs=1.0)  # from the west: blows east
+    spread = math.sqrt(sum((e - 5.0) ** 2 for e in east) / len(east))
+    assert 1.0 < spread < 3.0
+
+
+def test_default_scenario_and_vehicle_count() -> None:
+    scenario = default_scenario()
+    assert [v.slug for v in scenario.vehicles] == ["sim-1", "sim-2", "sim-3"]
+    assert all(16.8 <= v.home.lon <= 17.8 and 50.0 <= v.home.lat <= 50.7 for v in scenario.vehicles)
+    five = with_vehicle_count(scenario, 5)
+    assert [v.slug for v in five.vehicles][-2:] == ["sim-4", "sim-5"]
+    one = with_vehicle_count(scenario, 1)
+    assert [c.vehicle for c in one.cameras if c.vehicle] == ["sim-1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vehicles: [\n  {slug: a\n", "line"),
+        ("vehicles:\n  - slug: Bad Slug\n    home: {lon: 17, lat: 50}\n", "vehicles.0.slug"),
+        ("vehicles:\n  - slug: a\n    home: {lon: 200, lat: 50}\n", "vehicles.0.home.lon"),
+        ("cameras:\n  - {id: c, kind: drone, vehicle: nobody}\n", "unknown vehicle"),
+        ("- just\n- a list\n", "mapping"),
+        (
+            "vehicles:\n  - {slug: a, home: {lon: 17, lat: 50}}\n  - {slug: a, home: {lon: 17, lat: 50}}\n",
+            "unique",
+        ),
+    ],
+)
+def test_bad_scenarios_say_where(text: str, expected: str) -> None:
+    with pytest.raises(ScenarioError, match=expected):
+        parse_scenario(text, "bad.yaml")
+
+
+def test_oversized_scenario_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("name: x\n" + "#" * 2000)
+    with pytest.raises(ScenarioError, match="input limit"):
+        load_scenario(path, max_bytes=1000)
