@@ -149,7 +149,8 @@ class TcpTransport:
     def local_address(self) -> tuple[str, int] | None:
         if self._writer is None:
             return None
-        return self._writer.get_extra_info("sockname")[:2]
+        host, port = self._writer.get_extra_info("sockname")[:2]
+        return str(host), int(port)
 
     async def run(self, on_data: OnData) -> None:
         attempt = 0

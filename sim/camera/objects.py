@@ -90,18 +90,32 @@ _CAR_PARTS = (
     _Part(1.0, 1.0, 0.38, 0.74, forward_frac=-0.08, top_only=True),
 )
 _EXTENT = _Part(0.0, 1.0, 1.0, 1.0)
+_HEAD_RADIUS_M = 0.12
 _TEMPLATES = {
-    kind: np.vstack([_local_corners(OBJECT_SIZES[kind], part) for part in (_EXTENT, *parts)])
-    for kind, parts in ((GroundObjectKind.PERSON, _PERSON_PARTS), (GroundObjectKind.CAR, _CAR_PARTS))
+    GroundObjectKind.PERSON: np.vstack(
+        [
+            *(_local_corners(OBJECT_SIZES[GroundObjectKind.PERSON], p) for p in (_EXTENT, *_PERSON_PARTS)),
+            [[0.0, 0.0, OBJECT_SIZES[GroundObjectKind.PERSON].height_m - _HEAD_RADIUS_M]],  # head centre
+        ]
+    ),
+    GroundObjectKind.CAR: np.vstack(
+        [_local_corners(OBJECT_SIZES[GroundObjectKind.CAR], p) for p in (_EXTENT, *_CAR_PARTS)]
+    ),
 }
 
 
-def object_corners(placed: PlacedObject) -> FloatArray:
-    """ENU corners (metres from the camera): the full extent (first 8) then every drawn part's 8."""
-    h = math.radians(placed.obj.heading_deg)
-    basis = np.array([[math.sin(h), math.cos(h), 0.0], [math.cos(h), -math.sin(h), 0.0], [0.0, 0.0, 1.0]])
-    corners = _TEMPLATES[placed.obj.kind] @ basis + np.array([placed.east_m, placed.north_m, placed.up_m])
-    return np.asarray(corners, dtype=np.float64)
+def object_corners(placed: Sequence[PlacedObject]) -> FloatArray:
+    """(N, R, 3) ENU points (metres from the camera) of same-kind objects: the full extent (first 8),
+    then every drawn part's 8 (and a person's head centre last)."""
+    template = _TEMPLATES[placed[0].obj.kind]
+    h = np.radians([p.obj.heading_deg for p in placed])
+    s, c = np.sin(h), np.cos(h)
+    basis = np.zeros((len(placed), 3, 3))
+    basis[:, 0, 0], basis[:, 0, 1] = s, c  # forward (east, north)
+    basis[:, 1, 0], basis[:, 1, 1] = c, -s  # right
+    basis[:, 2, 2] = 1.0
+    base = np.array([[p.east_m, p.north_m, p.up_m] for p in placed])
+    return np.asarray(np.einsum("rj,njk->nrk", template, basis) + base[:, None, :], dtype=np.float64)
 
 
 def _fill(frame: NDArray[np.uint8], pixels: FloatArray, colour: tuple[int, int, int]) -> None:
@@ -124,15 +138,14 @@ def hash_str(text: str) -> int:
     return h
 
 
-def _draw(frame: NDArray[np.uint8], cam: PinholeCamera, placed: PlacedObject, px: FloatArray) -> None:
+def _draw(
+    frame: NDArray[np.uint8], cam: PinholeCamera, placed: PlacedObject, px: FloatArray, depth: FloatArray
+) -> None:
     colour = _colour(placed.obj.kind, placed.obj.id)
     if placed.obj.kind is GroundObjectKind.PERSON:
         _fill(frame, px[8:16], colour)
-        size = placed.obj.size
-        head = np.array([[placed.east_m, placed.north_m, placed.up_m + size.height_m - 0.12]])
-        hpx, hdepth = cam.project(head)
-        radius = cam.fx * 0.12 / max(float(hdepth[0]), 1e-3)
-        centre = (round((hpx[0, 0] - 0.5) * _SCALE), round((hpx[0, 1] - 0.5) * _SCALE))
+        radius = cam.fx * _HEAD_RADIUS_M / max(float(depth[16]), 1e-3)
+        centre = (round((px[16, 0] - 0.5) * _SCALE), round((px[16, 1] - 0.5) * _SCALE))
         cv2.circle(frame, centre, max(round(radius * _SCALE), _SCALE // 2), _SKIN, -1, cv2.LINE_AA, _SHIFT)
         return
     dark = (int(colour[0] * 0.6), int(colour[1] * 0.6), int(colour[2] * 0.6))
@@ -181,33 +194,39 @@ def draw_objects(
             & (cpx[:, 1] > -margin)
             & (cpx[:, 1] < h + margin)
         )
-    visible: list[tuple[float, PlacedObject, FloatArray, GroundTruthBox]] = []
-    for idx in np.flatnonzero(near):
-        item = placed[int(idx)]
-        px, depth = cam.project(object_corners(item))
-        if np.any(depth[:8] <= 0.5):
-            continue  # behind or touching the camera: not drawn, not in the truth
-        extent = px[:8]
-        x0 = max(math.floor(float(extent[:, 0].min())), 0)
-        y0 = max(math.floor(float(extent[:, 1].min())), 0)
-        x1 = min(math.ceil(float(extent[:, 0].max())), w)
-        y1 = min(math.ceil(float(extent[:, 1].max())), h)
-        if x1 <= x0 or y1 <= y0:
+    visible: list[tuple[float, PlacedObject, FloatArray, FloatArray, GroundTruthBox]] = []
+    candidates = [placed[int(i)] for i in np.flatnonzero(near)]
+    for kind in (GroundObjectKind.PERSON, GroundObjectKind.CAR):
+        group = [p for p in candidates if p.obj.kind is kind]
+        if not group:
             continue
-        distance = math.sqrt(item.east_m**2 + item.north_m**2 + item.up_m**2)
-        if terrain_range_m is not None and _behind_terrain(terrain_range_m, px, distance):
-            continue
-        box = GroundTruthBox(
-            object_id=item.obj.id,
-            kind=item.obj.kind,
-            x0=x0,
-            y0=y0,
-            x1=x1,
-            y1=y1,
-            distance_m=round(distance, 2),
-        )
-        visible.append((float(cdepth[idx]), item, px, box))
+        corners = object_corners(group)
+        flat_px, flat_depth = cam.project(corners.reshape(-1, 3))
+        pxs = flat_px.reshape(len(group), -1, 2)
+        depths = flat_depth.reshape(len(group), -1)
+        lows = np.floor(np.nanmin(pxs[:, :8], axis=1))
+        highs = np.ceil(np.nanmax(pxs[:, :8], axis=1))
+        for k, item in enumerate(group):
+            if np.any(depths[k, :8] <= 0.5):
+                continue  # behind or touching the camera: not drawn, not in the truth
+            x0, y0 = max(int(lows[k, 0]), 0), max(int(lows[k, 1]), 0)
+            x1, y1 = min(int(highs[k, 0]), w), min(int(highs[k, 1]), h)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            distance = math.sqrt(item.east_m**2 + item.north_m**2 + item.up_m**2)
+            if terrain_range_m is not None and _behind_terrain(terrain_range_m, pxs[k], distance):
+                continue
+            box = GroundTruthBox(
+                object_id=item.obj.id,
+                kind=item.obj.kind,
+                x0=x0,
+                y0=y0,
+                x1=x1,
+                y1=y1,
+                distance_m=round(distance, 2),
+            )
+            visible.append((float(depths[k, :8].mean()), item, pxs[k], depths[k], box))
     visible.sort(key=lambda t: -t[0])
-    for _depth, item, px, _box in visible:
-        _draw(frame, cam, item, px)
+    for _depth, item, px, point_depths, _box in visible:
+        _draw(frame, cam, item, px, point_depths)
     return [box for *_, box in visible]

@@ -9,10 +9,12 @@ One simulator (two drones, speed factor for CI) and one service per module:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +35,9 @@ from test_e2e_support import (
     write_scenario,
     write_station_config,
 )
+
+from ground_station.demo import BORDERWATCH_COMMAND
+from tests.conftest import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.sim_only, pytest.mark.timeout(300)]
 
@@ -61,8 +66,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SimProcess
     sim = start_sim(
         root / "sim", scenario, vehicles=2, speed=SPEED, base_port=free_udp_base(2), dem=SHARED_DEM
     )
+    replay_url = f"udpin://127.0.0.1:{free_udp_base(1)}"
     config = write_station_config(
-        root / "station.toml", root / "data", free_tcp_port(), sim.ready, [SHARED_DEM]
+        root / "station.toml",
+        root / "data",
+        free_tcp_port(),
+        sim.ready,
+        [SHARED_DEM],
+        {"replay-1": replay_url},
     )
     add_user(config, "e2e-admin", "admin", ADMIN_PASSWORD)
     service = ServiceProcess(
@@ -303,5 +314,34 @@ async def test_kill_9_mid_flight_then_restart_keeps_data_and_reattaches(
             return body["state"] in ("RETURNING", "LANDED") or not body["in_air"]
 
         await eventually(returning, "sim-1 returning after RTL from the restarted service", 60)
+    finally:
+        await api.close()
+
+
+async def test_recorded_flight_replays_into_the_service_as_a_live_vehicle(
+    world: tuple[SimProcess, ServiceProcess], tmp_path: Path
+) -> None:
+    _sim, service = world
+    api = await pilot(service)
+    try:
+        flights = await api.ok("GET", "/api/flights?vehicle_id=sim-1")
+        recorded = next(f for f in flights if f["ended_at"] and f["has_tlog"])
+        tlog = tmp_path / "flight.tlog"
+        tlog.write_bytes((await api.call("GET", f"/api/flights/{recorded['id']}/tlog")).content)
+        assert (await vehicle(api, "replay-1"))["state"] == "DISCONNECTED"
+        replay = await asyncio.create_subprocess_exec(
+            *BORDERWATCH_COMMAND,
+            "replay", str(tlog), "--vehicle", "replay-1", "--speed", "4", "-c", str(service.config),
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            live = await wait_connected(api, "replay-1")
+            assert live["position"]["lat"] == pytest.approx(VALID_SPOT[1], abs=0.02)
+        finally:
+            if replay.returncode is None:
+                replay.kill()
+            await replay.wait()
     finally:
         await api.close()
