@@ -399,6 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--mix", choices=("pilot", "all"), default="pilot")
     parser.add_argument("--source", choices=("auto", "sim", "scripted"), default="auto")
+    parser.add_argument("--keep", help="directory that keeps every process's log (default: a temp dir)")
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument(
         "--deflate", action=argparse.BooleanOptionalAction, default=False, help="WS permessage-deflate"
@@ -422,7 +423,7 @@ def main(argv: list[str] | None = None) -> None:
         "(see bench.station_load.subscriptions)"
     )
     with tempfile.TemporaryDirectory(prefix="bench-station-") as tmp:
-        workdir = Path(tmp)
+        workdir = Path(args.keep) if args.keep else Path(tmp)  # --keep: logs of every process stay
         baseline = run_once(1, 1, args, workdir)
         print("baseline:", end=" ")
         _print(baseline, None)

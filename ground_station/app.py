@@ -23,6 +23,7 @@ from ground_station.api.routes import (
     admin,
     alerts,
     auth,
+    cameras,
     flights,
     geo,
     health,
@@ -201,6 +202,7 @@ def create_app(
         geo.router,
         telemetry_ws.router,
         admin.router,
+        cameras.router,
         status.router,
     ):
         app.include_router(router)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import logging
+import re
 import signal
 import sys
 import tempfile
@@ -41,6 +43,7 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http.host, port=settings.http.port, log_level="info", lifespan="on")
     )
+    install_token_redaction()  # after uvicorn.Config, which (re)configures its loggers
     # We own SIGINT/SIGTERM: uvicorn would re-raise them after shutting down, killing this process
     # before the demo's simulator (or anything else in ``finally``) is stopped.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
@@ -57,6 +60,26 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
         raise _fail(
             f"the service did not start on {settings.http.host}:{settings.http.port} (see the log above)"
         )
+
+
+_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
+
+
+class _RedactTokens(logging.Filter):
+    """Access tokens given as ``?token=`` (WebSocket) must not end up in log files."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1<redacted>", message), ()
+        return True
+
+
+def install_token_redaction() -> None:
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactTokens) for f in logger.filters):
+            logger.addFilter(_RedactTokens())
 
 
 async def _check_storage(settings: StationSettings) -> None:
@@ -174,7 +197,14 @@ async def _demo(options: DemoOptions) -> None:
             lines += [f"  {name:<16} {role.value:<15} {password}" for name, role, password in credentials]
             lines.append(f"data: {directory}   simulator log: {simulator.log_path}")
             if notice:
-                lines += ["", "!" * 72, notice, "!" * 72]
+                lines += [
+                    "",
+                    "!" * 72,
+                    notice,
+                    "Without terrain every AGL rule reports 'terrain unknown' as an error, so a mission",
+                    "uploads only with a commander's audited override (override_reason).",
+                    "!" * 72,
+                ]
             lines += ["Ctrl-C stops the service and the simulator.", "=" * 72]
             typer.echo("\n".join(lines))
 

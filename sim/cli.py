@@ -20,14 +20,24 @@ sim_app = typer.Typer(no_args_is_help=True, help="PX4-compatible vehicle and cam
 
 @sim_app.command("run")
 def run(
-    scenario: Annotated[Path | None, typer.Argument(help="scenario YAML (default: the Jeseník-Nysa demo)")] = None,
-    vehicles: Annotated[int | None, typer.Option("--vehicles", min=1, max=250, help="number of vehicles")] = None,
-    speed: Annotated[float, typer.Option("--speed", min=0.01, max=1000.0, help="simulation speed factor")] = 1.0,
+    scenario: Annotated[
+        Path | None, typer.Argument(help="scenario YAML (default: the Jeseník-Nysa demo)")
+    ] = None,
+    vehicles: Annotated[
+        int | None, typer.Option("--vehicles", min=1, max=250, help="number of vehicles")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.01, max=1000.0, help="simulation speed factor")
+    ] = 1.0,
     base_port: Annotated[
         int, typer.Option("--base-port", min=1, max=65000, help="vehicle i sends MAVLink to 127.0.0.1:P+i")
     ] = DEFAULT_BASE_PORT,
-    ready_json: Annotated[Path | None, typer.Option("--ready-json", help="where to write the ready-json")] = None,
-    control_port: Annotated[int, typer.Option("--control-port", min=0, max=65535, help="0 = any free port")] = 0,
+    ready_json: Annotated[
+        Path | None, typer.Option("--ready-json", help="where to write the ready-json")
+    ] = None,
+    control_port: Annotated[
+        int, typer.Option("--control-port", min=0, max=65535, help="0 = any free port")
+    ] = 0,
     dem: Annotated[Path | None, typer.Option("--dem", help="DEM GeoTIFF to fly over")] = None,
     region: Annotated[str | None, typer.Option("--region", help="region whose DEM search to use")] = None,
     no_cameras: Annotated[bool, typer.Option("--no-cameras", help="do not start camera streams")] = False,
@@ -60,19 +70,29 @@ def run(
 def fault(
     vehicle: Annotated[str, typer.Argument(help="vehicle slug, e.g. sim-1")],
     kind: Annotated[FaultKind, typer.Argument(help="gps, battery, motor, wind or link")],
-    seconds: Annotated[float | None, typer.Option("--seconds", min=0.001, help="clear after S seconds")] = None,
+    seconds: Annotated[
+        float | None, typer.Option("--seconds", min=0.001, help="clear after S seconds")
+    ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="end the fault now")] = False,
-    ready_json: Annotated[Path | None, typer.Option("--ready-json", help="the running simulator's ready-json")] = None,
+    ready_json: Annotated[
+        Path | None, typer.Option("--ready-json", help="the running simulator's ready-json")
+    ] = None,
     control_url: Annotated[str | None, typer.Option("--control-url", help="overrides the ready-json")] = None,
-    wind_speed: Annotated[float | None, typer.Option("--wind-speed", min=0, max=60, help="m/s, wind only")] = None,
-    wind_from: Annotated[float | None, typer.Option("--wind-from", min=0, max=359.99, help="deg, wind only")] = None,
+    wind_speed: Annotated[
+        float | None, typer.Option("--wind-speed", min=0, max=60, help="m/s, wind only")
+    ] = None,
+    wind_from: Annotated[
+        float | None, typer.Option("--wind-from", min=0, max=359.99, help="deg, wind only")
+    ] = None,
 ) -> None:
     """Injects (or clears) a fault in a running simulator through its control API."""
     url = control_url
     if url is None:
         path = ready_json or default_ready_path()
         if not path.exists():
-            typer.echo(f"error: no running simulator found ({path} does not exist); pass --control-url", err=True)
+            typer.echo(
+                f"error: no running simulator found ({path} does not exist); pass --control-url", err=True
+            )
             raise typer.Exit(2)
         try:
             url = read_ready_json(path).control_url

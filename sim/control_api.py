@@ -116,7 +116,9 @@ def create_control_app(world: World, faults: FaultController) -> FastAPI:
 
     @app.put("/wind")
     async def put_wind(body: WindBody) -> WindBody:
-        world.wind.settings = WindSettings(body.speed_mps, body.from_deg, body.gust_sigma_mps, body.gust_tau_s)
+        world.wind.settings = WindSettings(
+            body.speed_mps, body.from_deg, body.gust_sigma_mps, body.gust_tau_s
+        )
         return body
 
     @app.get("/ground-objects")
@@ -141,7 +143,7 @@ class ControlServer:
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)
         # The simulator runner owns SIGINT/SIGTERM; uvicorn must not swallow and re-raise them.
-        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
         self._task: asyncio.Task[None] | None = None
 
     @property

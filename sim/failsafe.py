@@ -16,6 +16,7 @@ from enum import IntEnum
 
 from sim.battery import BatteryWarning
 from sim.flight import FlightController, RtlSource
+from sim.params import ParameterStore
 from sim.px4_modes import FlightMode
 from sim.statustext import Severity
 
@@ -89,7 +90,7 @@ class FailsafeMonitor:
         self._gps_was_ok = True
 
     @property
-    def params(self):
+    def params(self) -> ParameterStore:
         return self._flight.params
 
     def step(self) -> None:

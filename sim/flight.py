@@ -372,10 +372,9 @@ class FlightController:
                 stop_on_ground(body, ground)
                 self._auto_disarm_checks()
                 return
-        if guidance is None:
-            want = (0.0, 0.0, 0.0, None)
-        else:
-            want = self._velocity_towards(guidance)
+        want: tuple[float, float, float, float | None] = (
+            (0.0, 0.0, 0.0, None) if guidance is None else self._velocity_towards(guidance)
+        )
         step_body(body, want[0], want[1], want[2], want[3], wind_en, gust_en, self.limits(), dt)
         self._after_move(ground)
         self._auto_disarm_checks()

@@ -47,7 +47,9 @@ class MavlinkLink:
         self.blocked = False
         self._on_message: Callable[[mavlink.MAVLink_message], None] = lambda msg: None
 
-    async def open(self, on_message: Callable[[mavlink.MAVLink_message], None], host: str, port: int) -> Address:
+    async def open(
+        self, on_message: Callable[[mavlink.MAVLink_message], None], host: str, port: int
+    ) -> Address:
         """Binds the vehicle's own port; the event loop calls back on readable (no transport layer: the
         send path is the hot path of a 50-vehicle world, so it is a plain non-blocking ``sendto``)."""
         self._on_message = on_message

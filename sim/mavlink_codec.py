@@ -10,16 +10,8 @@ from __future__ import annotations
 
 import struct
 
+from fastcrc.crc16 import mcrf4xx as _mcrf4xx  # a pymavlink dependency
 from pymavlink.dialects.v20 import common as mavlink
-
-try:
-    from fastcrc.crc16 import mcrf4xx as _mcrf4xx
-except ImportError:  # pragma: no cover - pymavlink's pure-Python CRC as a fallback
-
-    def _mcrf4xx(data: bytes, initial: int | None = None) -> int:
-        crc = mavlink.x25crc(data)
-        return int(crc.crc)
-
 
 _HEADER = struct.Struct("<BBBBBBBHB")
 _CRC = struct.Struct("<H")
@@ -33,8 +25,9 @@ def _payload_only(mav: object, crc_extra: int, payload: bytes, force_mavlink1: b
 def payload_of(msg: mavlink.MAVLink_message) -> bytes:
     """The message's packed payload, from pymavlink's own generated ``pack`` (so field order, types and
     extensions are exactly pymavlink's): its framing step is replaced on this one instance only."""
-    msg._pack = _payload_only  # type: ignore[method-assign]
-    return msg.pack(None)  # type: ignore[arg-type]
+    msg._pack = _payload_only
+    payload: bytes = msg.pack(None)
+    return payload
 
 
 class FrameEncoder:
@@ -49,7 +42,15 @@ class FrameEncoder:
         msg_id: int = type(msg).id  # not msg.id: STATUSTEXT has a field called id
         payload = payload_of(msg).rstrip(b"\x00") or b"\x00"
         header = _HEADER.pack(
-            0xFD, len(payload), 0, 0, self.seq, self.system_id, self.component_id, msg_id & 0xFFFF, msg_id >> 16
+            0xFD,
+            len(payload),
+            0,
+            0,
+            self.seq,
+            self.system_id,
+            self.component_id,
+            msg_id & 0xFFFF,
+            msg_id >> 16,
         )
         self.seq = (self.seq + 1) & 0xFF
         body = header + payload

@@ -17,7 +17,7 @@ from geodata.terrain import DemTerrain, Terrain
 from sim.control_api import ControlServer, create_control_app
 from sim.faults import FaultController
 from sim.ready import ReadyCamera, ReadyHome, ReadyInfo, ReadyVehicle, default_ready_path, write_ready_json
-from sim.scenario import CameraKind, CameraSpec, Scenario, default_scenario, load_scenario, with_vehicle_count
+from sim.scenario import CameraKind, Scenario, default_scenario, load_scenario, with_vehicle_count
 from sim.terrain_source import flat_terrain_for_homes
 from sim.world import World, WorldPorts
 
@@ -51,8 +51,9 @@ def choose_terrain(scenario: Scenario, options: RunOptions) -> TerrainChoice:
     """Explicit DEM > scenario DEM > the region's DEM search (same DEM as the ground station) > flat."""
     dem = options.dem or scenario.terrain.dem
     if dem is not None:
-        terrain = DemTerrain.open(dem, vertical_accuracy_m=scenario.terrain.vertical_accuracy_m)
-        return TerrainChoice(terrain, f"dem:{dem}", None)
+        return TerrainChoice(
+            DemTerrain.open(dem, vertical_accuracy_m=scenario.terrain.vertical_accuracy_m), f"dem:{dem}", None
+        )
     try:
         from geodata.atlas import load_region
 
@@ -112,7 +113,9 @@ class Simulation:
             scenario = with_vehicle_count(scenario, options.vehicles)
         self.scenario = scenario
         self.terrain = choose_terrain(scenario, options)
-        self.world = World(scenario, self.terrain.terrain, speed=options.speed, ports=WorldPorts(base_port=options.base_port))
+        self.world = World(
+            scenario, self.terrain.terrain, speed=options.speed, ports=WorldPorts(base_port=options.base_port)
+        )
         self.faults = FaultController(self.world.vehicles, self.world.wind)
         self.control = ControlServer(create_control_app(self.world, self.faults), port=options.control_port)
         self._cameras: Any = None
@@ -146,8 +149,8 @@ class Simulation:
             cameras=cameras,
             terrain=self.terrain.label,
         )
-        for vehicle in vehicles:
-            self._say(f"vehicle {vehicle.slug} (system id {vehicle.system_id}): {vehicle.mavlink_url}")
+        for entry in vehicles:
+            self._say(f"vehicle {entry.slug} (system id {entry.system_id}): {entry.mavlink_url}")
         for camera in cameras:
             self._say(f"camera {camera.id} ({camera.kind}): {camera.stream_url}")
         self._say(f"control API: {self.control.url}  speed x{self.options.speed:g}")
@@ -201,5 +204,4 @@ async def run_until_stopped(options: RunOptions, say: Callable[[str], None] = pr
         say("stopping simulator")
         await simulation.stop()
         with contextlib.suppress(OSError):
-            if ready_path.exists() and os.path.getsize(ready_path) >= 0:
-                ready_path.unlink()
+            os.unlink(ready_path)  # the ready-json means "up": it must not outlive the simulator

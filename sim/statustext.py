@@ -7,8 +7,9 @@ than 50 characters go out as chunks sharing one ``id``; ``id`` counts up per tex
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -59,12 +60,35 @@ class StatusTextOutbox:
         self._queue: deque[QueuedText] = deque(maxlen=QUEUE_LIMIT)
         self._next_id = 0
         self._last_flush = 0.0
+        self._defer_depth = 0
+        self._deferred: list[QueuedText] = []
         self.history: deque[tuple[Severity, str]] = deque(maxlen=200)
 
     def post(self, severity: Severity, text: str) -> None:
         self.history.append((severity, text))
-        self._queue.append(QueuedText(severity, text, self._next_id))
+        item = QueuedText(severity, text, self._next_id)
         self._next_id = (self._next_id + 1) & 0xFFFF
+        if self._defer_depth:
+            self._deferred.append(item)
+            return
+        self._enqueue(item)
+
+    @contextlib.contextmanager
+    def after_reply(self) -> Iterator[None]:
+        """Texts a command handler posts go out after its COMMAND_ACK, as PX4's do (its commander ACKs
+        first; the module that then acts on the command writes the text)."""
+        self._defer_depth += 1
+        try:
+            yield
+        finally:
+            self._defer_depth -= 1
+            if not self._defer_depth:
+                deferred, self._deferred = self._deferred, []
+                for item in deferred:
+                    self._enqueue(item)
+
+    def _enqueue(self, item: QueuedText) -> None:
+        self._queue.append(item)
         now = self._now()
         # PX4 paces every text ~50 ms after the previous one (traces: no two closer than 0.049 s).
         if self._gcs_alive() and len(self._queue) == 1 and now - self._last_flush >= FLUSH_INTERVAL_S:

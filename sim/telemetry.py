@@ -391,7 +391,8 @@ class TelemetryBuilder:
         return self._mav.odometry_encode(
             v.time_boot_ms() * 1000, mavlink.MAV_FRAME_LOCAL_NED, mavlink.MAV_FRAME_BODY_FRD,
             body.north_m, body.east_m, -(body.alt_amsl_m - v.flight.home_alt_amsl_m), q,
-            forward, right, -body.v_up, 0.0, 0.0, body.yaw_rate, cov, cov, 0, mavlink.MAV_ESTIMATOR_TYPE_AUTOPILOT, 100,
+            forward, right, -body.v_up, 0.0, 0.0, body.yaw_rate, cov, cov, 0,
+            mavlink.MAV_ESTIMATOR_TYPE_AUTOPILOT, 100,
         )  # fmt: skip
 
     def open_drone_id_location(self) -> mavlink.MAVLink_message:
@@ -407,8 +408,9 @@ class TelemetryBuilder:
             direction if body.ground_speed > 0.3 else 36100, int(min(body.ground_speed, 254.25) * 100),
             int(body.v_up * 100), int(v.lat * 1e7), int(v.lon * 1e7), body.alt_amsl_m, body.alt_amsl_m + 43.0,
             mavlink.MAV_ODID_HEIGHT_REF_OVER_TAKEOFF, body.alt_amsl_m - home_alt,
-            mavlink.MAV_ODID_HOR_ACC_1_METER, mavlink.MAV_ODID_VER_ACC_3_METER, mavlink.MAV_ODID_VER_ACC_3_METER,
-            mavlink.MAV_ODID_SPEED_ACC_1_METERS_PER_SECOND, seconds_in_hour, mavlink.MAV_ODID_TIME_ACC_1_0_SECOND,
+            mavlink.MAV_ODID_HOR_ACC_1_METER, mavlink.MAV_ODID_VER_ACC_3_METER,
+            mavlink.MAV_ODID_VER_ACC_3_METER, mavlink.MAV_ODID_SPEED_ACC_1_METERS_PER_SECOND, seconds_in_hour,
+            mavlink.MAV_ODID_TIME_ACC_1_0_SECOND,
         )  # fmt: skip
 
     def open_drone_id_system(self) -> mavlink.MAVLink_message:

@@ -56,6 +56,11 @@ def read_tlog(path: Path, *, types: set[str] | None = None) -> Iterator[Frame]:
     """Reads a QGC/MAVProxy ``.tlog`` (8-byte big-endian µs timestamp + raw frame) frame by frame."""
     parser = mavlink.MAVLink(None)
     parser.robust_parsing = True
+    wanted_ids = (
+        None
+        if types is None
+        else {msg_id for msg_id, cls in mavlink.mavlink_map.items() if cls.msgname in types}
+    )
     data = path.read_bytes()
     pos = 0
     while pos + 8 < len(data):
@@ -74,6 +79,9 @@ def read_tlog(path: Path, *, types: set[str] | None = None) -> Iterator[Frame]:
             continue
         raw = data[start : start + size]
         pos = start + size
+        if wanted_ids is not None and magic == 0xFD and len(raw) >= 10:
+            if raw[7] | raw[8] << 8 | raw[9] << 16 not in wanted_ids:
+                continue  # skip decoding what the caller does not want (a trace has ~10^5 frames)
         try:
             msgs = parser.parse_buffer(raw) or []
         except mavlink.MAVError:

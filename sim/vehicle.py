@@ -263,11 +263,12 @@ class Vehicle:
         self._run_command(request_from_int(msg))
 
     def _run_command(self, request: CommandRequest) -> None:
-        reply = self.commands.handle(request)
-        for extra in reply.before_ack:
-            self.link.send(extra)
-        for _ in range(reply.ack_count):
-            self.link.send(self.commands.ack(request, reply.result))
+        with self.statustext.after_reply():
+            reply = self.commands.handle(request)
+            for extra in reply.before_ack:
+                self.link.send(extra)
+            for _ in range(reply.ack_count):
+                self.link.send(self.commands.ack(request, reply.result))
 
     def _on_param_request_list(self, msg: mavlink.MAVLink_message) -> None:
         self._param_queue.clear()

@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from geodata.terrain import Terrain
 from sim.battery import BatterySpec
 from sim.clock import SimClock
 from sim.geo import GeoPoint
 from sim.ground_objects import GroundTraffic
 from sim.scenario import Scenario
 from sim.scene import GroundObject, VehiclePose
-from sim.terrain_source import TerrainLike, elevation_at
+from sim.terrain_source import elevation_at
 from sim.vehicle import Vehicle, VehicleConfig
 from sim.wind import WindField, WindSettings
 
@@ -47,7 +48,7 @@ class World:
     def __init__(
         self,
         scenario: Scenario,
-        terrain: TerrainLike,
+        terrain: Terrain,
         speed: float = 1.0,
         ports: WorldPorts | None = None,
         wall_clock: Callable[[], float] = time.monotonic,
@@ -90,7 +91,7 @@ class World:
 
     # ---- SceneSource ----------------------------------------------------------------------------
     @property
-    def terrain(self) -> TerrainLike:  # type: ignore[override]
+    def terrain(self) -> Terrain:
         return self._terrain
 
     @property

@@ -31,6 +31,7 @@ class FeedSnapshot:
     objects: Sequence[GroundObject]
     sim_time_s: float
     capture_time_utc: datetime
+    vehicle_time_utc: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,20 @@ class CameraFeed:
 
     def snapshot(self) -> FeedSnapshot:
         """The camera pose and the objects now; KeyError if the camera's vehicle is unknown to the scene."""
+        vehicle_time: datetime | None = None
         if self._fixed_pose is not None:
             pose = self._fixed_pose
         else:
             assert self.spec.vehicle_slug is not None
-            pose = drone_camera_pose(self.scene.vehicle_pose(self.spec.vehicle_slug), self.spec)
+            vehicle = self.scene.vehicle_pose(self.spec.vehicle_slug)
+            pose = drone_camera_pose(vehicle, self.spec)
+            vehicle_time = vehicle.time_utc
         return FeedSnapshot(
             pose=pose,
             objects=tuple(self.scene.ground_objects()),
             sim_time_s=float(self.scene.sim_time_s),
             capture_time_utc=datetime.now(UTC),
+            vehicle_time_utc=vehicle_time,
         )
 
     def render(self, snap: FeedSnapshot) -> CapturedFrame:
@@ -118,6 +123,7 @@ class CameraFeed:
             seq=self._seq,
             capture_time_utc=snap.capture_time_utc,
             sim_time_s=round(snap.sim_time_s, 4),
+            vehicle_time_utc=snap.vehicle_time_utc,
             width=self.spec.width,
             height=self.spec.height,
             pose=CameraPoseMeta(**snap.pose.as_dict()),

@@ -60,7 +60,7 @@ class TileCache:
     so two cameras over the same place render its tiles once. Tiles are read-only once cached.
     """
 
-    def __init__(self, terrain: Terrain, seed: int, *, capacity: int = 96) -> None:
+    def __init__(self, terrain: Terrain, seed: int, *, capacity: int = 192) -> None:
         self._terrain = terrain
         self._seed = seed
         self._capacity = capacity

@@ -1,7 +1,8 @@
 """Per-frame metadata every simulated camera attaches to its frames (SEI for RTP, headers for MJPEG).
 
 The same model is written by the simulator and read back by consumers, so the ground station and the
-tests parse one schema with one set of clear errors.
+tests parse one schema with one set of clear errors. Wire-format side: this module, sei, rtp_h264, sdp,
+mjpeg, codec and readers import nothing of the renderer (only sim.scene's GroundObjectKind enum).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from sim.camera.objects import GroundTruthBox
+from sim.scene import GroundObjectKind
 
 METADATA_SCHEMA_VERSION = 1
 MAX_METADATA_BYTES = 256 * 1024
@@ -18,6 +19,20 @@ MAX_METADATA_BYTES = 256 * 1024
 
 class MetadataError(ValueError):
     """Frame metadata that cannot be read: says which field and why."""
+
+
+class GroundTruthBox(BaseModel):
+    """A visible person or car: pixel box (x0, y0 inclusive; x1, y1 exclusive), clipped to the frame."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    object_id: str
+    kind: GroundObjectKind
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    distance_m: float
 
 
 class CameraPoseMeta(BaseModel):
@@ -43,6 +58,7 @@ class FrameMetadata(BaseModel):
     seq: int = Field(ge=0)
     capture_time_utc: AwareDatetime
     sim_time_s: float
+    vehicle_time_utc: AwareDatetime | None = None  # the drone's own clock (scaled in fast-time runs)
     width: int
     height: int
     pose: CameraPoseMeta

@@ -14,9 +14,9 @@ from functools import lru_cache
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict
 
 from sim.camera.geometry import PinholeCamera
+from sim.camera.metadata import GroundTruthBox
 from sim.scene import OBJECT_SIZES, GroundObject, GroundObjectKind, ObjectSize
 
 FloatArray = NDArray[np.float64]
@@ -27,20 +27,6 @@ _CLOTHES = [(40, 40, 180), (160, 70, 30), (30, 30, 30), (40, 160, 220), (120, 12
 _CAR_PAINT = [(40, 40, 200), (230, 230, 230), (30, 30, 30), (170, 110, 30), (160, 160, 165), (40, 120, 60)]
 _SKIN = (120, 160, 215)
 _GLASS = (70, 55, 45)
-
-
-class GroundTruthBox(BaseModel):
-    """A visible person or car: pixel box (x0, y0 inclusive; x1, y1 exclusive), clipped to the frame."""
-
-    model_config = ConfigDict(frozen=True)
-
-    object_id: str
-    kind: GroundObjectKind
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-    distance_m: float
 
 
 @dataclass(frozen=True)

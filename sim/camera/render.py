@@ -22,7 +22,8 @@ from geodata.terrain import Terrain
 from sim.camera.geometry import PinholeCamera, ViewPose
 from sim.camera.ground import DEFAULT_LEVELS, DetailLevel, Mosaic, MosaicSet, shared_tile_cache
 from sim.camera.ground_plane import fit_ground_plane, plane_to_pixel_homography, ray_plane_coefficients
-from sim.camera.objects import GroundTruthBox, PlacedObject, draw_objects
+from sim.camera.metadata import GroundTruthBox
+from sim.camera.objects import PlacedObject, draw_objects
 from sim.camera.terrain_view import cast_terrain_background
 from sim.scene import GroundObject
 
@@ -189,17 +190,8 @@ class CameraRenderer:
         cv2.rectangle(frame, (0, 0), (self.width, self.height), HAZE_BGR, -1)
         pixel_to_utm, far_limit, mosaic_for = self._view_geometry(cam, pose, ground_elev)
         plan = self._coverage.plan(self._levels_fine_first, mosaic_for, pixel_to_utm, far_limit)
-        for mosaic, (x0, y0, x1, y1) in reversed(plan):
-            # Pixel (x, y) covers [x, x+1): its centre is at continuous x + 0.5 (geodata's convention).
-            shift = np.array([[1.0, 0.0, x0 + 0.5], [0.0, 1.0, y0 + 0.5], [0.0, 0.0, 1.0]])
-            cv2.warpPerspective(
-                mosaic.image,
-                mosaic.utm_to_texel() @ pixel_to_utm @ shift,
-                (x1 - x0, y1 - y0),
-                dst=frame[y0:y1, x0:x1],
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_TRANSPARENT,
-            )
+        for mosaic, roi in reversed(plan):
+            _warp(frame, mosaic.image, mosaic.utm_to_texel() @ pixel_to_utm, roi)
         sky = _clip_halfplane_to_rect(far_limit, self.width, self.height)
         if sky is not None:
             cv2.fillConvexPoly(frame, sky, SKY_BGR)
@@ -218,6 +210,22 @@ class CameraRenderer:
             d = ground_to_utm[:2, :2] @ np.array([forward[0], forward[1]]) / horizontal
             direction = (float(d[0]), float(d[1]))
         return (float(nadir[0]), float(nadir[1])), ahead, direction
+
+
+def _warp(
+    frame: ImageU8, source: ImageU8, pixel_to_texel: FloatArray, roi: tuple[int, int, int, int]
+) -> None:
+    x0, y0, x1, y1 = roi
+    # Pixel (x, y) covers [x, x+1): its centre is at continuous x + 0.5 (geodata's convention).
+    shift = np.array([[1.0, 0.0, x0 + 0.5], [0.0, 1.0, y0 + 0.5], [0.0, 0.0, 1.0]])
+    cv2.warpPerspective(
+        source,
+        pixel_to_texel @ shift,
+        (x1 - x0, y1 - y0),
+        dst=frame[y0:y1, x0:x1],
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_TRANSPARENT,
+    )
 
 
 class CoverageGrid:

@@ -192,7 +192,7 @@ def render_ground_texture(win: TileWindow, seed: int) -> NDArray[np.float32]:
     if is_village.any():
         _draw_village(img, is_village, e, n, seed)
 
-    _draw_boundaries(img, ax_e, ax_n, e, n, seed)
+    _draw_boundaries(img, ax_e, ax_n, e, n, is_forest, seed)
 
     # Metre-scale mottling so no area is a flat colour at any zoom.
     # Layers finer than two texels would only alias, so coarse levels swap them for per-texel grain.
@@ -255,6 +255,7 @@ def _draw_boundaries(
     ax_n: _AxisCells,
     e: FloatArray,
     n: FloatArray,
+    in_forest: NDArray[np.bool_],
     seed: int,
 ) -> None:
     # A boundary carries a road in 600 m long runs (blocks of 4 parcels), else a hedgerow.
@@ -263,7 +264,8 @@ def _draw_boundaries(
     near_e = ax_e.dist_m[None, :]
     near_n = ax_n.dist_m[:, None]
     on_road = (road_e & (near_e < ROAD_HALF_WIDTH_M)) | (road_n & (near_n < ROAD_HALF_WIDTH_M))
-    on_hedge = ((near_e < HEDGE_HALF_WIDTH_M) | (near_n < HEDGE_HALF_WIDTH_M)) & ~on_road
+    # Hedgerows edge fields; inside a forest they would draw a grid on the canopy.
+    on_hedge = ((near_e < HEDGE_HALF_WIDTH_M) | (near_n < HEDGE_HALF_WIDTH_M)) & ~on_road & ~in_forest
     img[on_hedge] = _HEDGE_COLOUR
     img[on_road] = _ROAD_COLOUR
     # Dashed white centre line: helps judge motion and scale on asphalt.

@@ -98,3 +98,24 @@ def test_bad_plans_are_refused_with_the_json_path(station: Station) -> None:
         assert too_big.status_code == 413 and "1000 byte limit" in too_big.json()["detail"]
     finally:
         station.context.settings.max_input_bytes = limit
+
+
+def test_cameras_list_configured_streams_and_region_poles(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from test_api_support import station_settings
+
+    from ground_station.config import CameraConfig
+
+    settings = station_settings(tmp_path_factory.mktemp("cameras"))
+    settings.cameras = [
+        CameraConfig(
+            id="sim-1-gimbal", kind="drone", stream_url="udp://127.0.0.1:5600", vehicle_slug="sim-1"
+        ),
+        CameraConfig(id="jes-namesti", kind="fixed", stream_url="http://127.0.0.1:8081/stream.mjpg"),
+    ]
+    with running_station(tmp_path_factory.mktemp("cameras-data"), settings=settings) as station:
+        cameras = {
+            c["id"]: c for c in station.client.get("/api/cameras", headers=station.headers("viewer")).json()
+        }
+    assert cameras["sim-1-gimbal"]["vehicle_id"] == "sim-1" and cameras["sim-1-gimbal"]["source"] == "config"
+    assert cameras["jes-namesti"]["stream_url"].endswith("stream.mjpg") and cameras["jes-namesti"]["lon"]
+    assert cameras["nysa-river"]["source"] == "region" and cameras["nysa-river"]["stream_url"] is None

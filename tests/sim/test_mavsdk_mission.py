@@ -5,6 +5,7 @@ flown track must follow the plan."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 
 import pytest
@@ -139,7 +140,7 @@ async def test_survey_mission_through_mavsdk_follows_the_plan() -> None:
             closest = min(math.hypot(p[0] - east, p[1] - north) for p in track)
             assert closest < 4.0, f"waypoint ({east}, {north}) missed by {closest:.1f} m"
         # ... and while at survey altitude the vehicle stayed on the planned lines.
-        legs = list(zip(SURVEY_EN, SURVEY_EN[1:], strict=False))
+        legs = list(itertools.pairwise(SURVEY_EN))
         first_wp_reached = next(i for i, p in enumerate(track) if math.hypot(p[0], p[1] - 50) < 4.0)
         last_wp_reached = max(i for i, p in enumerate(track) if math.hypot(p[0] - 150, p[1] - 50) < 4.0)
         survey_part = track[first_wp_reached:last_wp_reached]

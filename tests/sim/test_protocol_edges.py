@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 import time
@@ -11,7 +12,6 @@ from pymavlink.dialects.v20 import common as mavlink
 
 from tests.sim.helpers import (
     RawGcs,
-    free_udp_port,
     one_vehicle_scenario,
     running_world,
     texts,
@@ -144,7 +144,7 @@ async def test_stalled_upload_retries_then_operation_timeout_without_ack() -> No
         requests = [(t, m) for t, m in window if m.get_type() in ("MISSION_REQUEST", "MISSION_REQUEST_INT")]
         assert all(m.get_type() == "MISSION_REQUEST" and m.seq == 0 for _, m in requests), "non-INT first"
         assert len(requests) == 19
-        gaps = [b[0] - a[0] for a, b in zip(requests, requests[1:], strict=False)]
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(requests)]
         assert all(0.22 <= g <= 0.35 for g in gaps), gaps
         timeout_at = next(
             t for t, m in window if m.get_type() == "STATUSTEXT" and m.text == "Operation timeout\t"
@@ -165,8 +165,11 @@ async def test_out_of_sequence_item_is_dropped_then_upload_download_clear() -> N
         first = await gcs.wait_for(lambda m: m.get_type().startswith("MISSION_REQUEST"), 1, start)
         assert first is not None and first.get_type() == "MISSION_REQUEST" and first.seq == 0
         gcs.send(items[1])  # out of sequence
-        again = await gcs.wait_for(lambda m: m.get_type().startswith("MISSION_") and m.get_type() != "MISSION_CURRENT",
-                                   1, time.monotonic())  # fmt: skip
+        again = await gcs.wait_for(
+            lambda m: m.get_type().startswith("MISSION_") and m.get_type() != "MISSION_CURRENT",
+            1,
+            time.monotonic(),
+        )
         assert again is not None and again.get_type() == "MISSION_REQUEST_INT" and again.seq == 0
         assert await upload_items(gcs, items) == mavlink.MAV_MISSION_ACCEPTED
         # Download: INT items with current=0; the deprecated request gets a float MISSION_ITEM.
@@ -379,8 +382,22 @@ async def test_reposition_outside_fence_is_acked_and_ignored() -> None:
         before = (vehicle.flight.body.east_m, vehicle.flight.body.north_m)
         start = time.monotonic()
         lat = int((50.2290 + 500 / 111_225.0) * 1e7)
-        gcs.send(gcs.mav.command_int_encode(1, 1, 0, mavlink.MAV_CMD_DO_REPOSITION, 0, 0, math.nan, 1, math.nan, 0,
-                                            lat, int(17.2050 * 1e7), 460.0))  # fmt: skip
+        reposition = gcs.mav.command_int_encode(
+            1,
+            1,
+            0,
+            mavlink.MAV_CMD_DO_REPOSITION,
+            0,
+            0,
+            math.nan,
+            1,
+            math.nan,
+            0,
+            lat,
+            int(17.2050 * 1e7),
+            460.0,
+        )
+        gcs.send(reposition)
         ack = await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 1, start)
         assert ack is not None and ack.result == mavlink.MAV_RESULT_ACCEPTED
         await gcs.collect(1.0)

@@ -46,7 +46,7 @@ async def test_simulation_writes_ready_json_and_serves_control_api(tmp_path: Pat
         assert ready.speed == 4.0
         drone_cameras = [c for c in ready.cameras if c.kind == "drone"]
         assert {c.vehicle_slug for c in drone_cameras} == {"sim-1", "sim-2"}
-        assert all(c.sdp_path and Path(c.sdp_path).exists() for c in drone_cameras)
+        assert all(c.sdp_path and os.path.exists(c.sdp_path) for c in drone_cameras)  # noqa: ASYNC240
         async with httpx.AsyncClient(base_url=ready.control_url, timeout=5) as client:
             health = (await client.get("/health")).json()
             assert health["status"] == "ok" and health["speed"] == 4.0
@@ -80,7 +80,8 @@ async def test_cli_run_fault_and_sigterm(tmp_path: Path) -> None:
         sys.executable, "-c", "from borderwatch_cli.main import app; app()", "sim", "run", "--vehicles", "1",
         "--speed", "5", "--base-port", str(gcs.port - 1), "--ready-json", str(ready_path), "--no-cameras",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A real child process, as `borderwatch demo` starts it; Popen returns at once (the loop is not blocked).
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: ASYNC220
     try:
         deadline = time.monotonic() + 60
         while not ready_path.exists():

@@ -68,8 +68,11 @@ async def test_vehicle_stands_on_dem_and_crashes_into_a_ridge(tmp_path: Path) ->
 
         # Reposition 500 m north at 30 m above home: straight into the 80 m ridge.
         lat = int((HOME_LAT + 500 / 111_225.0) * 1e7)
-        gcs.send(gcs.mav.command_int_encode(1, 1, mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, mavlink.MAV_CMD_DO_REPOSITION,
-                                            0, 0, math.nan, 1, math.nan, math.nan, lat, int(HOME_LON * 1e7), 30.0))  # fmt: skip
+        reposition = gcs.mav.command_int_encode(
+            1, 1, mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, mavlink.MAV_CMD_DO_REPOSITION,
+            0, 0, math.nan, 1, math.nan, math.nan, lat, int(HOME_LON * 1e7), 30.0,
+        )  # fmt: skip
+        gcs.send(reposition)
         assert await wait_until(lambda: vehicle.flight.crashed, 20, gcs)
         await gcs.collect(0.5)
         assert any(t.startswith("Crash detected: hit terrain") for t in texts(gcs))

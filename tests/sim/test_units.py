@@ -8,11 +8,13 @@ import struct
 from pathlib import Path
 
 import pytest
+from pymavlink.dialects.v20 import common as mavlink
 from pyproj import Geod
 
 from sim.battery import Battery, BatterySpec, BatteryWarning
 from sim.geo import LocalFrame
 from sim.geofence import FenceCircle, FencePolygon, Geofence, violates
+from sim.mavlink_codec import FrameEncoder
 from sim.params import ParameterStore, ParamType, decode_wire_value, encode_wire_value
 from sim.physics import BodyState, Limits, step_body
 from sim.px4_modes import FlightMode, base_mode
@@ -186,3 +188,28 @@ def test_oversized_scenario_is_refused_before_parsing(tmp_path: Path) -> None:
     path.write_text("name: x\n" + "#" * 2000)
     with pytest.raises(ScenarioError, match="input limit"):
         load_scenario(path, max_bytes=1000)
+
+
+def test_fast_frames_are_byte_identical_to_pymavlink() -> None:
+    mav = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)
+    encoder = FrameEncoder(1, 1)
+
+    def build() -> list[mavlink.MAVLink_message]:
+        return [
+            mav.attitude_encode(1, 0.1, -0.2, 3.0, 0.0, 0.0, 0.5),
+            mav.statustext_encode(2, b"Operation timeout\t", 7, 0),
+            mav.heartbeat_encode(2, 12, 0x9D, 0x04040000, 4),
+            mav.odometry_encode(
+                1, 1, 12, 1, 2, 3, [1, 0, 0, 0], 1, 2, 3, 0, 0, 0, [math.nan] * 21, [math.nan] * 21, 0, 1, 100
+            ),
+            mav.mission_item_int_encode(
+                255, 190, 3, 6, 16, 0, 1, 0, 2, 0, math.nan, 502290000, 172050000, 30.0, 0
+            ),
+            mav.param_value_encode(b"GF_ACTION", encode_wire_value(3, ParamType.INT32), 6, 60, 10),
+            mav.battery_status_encode(0, 0, 1, 32767, [4000] * 4 + [65535] * 6, 100, 10, -1, 99, 0, 1),
+            mav.command_ack_encode(176, 0, 0, 0, 255, 190),
+        ]
+
+    for reference, fast in zip(build(), build(), strict=True):
+        mav.seq = encoder.seq
+        assert encoder.encode(fast) == reference.pack(mav), reference.get_type()

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from sim.camera.codec import H264Decoder, H264Encoder, VideoDecodeError
-from sim.camera.metadata import CameraPoseMeta, FrameMetadata, MetadataError
-from sim.camera.objects import GroundTruthBox
+from sim.camera.metadata import CameraPoseMeta, FrameMetadata, GroundTruthBox, MetadataError
 from sim.camera.readers import RtpH264Receiver, metadata_from_access_unit
 from sim.camera.rtp_h264 import (
     AccessUnit,

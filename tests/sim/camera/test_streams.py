@@ -11,7 +11,7 @@ import pytest
 
 from geodata.terrain import FlatTerrain
 from sim.camera.readers import RtpH264Receiver, read_mjpeg
-from sim.camera.spec import CameraKind, CameraSpec, FixedMount
+from sim.camera.spec import CameraKind, CameraSpec, FixedMount, StreamDemand
 from sim.camera.streams import CameraStreams, start_camera_streams
 from sim.scene import GroundObject, GroundObjectKind
 from tests.sim.camera.conftest import HOME_LAT, HOME_LON, StaticScene, hover_pose
@@ -79,6 +79,7 @@ async def test_rtp_stream_decodes_with_sei_metadata_and_idles(
             assert meta.pose.lon == pytest.approx(HOME_LON) and meta.pose.pitch_deg == -90.0
             assert meta.pose.alt_amsl_m == pytest.approx(scene.poses["sim-1"].alt_amsl_m)
             assert meta.sim_time_s == pytest.approx(12.5)
+            assert meta.vehicle_time_utc == scene.poses["sim-1"].time_utc
             assert {o.object_id for o in meta.objects} == {"walker", "van"}
             walker = next(o for o in meta.objects if o.object_id == "walker")
             assert abs((walker.x0 + walker.x1) / 2 - 160) < 3 and abs((walker.y0 + walker.y1) / 2 - 90) < 3
@@ -173,3 +174,14 @@ async def test_camera_specs_are_validated(tmp_path: Path, flat_terrain: FlatTerr
     with pytest.raises(ValueError, match="unique"):
         await start_camera_streams(_scene(flat_terrain), [_drone(), _drone()], sdp_dir=tmp_path)
     assert _drone().default_port(2) == 5602 and _pole().default_port(1) == 8082
+
+
+async def test_always_on_rtp_stream_needs_no_keepalive(flat_terrain: FlatTerrain, tmp_path: Path) -> None:
+    spec = _drone().model_copy(update={"demand": StreamDemand.ALWAYS})
+    streams = await start_camera_streams(_scene(flat_terrain), [spec], sdp_dir=tmp_path)
+    try:
+        rtp = streams.rtp_streams[spec.id]
+        await _wait_for(lambda: rtp.frames_sent >= 3, 10.0)  # nobody asked: it streams anyway
+        assert rtp.consumer_active
+    finally:
+        await streams.stop()

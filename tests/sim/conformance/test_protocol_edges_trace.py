@@ -124,10 +124,10 @@ def test_stalled_upload_is_re_requested_19_times_then_times_out_silently(
     sim_rows, px4_rows = edges.value["mission_count_no_items"], px4_results["mission_count_no_items"]
     assert [(kind, seq) for kind, _, seq in sim_rows] == [(kind, seq) for kind, _, seq in px4_rows]
     assert len(sim_rows) == 19
-    for (_, t_sim, _), (_, t_px4, _) in zip(sim_rows, px4_rows, strict=True):
-        assert t_sim == pytest.approx(t_px4, abs=0.1)
     gaps = [b[1] - a[1] for a, b in itertools.pairwise(sim_rows)]
     assert all(0.2 < gap < 0.35 for gap in gaps), gaps
+    px4_mean_gap = (px4_rows[-1][1] - px4_rows[0][1]) / (len(px4_rows) - 1)
+    assert sum(gaps) / len(gaps) == pytest.approx(px4_mean_gap, rel=0.05)
     assert edges.value["operation_timeout_after_s"] == pytest.approx(5.09, abs=0.15)
     assert edges.value["operation_timeout_severity"] == 2
     assert edges.value["mission_count_no_items_acks"] == []
