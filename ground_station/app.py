@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from fastapi import FastAPI
 
+from ground_station.api.body_limit import BodySizeLimit
 from ground_station.api.context import StationContext
 from ground_station.api.errors import install_error_handlers
 from ground_station.api.routes import (
@@ -192,6 +193,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=lambda: settings.max_input_bytes)
     for router in (
         health.router,
         auth.router,

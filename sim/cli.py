@@ -10,6 +10,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from geodata.errors import GeodataError
 from sim.faults import FaultKind
 from sim.ready import default_ready_path, read_ready_json
 from sim.runner import DEFAULT_BASE_PORT, RunOptions, run_until_stopped
@@ -56,7 +57,7 @@ def run(
     )
     try:
         asyncio.run(run_until_stopped(options, say=lambda text: typer.echo(text, err=False)))
-    except ScenarioError as exc:
+    except (ScenarioError, GeodataError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     except OSError as exc:

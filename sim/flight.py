@@ -35,6 +35,9 @@ BOOT_READY_S = 3.0  # PX4 reports UNINIT for ~3 s until the preflight checks fir
 TOUCHDOWN_MAX_DESCENT_MPS = 2.0
 TOUCHDOWN_MAX_GROUND_SPEED_MPS = 1.5
 FALL_ACCEL_MPS2 = 7.0
+# PX4's land detector re-confirms "landed" after arming before COM_DISARM_PRFLT starts to count: trace d
+# disarmed 11.2-11.3 s after an idle arm with COM_DISARM_PRFLT = 10 s.
+LAND_DETECTOR_SETTLE_S = 1.25
 
 
 class CommandOutcome(Enum):
@@ -67,6 +70,8 @@ class FlightController:
         say: Callable[[Severity, str], None],
         gcs_alive: Callable[[], bool],
         geofence_ok: Callable[[], bool],
+        announce_new_log: Callable[[], None] = lambda: None,
+        on_armed_on_ground: Callable[[], None] = lambda: None,
     ) -> None:
         self.params = params
         self.frame = frame
@@ -97,6 +102,8 @@ class FlightController:
         self._took_off_since_arm = False
         self._touchdown_at_s: float | None = None
         self._arm_count = 0
+        self._announce_new_log = announce_new_log
+        self._on_armed_on_ground = on_armed_on_ground
         self._landing = False
         self._limits: Limits | None = None
         params.observe(self._on_param_changed)
@@ -170,12 +177,14 @@ class FlightController:
         self._took_off_since_arm = False
         self._arm_count += 1
         self.say(Severity.INFO, "Armed by external command\t")
-        if self._arm_count > 1:
-            self.say(Severity.INFO, "[logger] ./log/sim/flight.ulg\t")
+        if not self.airborne:
+            self._on_armed_on_ground()  # PX4 sets home where it arms
         if self.mode == FlightMode.TAKEOFF:
             self._begin_takeoff()
         elif self.mode == FlightMode.MISSION:
             self._begin_mission()
+        if self._arm_count > 1:  # the first arm after boot keeps the log that started at boot
+            self._announce_new_log()  # after the navigator's texts, as in trace d
         return CommandOutcome.ACCEPTED
 
     def disarm(self, force: bool = False, reason: str = "external command") -> CommandOutcome:
@@ -458,6 +467,6 @@ class FlightController:
             not self._took_off_since_arm
             and self.landed_state == LandedState.ON_GROUND
             and self.params.get("COM_DISARM_PRFLT") > 0
-            and self.time_s - self._armed_at_s >= self.params.get("COM_DISARM_PRFLT")
+            and self.time_s - self._armed_at_s >= self.params.get("COM_DISARM_PRFLT") + LAND_DETECTOR_SETTLE_S
         ):
             self._do_disarm("auto preflight disarming")

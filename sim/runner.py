@@ -119,14 +119,14 @@ class Simulation:
         self.faults = FaultController(self.world.vehicles, self.world.wind)
         self.control = ControlServer(create_control_app(self.world, self.faults), port=options.control_port)
         self._cameras: Any = None
-        self._world_task: asyncio.Task[None] | None = None
+        self.world_task: asyncio.Task[None] | None = None
         self.ready: ReadyInfo | None = None
 
     async def start(self) -> ReadyInfo:
         if self.terrain.notice:
             self._say(self.terrain.notice)
         await self.world.start()
-        self._world_task = asyncio.create_task(self.world.run())
+        self.world_task = asyncio.create_task(self.world.run())
         await self.control.start()
         cameras = await self._start_cameras()
         vehicles = []
@@ -182,9 +182,10 @@ class Simulation:
             await self._cameras.stop()
         await self.control.stop()
         self.world.stop()
-        if self._world_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._world_task, 5)
+        if self.world_task is not None:
+            # Its failure (if any) was reported when it ended; stopping must still release every port.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self.world_task, 5)
         self.world.close()
 
 
@@ -199,7 +200,14 @@ async def run_until_stopped(options: RunOptions, say: Callable[[str], None] = pr
     ready_path = options.ready_json or default_ready_path()
     try:
         await simulation.start()
-        await stop.wait()
+        stopped = asyncio.create_task(stop.wait())
+        watched = [stopped] + ([simulation.world_task] if simulation.world_task else [])
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if simulation.world_task is not None and simulation.world_task.done():
+            task = simulation.world_task
+            error = None if task.cancelled() else task.exception()
+            say(f"the simulation loop ended unexpectedly: {error!r}")
     finally:
         say("stopping simulator")
         await simulation.stop()

@@ -84,22 +84,38 @@ ON_REQUEST_ONLY = frozenset(
 )
 
 
+# PX4 sends ~2 % below the configured rate (98 Hz for 100, 49 for 50, 9.8 for 10, ~0.95-0.98 for 1;
+# trace README "Default message rates"): its stream scheduler fires on the first loop pass after the
+# interval. MESSAGE_INTERVAL still reports the configured interval, as PX4 does.
+PX4_RATE_EFFICIENCY = 0.98
+
+
 @dataclass
 class Stream:
     stream_id: StreamId
-    interval_s: float  # <= 0 means disabled
+    interval_s: float  # configured; <= 0 means disabled
     next_due: float = 0.0
+
+    @property
+    def effective_interval_s(self) -> float:
+        return self.interval_s / PX4_RATE_EFFICIENCY
+
+
+def _phase(stream_id: StreamId) -> float:
+    """Deterministic start offset in [0, 1) of an interval, so streams of equal rate do not all fire
+    in the same tick at boot (PX4's streams start staggered too)."""
+    return 0.0 if stream_id == StreamId.HEARTBEAT else ((int(stream_id) * 0.618034) % 1.0)
 
 
 class StreamTable:
     """Per-link stream intervals and due times (wall-clock seconds)."""
 
-    def __init__(self, rate_scale: float = 1.0) -> None:
-        self._rate_scale = rate_scale
+    def __init__(self) -> None:
         self.streams: dict[StreamId, Stream] = {
-            sid: Stream(sid, 1.0 / (hz * rate_scale)) for sid, hz in DEFAULT_RATES_HZ.items()
+            sid: Stream(sid, 1.0 / hz) for sid, hz in DEFAULT_RATES_HZ.items()
         }
         self._active = list(self.streams.values())
+        self._started = False
 
     def default_interval_us(self, stream_id: StreamId) -> int:
         return round(1e6 / DEFAULT_RATES_HZ[stream_id])
@@ -109,9 +125,7 @@ class StreamTable:
         try:
             stream_id = StreamId(msg_id)
         except ValueError:
-            if msg_id in ON_REQUEST_ONLY:
-                return True
-            return False
+            return msg_id in ON_REQUEST_ONLY
         stream = self.streams.get(stream_id)
         if stream is None:
             stream = self.streams[stream_id] = Stream(stream_id, 0.0)
@@ -138,11 +152,16 @@ class StreamTable:
         return round(stream.interval_s * 1e6)
 
     def due(self, now: float) -> list[StreamId]:
+        if not self._started:
+            self._started = True
+            for stream in self._active:
+                stream.next_due = now + _phase(stream.stream_id) * stream.effective_interval_s
         out: list[StreamId] = []
         for stream in self._active:
             if now >= stream.next_due:
                 out.append(stream.stream_id)
-                stream.next_due += stream.interval_s
+                interval = stream.effective_interval_s
+                stream.next_due += interval
                 if stream.next_due < now:
-                    stream.next_due = now + stream.interval_s
+                    stream.next_due = now + interval
         return out

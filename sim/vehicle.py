@@ -112,6 +112,8 @@ class Vehicle:
             self.say,
             self._gcs_alive,
             lambda: not self._outside_fence(),
+            self._announce_new_log,
+            self._set_home_here,
         )
         self.battery = Battery(config.battery)
         self._gps = GpsReceiver(seed=config.seed)
@@ -181,6 +183,15 @@ class Vehicle:
 
     def say(self, severity: Severity, text: str) -> None:
         self.statustext.post(severity, text)
+
+    def _set_home_here(self) -> None:
+        body = self.flight.body
+        lon, lat = self.frame.to_lonlat(body.east_m, body.north_m)
+        self.set_home(lon, lat, self.flight.ground_amsl_at(body.east_m, body.north_m))
+
+    def _announce_new_log(self) -> None:
+        """PX4 logs from boot and opens a new ULog at every arm after the first."""
+        self.say(Severity.INFO, f"[logger] ./log/{self.time_utc():%Y-%m-%d/%H_%M_%S}.ulg\t")
 
     def _gcs_alive(self) -> bool:
         last = self.last_gcs_heartbeat
@@ -320,7 +331,7 @@ class Vehicle:
             self.set_home(home.lon, home.lat, home.alt_amsl_m)
         if not self._logger_announced and flight.time_s >= 2.2:
             self._logger_announced = True
-            self.say(Severity.INFO, f"[logger] ./log/{self.time_utc():%Y-%m-%d/%H_%M_%S}.ulg\t")
+            self._announce_new_log()
         self.failsafes.step()
 
     def communicate(self) -> None:

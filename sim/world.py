@@ -7,6 +7,7 @@ The world is also the camera simulator's read-only ``SceneSource``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,8 @@ from sim.scene import GroundObject, VehiclePose
 from sim.terrain_source import elevation_at
 from sim.vehicle import Vehicle, VehicleConfig
 from sim.wind import WindField, WindSettings
+
+log = logging.getLogger(__name__)
 
 TICK_S = 0.01
 MAX_BACKLOG_S = 0.5
@@ -88,6 +91,7 @@ class World:
             )
         self._stop = asyncio.Event()
         self.late_ticks = 0
+        self.faulted: set[str] = set()
 
     # ---- SceneSource ----------------------------------------------------------------------------
     @property
@@ -126,11 +130,16 @@ class World:
         self.wind.step(dt)
         if self.clock.ticks % TRAFFIC_EVERY_TICKS == 0:
             self.traffic.step(dt * TRAFFIC_EVERY_TICKS)
-        if self.clock.ticks % PHYSICS_EVERY_TICKS == 0:
-            for vehicle in self.vehicles.values():
-                vehicle.advance(dt * PHYSICS_EVERY_TICKS)
-        for vehicle in self.vehicles.values():
-            vehicle.communicate()
+        physics = self.clock.ticks % PHYSICS_EVERY_TICKS == 0
+        for slug, vehicle in self.vehicles.items():
+            try:
+                if physics:
+                    vehicle.advance(dt * PHYSICS_EVERY_TICKS)
+                vehicle.communicate()
+            except Exception:  # one vehicle's bug must not freeze the others (logged once per vehicle)
+                if slug not in self.faulted:
+                    self.faulted.add(slug)
+                    log.exception("vehicle %s failed while stepping; it keeps running", slug)
 
     async def run(self) -> None:
         """Ticks until :meth:`stop`; when behind, catches up without sleeping, but never by more than

@@ -26,6 +26,11 @@ CRC_EXTRA: dict[int, int] = {msgid: cls.crc_extra for msgid, cls in mavlink_all.
 _REVERSE_BITS = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
+_REVERSED_CRC_EXTRA: dict[int, bytes] = {
+    msgid: bytes((_REVERSE_BITS[extra],)) for msgid, extra in CRC_EXTRA.items()
+}
+
+
 def _reverse16(value: int) -> int:
     return (_REVERSE_BITS[value & 0xFF] << 8) | _REVERSE_BITS[value >> 8]
 
@@ -172,12 +177,11 @@ class FrameSplitter:
             and size == V2_HEADER_LEN + CHECKSUM_LEN + data[1]
         ):
             msgid = data[7] | (data[8] << 8) | (data[9] << 16)
-            extra = CRC_EXTRA.get(msgid)
+            extra = _REVERSED_CRC_EXTRA.get(msgid)
             end = size - CHECKSUM_LEN
             if extra is not None:
-                crc = _reverse16(
-                    binascii.crc_hqx((data[1:end] + bytes((extra,))).translate(_REVERSE_BITS), 0xFFFF)
-                )
+                reversed_bits = memoryview(data.translate(_REVERSE_BITS))
+                crc = _reverse16(binascii.crc_hqx(extra, binascii.crc_hqx(reversed_bits[1:end], 0xFFFF)))
                 if crc != data[end] | (data[end + 1] << 8):
                     self.stats.bad_crc += 1
                     self.stats.garbage_bytes += size

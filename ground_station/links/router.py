@@ -58,6 +58,12 @@ class VehicleLinkConfig:
 
 @dataclass(frozen=True)
 class RouterOptions:
+    """``position_max_hz``: PX4 sends GLOBAL_POSITION_INT at 50 Hz; the bus carries at most this rate
+    per vehicle (None = every packet, the default). Every bus message reaches every consumer (store,
+    monitor, WebSocket hub), so this is a lever on the station's CPU, but a lower rate makes the newest
+    position in each 10 Hz WebSocket frame older (bench_station measured p99 81 ms at full rate vs
+    200 ms at 25 Hz with 25 vehicles); the tlog keeps every packet regardless."""
+
     heartbeat_timeout_s: float = 3.0
     position_max_hz: float | None = None
     attitude_max_hz: float | None = 10.0

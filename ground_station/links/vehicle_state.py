@@ -89,16 +89,6 @@ class LinkCounters:
     rx_rate_hz: float = 0.0
     last_seq: dict[int, int] = field(default_factory=dict)
 
-    def count(self, frame: Frame) -> None:
-        self.packets_received += 1
-        self.window_packets += 1
-        last = self.last_seq.get(frame.compid)
-        if last is not None:
-            gap = (frame.seq - last - 1) & 0xFF
-            if gap < 128:  # larger "gaps" are reordering or a vehicle reboot, not loss
-                self.packets_lost += gap
-        self.last_seq[frame.compid] = frame.seq
-
 
 class VehicleTracker:
     def __init__(
@@ -175,7 +165,15 @@ class VehicleTracker:
     # -- input -----------------------------------------------------------------------------------------
 
     def handle(self, frame: Frame, now: dt.datetime, mono: float) -> None:
-        self.counters.count(frame)
+        counters = self.counters  # inlined LinkCounters.count: this runs for every frame
+        counters.packets_received += 1
+        counters.window_packets += 1
+        last = counters.last_seq.get(frame.compid)
+        if last is not None:
+            gap = (frame.seq - last - 1) & 0xFF
+            if gap < 128:
+                counters.packets_lost += gap
+        counters.last_seq[frame.compid] = frame.seq
         handler = self._handlers.get(frame.msgid)
         if handler is not None and frame.known:
             handler(frame, now, mono)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from ground_station.bus.base import Bus, Subscription
 from ground_station.bus.messages import AlertMsg, AuditMsg, FlightEventKind, FlightEventMsg, PositionMsg
@@ -20,6 +22,7 @@ from ground_station.store.models import AlertRecord, AuditAction, AuditEntry, Fl
 from ground_station.store.repositories import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def track_point(msg: PositionMsg, flight_id: str | None) -> TrackPoint:
@@ -88,6 +91,8 @@ class Recorder:
 
     async def start(self) -> None:
         await self._close_interrupted_flights()
+        approvals = await self._store.missions.latest_approvals()
+        self._uploaded = {vehicle: (a.mission_id, a.version) for vehicle, a in approvals.items()}
         positions = self._bus.subscribe("vehicle.*.position", maxsize=100_000)
         events = self._bus.subscribe("vehicle.*.flight", maxsize=10_000)
         alerts = self._bus.subscribe("alert", maxsize=10_000)
@@ -220,7 +225,7 @@ class Recorder:
                 )
                 await self._with_retry(self._store.audit.append, entry)
 
-    async def _with_retry(self, write, item, attempts: int = 20) -> None:  # type: ignore[no-untyped-def]
+    async def _with_retry(self, write: Callable[[T], Awaitable[object]], item: T, attempts: int = 20) -> None:
         """Locked/full database: wait and retry, so an event is not lost to a short outage."""
         delay = 0.1
         for attempt in range(attempts):

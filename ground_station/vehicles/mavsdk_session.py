@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 
 from mavsdk.asyncio import ComponentType, Configuration, Mavsdk, System
 from mavsdk.asyncio.plugins.action import ActionAsync
@@ -69,6 +68,6 @@ class MavsdkSession:
                 mission.destroy()
         self._plugins.clear()
         self._systems.clear()
-        if self._mavsdk is not None and os.environ.get("BW_SKIP_DESTROY") != "1":
+        if self._mavsdk is not None:
             mavsdk, self._mavsdk = self._mavsdk, None
             await asyncio.get_running_loop().run_in_executor(None, mavsdk.destroy)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_api_support import HELIPORT, Station, require_dem, running_station, simple_mission
 
 from ground_station.bus.catalogue import topic_for
 from ground_station.bus.messages import (
@@ -21,6 +20,13 @@ from ground_station.bus.messages import (
     VehicleState,
 )
 from ground_station.store.models import AuditAction, Flight, FlightEvent, TrackPoint
+from tests.ground_station.test_api_support import (
+    HELIPORT,
+    Station,
+    require_dem,
+    running_station,
+    simple_mission,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -303,6 +309,8 @@ def test_alerts_from_bus_are_stored_and_acknowledged(station: Station) -> None:
     wait_until(station, stored)
     url = f"/api/alerts/{alert.alert_id}/acknowledge"
     assert station.client.post(url, headers=station.headers("viewer")).status_code == 403
+    foreign = station.client.post(url, headers=station.headers("foreign_pilot"))
+    assert foreign.status_code == 403 and "hzs-olk" in foreign.json()["detail"]
     acked = station.client.post(url, headers=station.headers("pilot"))
     assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "pilot"
     assert acked.json()["messages"]["cs"] == "vstup do zakázané zóny"
@@ -465,3 +473,25 @@ def test_websocket_query_filter_applies_to_the_snapshot(station: Station) -> Non
         with station.client.websocket_connect(f"/ws/telemetry?token={token}&topics=weather") as ws:
             ws.receive_json()
     assert refused.value.code == 4422
+
+
+def test_malformed_and_oversized_bodies(station: Station) -> None:
+    pilot = {**station.headers("pilot"), "Content-Type": "application/json"}
+    broken = station.client.post("/api/missions", headers=pilot, content=b'{"name": "x", "items": [')
+    assert broken.status_code == 422 and "body" in broken.json()["message"]
+    not_object = station.client.post("/api/vehicles/sim-1/goto", headers=pilot, content=b"[1, 2, 3]")
+    assert not_object.status_code == 422
+    limit = station.context.settings.max_input_bytes
+    station.context.settings.max_input_bytes = 10_000
+    try:
+        huge = station.client.post("/api/missions", headers=pilot, content=b" " * 20_000)
+        assert huge.status_code == 413 and "10000 byte limit" in huge.json()["detail"]
+
+        def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(30):
+                yield b" " * 1000
+
+        streamed = station.client.post("/api/missions", headers=pilot, content=chunks())
+        assert streamed.status_code == 413
+    finally:
+        station.context.settings.max_input_bytes = limit

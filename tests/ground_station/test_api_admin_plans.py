@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from test_api_support import Station, running_station, simple_mission
+
+from tests.ground_station.test_api_support import Station, running_station, simple_mission
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -101,9 +102,8 @@ def test_bad_plans_are_refused_with_the_json_path(station: Station) -> None:
 
 
 def test_cameras_list_configured_streams_and_region_poles(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from test_api_support import station_settings
-
     from ground_station.config import CameraConfig
+    from tests.ground_station.test_api_support import station_settings
 
     settings = station_settings(tmp_path_factory.mktemp("cameras"))
     settings.cameras = [

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_e2e_support import free_tcp_port, free_udp_base
 
 from ground_station.demo import BORDERWATCH_COMMAND
 from tests.conftest import REPO
+from tests.ground_station.test_e2e_support import free_tcp_port, free_udp_base
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -283,3 +283,30 @@ async def test_tcp_link_reconnects_after_the_peer_drops(recorder: Recorder, tmp_
         await router.stop()
         server.close()
         await server.wait_closed()
+
+
+async def test_serial_link_reads_frames_from_a_tty(recorder: Recorder, tmp_path: Path) -> None:
+    """A serial URL on a pseudo-terminal: the same router, a byte stream instead of datagrams."""
+    import os
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(master)
+    encoder = ScriptedVehicle(("127.0.0.1", 9), profile=LIGHT).enc
+    router = LinkRouter(
+        f"serial://{os.ttyname(slave)}:57600",
+        [VehicleLinkConfig("radio-2", "")],
+        recorder.bus.publish_nowait,
+        options=RouterOptions(relay_to_mavsdk=False),
+    )
+    await router.start()
+    try:
+        for _ in range(5):
+            os.write(master, encoder.frame(0, b"\x00\x00\x03\x03\x02\x0c\x1d\x03\x03"))
+            await asyncio.sleep(0.05)
+        status = await recorder.state("radio-2", VehicleState.CONNECTED)
+        assert status.autopilot == "PX4"
+    finally:
+        await router.stop()
+        os.close(master)
+        os.close(slave)

@@ -12,7 +12,6 @@ import jwt
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from starlette.websockets import WebSocketDisconnect
-from test_api_support import USERS, Station, running_station, simple_mission
 
 from ground_station.api.public_routes import PUBLIC_ROUTES
 from ground_station.api.routes.telemetry_ws import (
@@ -22,6 +21,7 @@ from ground_station.api.routes.telemetry_ws import (
 )
 from ground_station.auth.roles import Permission, Role, has_permission, roles_with
 from ground_station.store.models import AlertRecord, Flight
+from tests.ground_station.test_api_support import USERS, Station, running_station, simple_mission
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -84,6 +84,10 @@ async def test_missions_keep_every_version_and_their_checks(tmp_path: Path) -> N
     )
     assert (await store.missions.validations(first.mission_id))[0].violations == [{"rule_id": "zones"}]
     assert (await store.missions.approvals(first.mission_id))[0].override is True
+    await store.missions.record_approval(Approval(first.mission_id, 1, "sim-1", "dana", T0, False, None))
+    await store.missions.record_approval(Approval(first.mission_id, 2, "sim-2", "dana", T0, False, None))
+    latest = await store.missions.latest_approvals()
+    assert (latest["sim-1"].version, latest["sim-2"].version) == (1, 2)
     assert [m.id for m in await store.missions.find("hzs")] == [first.mission_id]
     assert await store.missions.find("other") == []
     assert await store.missions.delete(first.mission_id)

@@ -116,3 +116,11 @@ def test_cli_rejects_a_bad_scenario(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["sim", "run", str(bad), "--ready-json", str(tmp_path / "r.json")])
     assert result.exit_code == 2
     assert "vehicles.0.home.lon" in result.output
+
+
+def test_cli_rejects_a_missing_dem(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["sim", "run", "--dem", str(tmp_path / "none.tif"), "--ready-json", str(tmp_path / "r.json")]
+    )
+    assert result.exit_code == 2
+    assert "DEM file not found" in result.output

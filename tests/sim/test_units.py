@@ -20,7 +20,8 @@ from sim.physics import BodyState, Limits, step_body
 from sim.px4_modes import FlightMode, base_mode
 from sim.scenario import ScenarioError, default_scenario, load_scenario, parse_scenario, with_vehicle_count
 from sim.statustext import chunks
-from sim.streams import DEFAULT_RATES_HZ, StreamId, StreamTable
+from sim.streams import DEFAULT_RATES_HZ, PX4_RATE_EFFICIENCY, StreamId, StreamTable
+from sim.terrain_source import flat_terrain_for_homes
 from sim.wind import WindField, WindSettings
 
 
@@ -71,10 +72,16 @@ def test_stream_table_semantics() -> None:
     assert table.set_interval(StreamId.GLOBAL_POSITION_INT, 0, 0.0)
     assert table.interval_us(StreamId.GLOBAL_POSITION_INT) == 20000
     assert not table.set_interval(65000, 1000, 0.0)
-    sent = 0
-    for tick in range(1000):
-        sent += StreamId.ATTITUDE in table.due(tick * 0.01)
-    assert sent == pytest.approx(1000 * DEFAULT_RATES_HZ[StreamId.ATTITUDE] / 100, abs=2)
+    sent = {StreamId.ATTITUDE: 0, StreamId.HEARTBEAT: 0, StreamId.SYSTEM_TIME: 0}
+    for tick in range(10000):  # 100 s of 10 ms ticks
+        due = table.due(tick * 0.01)
+        for stream_id in sent:
+            sent[stream_id] += stream_id in due
+    for stream_id, count in sent.items():
+        # PX4 runs ~2 % below the configured rate.
+        assert count / 100.0 == pytest.approx(DEFAULT_RATES_HZ[stream_id] * PX4_RATE_EFFICIENCY, rel=0.015), (
+            stream_id
+        )
 
 
 def test_geofence_union_of_inclusions_minus_exclusions() -> None:
@@ -213,3 +220,17 @@ def test_fast_frames_are_byte_identical_to_pymavlink() -> None:
     for reference, fast in zip(build(), build(), strict=True):
         mav.seq = encoder.seq
         assert encoder.encode(fast) == reference.pack(mav), reference.get_type()
+
+
+def test_flat_world_without_dem_stands_every_home_on_its_own_ground() -> None:
+    single = flat_terrain_for_homes([(17.2, 50.2, 430.0)])
+    assert float(single.sample(17.9, 50.9).elevation_amsl_m) == 430.0
+    homes = [(17.205, 50.229, 430.0), (17.379, 50.309, 300.0), (17.334, 50.470, 195.0)]
+    terrain = flat_terrain_for_homes(homes)
+    for lon, lat, alt in homes:
+        assert float(terrain.sample(lon, lat).elevation_amsl_m) == pytest.approx(alt, abs=0.01)
+        # flat around each home: 200 m away the ground is within a few centimetres
+        assert float(terrain.sample(lon + 0.0028, lat).elevation_amsl_m) == pytest.approx(alt, abs=0.05)
+    between = float(terrain.sample(17.29, 50.27).elevation_amsl_m)
+    assert 195.0 < between < 430.0
+    assert math.isnan(float(terrain.sample(17.3, 50.3).accuracy_m)), "no DEM: accuracy unknown"

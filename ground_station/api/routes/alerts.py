@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
 from ground_station.api.context import StationContext, get_context
-from ground_station.api.security import require
+from ground_station.api.security import ensure_same_organisation, require
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
 from ground_station.store.models import AlertRecord, AuditAction, AuditEntry
@@ -55,6 +55,12 @@ async def acknowledge_alert(
     context: StationContext = Depends(get_context),
 ) -> AlertView:
     now = datetime.now(UTC)
+    existing = await context.store.alerts.get(alert_id)
+    if existing is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"alert {alert_id!r} not found")
+    if existing.vehicle_id is not None:
+        owner = context.settings.vehicle_organisation(existing.vehicle_id)
+        ensure_same_organisation(principal, owner, f"the vehicle of alert {alert_id!r}")
     record = await context.store.alerts.acknowledge(alert_id, principal.username, now)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"alert {alert_id!r} not found")

@@ -42,12 +42,14 @@ class SubscribeMessage(BaseModel):
 
 
 async def _principal(context: StationContext, websocket: WebSocket) -> Principal | None:
-    """The caller, or None after closing the socket with the reason."""
+    """The caller, or None after closing the socket with the reason.
+
+    The socket is accepted before checking, so every client (not only test clients) sees the close
+    code 4401/4403 instead of a bare failed handshake.
+    """
     token = websocket.query_params.get("token")
-    accepted = False
+    await websocket.accept()
     if not token:
-        await websocket.accept()
-        accepted = True
         try:
             async with asyncio.timeout(AUTH_TIMEOUT_S):
                 first = await websocket.receive_text()
@@ -69,8 +71,6 @@ async def _principal(context: StationContext, websocket: WebSocket) -> Principal
             code=CLOSE_FORBIDDEN, reason=f"role {principal.role.value} may not view telemetry"
         )
         return None
-    if not accepted:
-        await websocket.accept()
     return principal
 
 

@@ -191,6 +191,17 @@ class SqliteMissions:
         rows = await self._db.fetch_all(
             "SELECT * FROM mission_approvals WHERE mission_id = ? ORDER BY id", (mission_id,)
         )
+        return self._approvals(rows)
+
+    async def latest_approvals(self) -> dict[str, Approval]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM mission_approvals "
+            "WHERE id IN (SELECT MAX(id) FROM mission_approvals GROUP BY vehicle_id)"
+        )
+        return {a.vehicle_id: a for a in self._approvals(rows)}
+
+    @staticmethod
+    def _approvals(rows: list[sqlite3.Row]) -> list[Approval]:
         result = []
         for r in rows:
             at = from_db_time(r["approved_at"])

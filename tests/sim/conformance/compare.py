@@ -7,10 +7,11 @@ folded to ``#``; everything else that the README calls a fact is compared as it 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from sim.trace_facts import StatusText, WireFacts
+from sim.trace_facts import Frame, StatusText, WireFacts
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -79,3 +80,16 @@ def acks_of(facts: WireFacts, command: int) -> list[tuple[float, int]]:
 
 def frames_fields(facts: WireFacts, kind: str) -> list[dict[str, Any]]:
     return [fields for _, k, fields in facts.mission if k == kind]
+
+
+def stream_rates(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) -> dict[str, tuple[int, float]]:
+    """(count, Hz) per message type from the vehicle, the rate from first to last arrival, so that a
+    window's edges falling next to a 1 Hz burst do not count as an extra message."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for frame in frames:
+        if frame.sender == vehicle:
+            times[frame.msg.get_type()].append(frame.t)
+    return {
+        name: (len(ts), (len(ts) - 1) / (ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 0.0)
+        for name, ts in times.items()
+    }

@@ -59,6 +59,9 @@ class Station:
             return bool(health.is_global_position_ok and health.is_home_position_ok and health.is_armable)
 
         await self.wait_until("health (global position, home, armable)", ok, timeout_s)
+        # The HEARTBEAT shows readiness up to 1 s after SYS_STATUS does (on PX4 too); the reference
+        # scripts spent that second reading parameters, so STANDBY was on the wire before the ARM.
+        await asyncio.sleep(1.2)
 
     async def wait_mode(self, mode: FlightMode, timeout_s: float) -> None:
         async def reached() -> bool:

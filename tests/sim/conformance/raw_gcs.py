@@ -95,7 +95,9 @@ class RawGcs:
     async def _beat(self) -> None:
         while True:
             if self.heartbeats_on and self.vehicle_addr is not None:
-                self.send(self.mav.heartbeat_encode(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 4))
+                self.send(
+                    self.mav.heartbeat_encode(mavlink.MAV_TYPE_GCS, mavlink.MAV_AUTOPILOT_INVALID, 0, 0, 4)
+                )
             await asyncio.sleep(1.0)
 
 

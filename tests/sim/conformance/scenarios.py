@@ -23,7 +23,9 @@ def _point(north_m: float, east_m: float) -> Point:
     return Point(lat, lon)
 
 
-def waypoint(north_m: float, east_m: float, alt_rel_m: float, speed_mps: float, fly_through: bool) -> MissionItem:
+def waypoint(
+    north_m: float, east_m: float, alt_rel_m: float, speed_mps: float, fly_through: bool
+) -> MissionItem:
     lat, lon = offset_latlon(north_m, east_m)
     return MissionItem(
         latitude_deg=lat,
@@ -68,9 +70,12 @@ async def fly_mission_a(station: Station, link: RecordedLink, cruise_speed: floa
     await station.mission.start_mission()
     await station.wait_mode(FlightMode.MISSION, timeout_s=10)
     link.set_speed(cruise_speed)
-    await station.wait_landed_and_disarmed(timeout_s=20 + link.vehicle_s(320))
-    # PX4 switches mode again after the automatic disarm; give it a heartbeat or two to show it.
-    await asyncio.sleep(2.5)
+    await station.wait_mode(FlightMode.RETURN_TO_LAUNCH, timeout_s=20 + link.vehicle_s(250))
+    last_item_reached = time.monotonic()
+    await station.wait_landed_and_disarmed(timeout_s=20 + link.vehicle_s(120))
+    # PX4 switches mode again after the automatic disarm: give it a heartbeat or two to show it, and
+    # let the last MISSION_ITEM_REACHED finish its ~11 wall-clock repetitions.
+    await asyncio.sleep(max(2.5, last_item_reached + 11.5 - time.monotonic()))
 
 
 # Trace b: an inclusion square of +-150 m around home.
@@ -136,7 +141,8 @@ async def fly_geofence_breach_b(station: Station, link: RecordedLink, approach_s
 
 
 LINK_LOSS_WAYPOINTS_NE = [(150, 0), (150, 150), (0, 150), (-100, 50), (0, 0)]
-BLACKOUT_S = 15.0  # both blackouts of trace c, wall-clock like the recorder's
+# Trace c's blackouts were 15 s; 14 s still covers the loss detection (<= 13.4 s after the block).
+BLACKOUT_S = 14.0
 
 
 async def _blackout(link: RecordedLink, seconds: float) -> tuple[float, float]:
@@ -170,9 +176,9 @@ async def fly_link_loss_c(
     link.set_speed(blackout_speed)
     await asyncio.sleep(3.0)
     first = await _blackout(link, BLACKOUT_S)
-    await asyncio.sleep(5.0)  # MAVSDK resumes its heartbeat ~1.2 s after it hears the vehicle again
+    await asyncio.sleep(4.0)  # MAVSDK resumes its heartbeat ~1.2 s after it hears the vehicle again
     await station.param.set_param_int("NAV_DLL_ACT", 2)
-    await asyncio.sleep(2.0)
+    await asyncio.sleep(1.5)
     link.set_speed(1.0)
     second = await _blackout(link, BLACKOUT_S)
     await station.wait_mode(FlightMode.RETURN_TO_LAUNCH, timeout_s=10)

@@ -19,7 +19,7 @@ from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, TargetKind
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_geofence_breach_b
 
-pytestmark = [pytest.mark.sitl, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.sitl, pytest.mark.timeout(360)]
 
 MAV_CMD_DO_REPOSITION = 192
 MAV_PARAM_TYPE_INT32 = 6
@@ -31,7 +31,7 @@ BREACH_SPEED = 2.0  # the Hold delay must span more than one 1 Hz HEARTBEAT
 def flown(vehicle_target: VehicleTarget) -> ScenarioRun[float]:
     async def script(link: RecordedLink) -> float:
         async with mavsdk_station(link.mavsdk_url) as station:
-            return await fly_geofence_breach_b(station, link, approach_speed=4.0)
+            return await fly_geofence_breach_b(station, link, approach_speed=6.0)
 
     return vehicle_target.run(script, speed=BREACH_SPEED)
 

@@ -14,7 +14,7 @@ from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTar
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_link_loss_c
 
-pytestmark = [pytest.mark.sitl, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.sitl, pytest.mark.timeout(360)]
 
 Blackouts = list[tuple[float, float]]
 # LINK_BLOCK / LINK_UNBLOCK of the reference recorder, seconds after the trace's first frame (README c).
@@ -28,7 +28,7 @@ def flown(vehicle_target: VehicleTarget) -> ScenarioRun[Blackouts]:
         async with mavsdk_station(link.mavsdk_url) as station:
             return await fly_link_loss_c(station, link, blackout_speed=3.0)
 
-    return vehicle_target.run(script, speed=2.0)
+    return vehicle_target.run(script, speed=4.0)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_queued_texts_burst_after_the_gcs_heartbeat_returns(
     flown: ScenarioRun[Blackouts], px4: WireFacts
 ) -> None:
     for facts, blackouts in _cases(flown, px4):
-        for start, end in blackouts:
+        for _start, end in blackouts:
             back = min(t for t in facts.gcs_heartbeats if t > end)
             burst = [s for s in facts.statustexts if back <= s.t <= back + 0.5]
             assert burst and burst[0].text == "Connection to ground station lost\t"

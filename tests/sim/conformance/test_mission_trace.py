@@ -20,7 +20,7 @@ from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTar
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_mission_a
 
-pytestmark = [pytest.mark.sitl, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.sitl, pytest.mark.timeout(480)]
 
 MAV_CMD_DO_SET_MODE = 176
 MAV_MISSION_TYPE_MISSION, MAV_MISSION_TYPE_FENCE = 0, 1
@@ -31,7 +31,7 @@ MAV_MISSION_UNSUPPORTED = 3
 def flown(vehicle_target: VehicleTarget) -> ScenarioRun[None]:
     async def script(link: RecordedLink) -> None:
         async with mavsdk_station(link.mavsdk_url) as station:
-            await fly_mission_a(station, link, cruise_speed=10.0)
+            await fly_mission_a(station, link, cruise_speed=15.0)
 
     return vehicle_target.run(script, speed=2.0)
 
@@ -61,6 +61,27 @@ def test_statustexts(flown: ScenarioRun[None], px4: WireFacts) -> None:
     assert text_sequence(flown.facts) == text_sequence(px4)
 
 
+def test_texts_are_paced_about_50ms_apart(flown: ScenarioRun[None], px4: WireFacts) -> None:
+    """PX4 never sent two STATUSTEXTs closer than 0.049 s (texts queue and go out one per ~50 ms)."""
+    for facts in (px4, flown.facts):
+        gaps = [b.t - a.t for a, b in itertools.pairwise(facts.statustexts)]
+        assert min(gaps) >= 0.04, sorted(gaps)[:3]
+
+
+def test_long_texts_are_chunked_with_one_id(flown: ScenarioRun[None], px4: WireFacts, shared_data) -> None:  # type: ignore[no-untyped-def]
+    """'RTL: start return at ...' (52 chars): 50 chars + the rest, same id, chunk_seq 0 and 1."""
+    for path in (trace_path(shared_data, "mission"), flown.link.tlog):
+        frames = [f.msg for f in read_tlog(path, types={"STATUSTEXT"}) if f.sender == (1, 1)]
+        chunked = [(a, b) for a, b in itertools.pairwise(frames) if b.chunk_seq == 1]
+        assert chunked, f"no chunked STATUSTEXT in {path.name}"
+        for first, second in chunked:
+            assert first.id == second.id and first.chunk_seq == 0
+            assert len(first.text) == 50
+            assert (first.text + second.text).startswith("RTL: start return at")
+        ids = [m.id for m in frames if m.chunk_seq == 0]
+        assert ids == list(range(ids[0], ids[0] + len(ids))), "id must count up by one per text"
+
+
 def test_landed_state_sequence(flown: ScenarioRun[None], px4: WireFacts) -> None:
     assert [s for _, s in flown.facts.landed_states] == [s for _, s in px4.landed_states] == [1, 3, 2, 4, 1]
 
@@ -72,9 +93,7 @@ def test_start_mission_gets_two_acks(flown: ScenarioRun[None], px4: WireFacts) -
         assert acks[1][0] - acks[0][0] < 0.05
 
 
-def test_first_upload_uses_mission_request_then_int(
-    flown: ScenarioRun[None], px4: WireFacts
-) -> None:
+def test_first_upload_uses_mission_request_then_int(flown: ScenarioRun[None], px4: WireFacts) -> None:
     """Fence first: MISSION_REQUEST, MAVSDK's ACK UNSUPPORTED, then REQUEST_INT; the mission: INT at once."""
     for facts in (px4, flown.facts):
         fence = uploads(mission_exchange(facts, MAV_MISSION_TYPE_FENCE))[0]
@@ -93,17 +112,13 @@ def test_first_upload_uses_mission_request_then_int(
         assert mission[-1] == ("V2G MISSION_ACK", 0)
 
 
-def test_items_reached_are_the_speed_item_indices(
-    flown: ScenarioRun[None], px4: WireFacts
-) -> None:
+def test_items_reached_are_the_speed_item_indices(flown: ScenarioRun[None], px4: WireFacts) -> None:
     """With MAVSDK's [WP, DO_CHANGE_SPEED, ...] layout PX4 reports 1,3,5,7,9, never the WP indices."""
     seen = [seq for seq, _ in itertools.groupby(seq for _, seq in flown.facts.items_reached)]
     assert seen == [seq for seq, _ in itertools.groupby(seq for _, seq in px4.items_reached)]
 
 
-def test_item_reached_repeats_about_1hz_11_times(
-    flown: ScenarioRun[None], px4: WireFacts
-) -> None:
+def test_item_reached_repeats_about_1hz_11_times(flown: ScenarioRun[None], px4: WireFacts) -> None:
     """The last item is followed by the whole RTL, so its repetition is complete at any speed."""
     last = px4.items_reached[-1][1]
     assert reached_repeats(px4)[last] == 11
@@ -137,9 +152,7 @@ FLYING_STREAMS = (
 )
 
 
-def test_rates_in_flight_within_5_percent(
-    flown: ScenarioRun[None], px4: WireFacts, shared_data
-) -> None:  # type: ignore[no-untyped-def]
+def test_rates_in_flight_within_5_percent(flown: ScenarioRun[None], px4: WireFacts, shared_data) -> None:  # type: ignore[no-untyped-def]
     """Stream rates are wall-clock, so the fast-forwarded cruise must still stream at PX4's rates."""
     mission_phase = [hb.t for hb in flown.facts.heartbeats if hb.mode == "AUTO.MISSION"]
     rtl = [hb.t for hb in flown.facts.heartbeats if hb.mode == "AUTO.RTL"]

@@ -74,8 +74,11 @@ def test_trace_parameters_exist_with_px4_type_and_default(
             problems.append(f"{name}: no PARAM_VALUE (PX4: type {px4.param_type}, {_value(px4):g})")
             continue
         sim = ParamFrame(0.0, True, name, got[1], got[0])
-        if sim.param_type != px4.param_type or abs(_value(sim) - _value(px4)) > 1e-4 * max(1.0, abs(_value(px4))):
+        if sim.param_type != px4.param_type or abs(_value(sim) - _value(px4)) > 1e-4 * max(
+            1.0, abs(_value(px4))
+        ):
             problems.append(
-                f"{name}: type {sim.param_type} value {_value(sim):g}; PX4 type {px4.param_type} {_value(px4):g}"
+                f"{name}: type {sim.param_type} value {_value(sim):g}; "
+                f"PX4 type {px4.param_type} {_value(px4):g}"
             )
     assert not problems, problems

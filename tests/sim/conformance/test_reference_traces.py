@@ -74,3 +74,30 @@ def test_protocol_edges_trace_stalled_upload(shared_data: Path) -> None:
     gaps = [b - a for a, b in itertools.pairwise(first_burst)]
     assert all(0.2 < g < 0.35 for g in gaps)
     assert "Operation timeout\t" in facts.texts()
+
+
+def test_type_filter_reads_the_same_frames(shared_data: Path) -> None:
+    """The msgid pre-filter of ``read_tlog`` must not lose or invent frames."""
+    path = shared_data / "flightlogs" / "px4_sitl" / "px4_sih_protocol_edges.tlog"
+    if not path.exists():
+        pytest.skip(f"PX4 reference trace {path} not present")
+    wanted = {"HEARTBEAT", "STATUSTEXT", "MISSION_REQUEST"}
+    everything = [f for f in read_tlog(path) if f.msg.get_type() in wanted]
+    filtered = list(read_tlog(path, types=wanted))
+    assert [(f.t, f.msg.get_type()) for f in filtered] == [(f.t, f.msg.get_type()) for f in everything]
+    assert len(filtered) > 150
+
+
+def test_geofence_trace_param_echo_is_bytewise(shared_data: Path) -> None:
+    facts = _facts(shared_data, "geofence_breach")
+    sets = [p for p in facts.params if not p.from_vehicle and p.name == "GF_ACTION"]
+    echo = next(p for p in facts.params if p.from_vehicle and p.name == "GF_ACTION" and p.t >= sets[0].t)
+    assert sets[0].bytewise_int == echo.bytewise_int == 3
+    assert echo.param_type == 6 and echo.value < 1e-40  # 4.2e-45: the int's bytes read as a float
+
+
+def test_link_loss_trace_gcs_heartbeats_stop_in_blackouts(shared_data: Path) -> None:
+    facts = _facts(shared_data, "link_loss")
+    gaps = sorted(b - a for a, b in itertools.pairwise(facts.gcs_heartbeats))
+    assert len([g for g in gaps if g > 10.0]) == 2  # the two blackouts (MAVSDK stops heartbeating)
+    assert gaps[len(gaps) // 2] == pytest.approx(1.0, abs=0.05)
