@@ -21,3 +21,7 @@ app = typer.Typer(
 
 for module in (geodata_cli, missions_cli, sim_cli, station_cli):
     module.register(app)
+
+
+if __name__ == "__main__":
+    app()

@@ -102,9 +102,10 @@ def violates(
     alt_rel_m: float,
     max_hor_dist_m: float,
     max_ver_dist_m: float,
+    home_en: tuple[float, float] = (0.0, 0.0),
 ) -> bool:
-    """True when the position breaks any fence rule (home is at east=north=0)."""
-    if max_hor_dist_m > 0 and math.hypot(east_m, north_m) > max_hor_dist_m:
+    """True when the position breaks any fence rule (GF_MAX_* count from home)."""
+    if max_hor_dist_m > 0 and math.hypot(east_m - home_en[0], north_m - home_en[1]) > max_hor_dist_m:
         return True
     if max_ver_dist_m > 0 and alt_rel_m > max_ver_dist_m:
         return True

@@ -76,6 +76,8 @@ DEFAULT_RATES_HZ: dict[StreamId, float] = {
 }
 
 # Messages that REQUEST_MESSAGE / SET_MESSAGE_INTERVAL may name beyond the default streams.
+MAX_CATCH_UP_S = 0.1
+
 ON_REQUEST_ONLY = frozenset(
     {
         mavlink.MAVLINK_MSG_ID_AUTOPILOT_VERSION,
@@ -162,6 +164,8 @@ class StreamTable:
                 out.append(stream.stream_id)
                 interval = stream.effective_interval_s
                 stream.next_due += interval
-                if stream.next_due < now:
+                # A late tick (a loaded core) is made up on the next ticks, so a 100 Hz stream on the
+                # 100 Hz loop keeps its rate; only a long stall drops what it missed.
+                if stream.next_due < now - MAX_CATCH_UP_S:
                     stream.next_due = now + interval
         return out

@@ -208,7 +208,13 @@ class Vehicle:
     def inside_geofence(self, east_m: float, north_m: float, alt_rel_m: float) -> bool:
         p = self.params
         return not violates(
-            self.geofence, east_m, north_m, alt_rel_m, p.get("GF_MAX_HOR_DIST"), p.get("GF_MAX_VER_DIST")
+            self.geofence,
+            east_m,
+            north_m,
+            alt_rel_m,
+            p.get("GF_MAX_HOR_DIST"),
+            p.get("GF_MAX_VER_DIST"),
+            self.flight.home_en,
         )
 
     def _on_stored(self, mission_type: MissionType) -> None:

@@ -7,6 +7,7 @@ does not depend on the settings model) and calls ``start``/``stop`` in the FastA
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ class StationCore:
         monitor_config: MonitorConfig | None = None,
         command_links: bool = True,
         executor_threads: int = 64,
+        freeze_gc: bool = True,
     ) -> None:
         self.vehicles = [v if isinstance(v, StationVehicle) else StationVehicle(*v) for v in vehicles]
         self.tlog_dir = tlog_dir
@@ -59,6 +61,7 @@ class StationCore:
         self.routers: list[LinkRouter] = []
         self.sessions: list[MavsdkSession] = []
         self._executor_threads = executor_threads
+        self._freeze_gc = freeze_gc
         self._started = False
 
     async def start(self) -> None:
@@ -88,6 +91,11 @@ class StationCore:
             for config in configs:
                 self.registry.add(VehicleEntry(config.vehicle_id, router, session))
         self._started = True
+        if self._freeze_gc:
+            # Everything built so far (region, app, links) lives as long as the process; moving it out
+            # of the collector's reach turns 50-80 ms full collections into sub-millisecond ones, which
+            # was the largest single source of telemetry latency spikes (bench_station).
+            gc.freeze()
         log.info("station core started: %d vehicle(s) on %d link(s)", len(self.registry), len(self.routers))
 
     async def stop(self) -> None:

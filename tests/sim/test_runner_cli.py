@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from borderwatch_cli.main import app
 from sim.ready import ReadyInfo, read_ready_json
 from sim.runner import RunOptions, Simulation
+from sim.scene import SceneSource
 from tests.sim.helpers import RawGcs, free_udp_port
 
 pytestmark = [pytest.mark.timeout(90)]
@@ -66,6 +67,7 @@ async def test_simulation_writes_ready_json_and_serves_control_api(tmp_path: Pat
             objects = (await client.get("/ground-objects")).json()
             assert {o["kind"] for o in objects} == {"person", "car"}
         # The world is the camera simulator's scene.
+        assert isinstance(simulation.world, SceneSource)
         pose = simulation.world.vehicle_pose("sim-1")
         assert pose.lon == pytest.approx(17.205) and pose.time_utc.tzinfo is not None
     finally:

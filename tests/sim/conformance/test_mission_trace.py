@@ -82,6 +82,15 @@ def test_long_texts_are_chunked_with_one_id(flown: ScenarioRun[None], px4: WireF
         assert ids == list(range(ids[0], ids[0] + len(ids))), "id must count up by one per text"
 
 
+def test_heartbeat_is_strictly_periodic(flown: ScenarioRun[None], shared_data) -> None:  # type: ignore[no-untyped-def]
+    """1 Hz (PX4: 1.009-1.078 s, mean 1.015 s), and no extra HEARTBEAT on a mode or arm change."""
+    for path in (trace_path(shared_data, "mission"), flown.link.tlog):
+        times = [f.t for f in read_tlog(path, types={"HEARTBEAT"}) if f.sender == (1, 1)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) > 0.9 and max(gaps) < 1.2, (path.name, min(gaps), max(gaps))
+        assert sum(gaps) / len(gaps) == pytest.approx(1.015, abs=0.02)
+
+
 def test_landed_state_sequence(flown: ScenarioRun[None], px4: WireFacts) -> None:
     assert [s for _, s in flown.facts.landed_states] == [s for _, s in px4.landed_states] == [1, 3, 2, 4, 1]
 
