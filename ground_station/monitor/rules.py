@@ -43,6 +43,7 @@ class MonitorConfig:
     battery_reserve_pct: float = 15.0
     battery_pct_per_km: float = 5.0
     clear_after_s: float = 5.0
+    evaluation_interval_s: float = 0.1
     zone_restrictions: frozenset[Restriction] = frozenset(
         {Restriction.PROHIBITED, Restriction.REQ_AUTHORISATION}
     )

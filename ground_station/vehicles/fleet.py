@@ -68,11 +68,12 @@ class Fleet:
     # -- plumbing --------------------------------------------------------------------------------------
 
     async def _plugins(self, entry: VehicleEntry) -> tuple[ActionAsync, MissionRawAsync]:
-        if entry.session is None:
+        if entry.sessions is None:
             raise VehicleNotConnected(entry.vehicle_id, "this station runs without a command link")
         if not entry.tracker.connected:
             raise VehicleNotConnected(entry.vehicle_id, "no heartbeat from the vehicle")
-        plugins = await entry.session.plugins(entry.system_id, self.discover_timeout_s)
+        session = await entry.sessions()
+        plugins = await session.plugins(entry.system_id, self.discover_timeout_s)
         if plugins is None:
             raise VehicleNotConnected(entry.vehicle_id, "MAVSDK has not discovered the vehicle yet")
         return plugins

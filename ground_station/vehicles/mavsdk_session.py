@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 
-from mavsdk.asyncio import ComponentType, Configuration, Mavsdk, System
+from mavsdk.asyncio import Autopilot, ComponentType, Configuration, Mavsdk, System
 from mavsdk.asyncio.plugins.action import ActionAsync
 from mavsdk.asyncio.plugins.mission_raw import MissionRawAsync
 
@@ -39,13 +39,24 @@ class MavsdkSession:
         if self._mavsdk is None:
             return None
         async with self._lock:
-            deadline = asyncio.get_running_loop().time() + timeout_s
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout_s
             while True:
                 for system in await self._mavsdk.get_systems():
-                    if await system.get_system_id() == system_id and await system.has_autopilot():
-                        self._systems[system_id] = system
-                        return system
-                if asyncio.get_running_loop().time() >= deadline:
+                    if await system.get_system_id() != system_id or not await system.has_autopilot():
+                        continue
+                    # MAVSDK picks PX4- or ArduPilot-specific paths (e.g. takeoff altitude as the
+                    # MIS_TAKEOFF_ALT parameter) only once it knows the autopilot, which it learns a
+                    # moment after discovery; commanding before that takes a generic path.
+                    identified = await system.is_connected() and await system.autopilot_type() in (
+                        Autopilot.PX4,
+                        Autopilot.ARDUPILOT,
+                    )
+                    if not identified and loop.time() < deadline:
+                        break  # GENERIC until the first heartbeat exchange; a real generic one passes late
+                    self._systems[system_id] = system
+                    return system
+                if loop.time() >= deadline:
                     return None
                 await asyncio.sleep(0.1)
 

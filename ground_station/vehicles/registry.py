@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from ground_station.bus.messages import LinkMsg, StatusMsg, VehicleState
@@ -13,12 +13,16 @@ from ground_station.links.vehicle_state import VehicleTracker
 from ground_station.vehicles.errors import VehicleNotFound
 from ground_station.vehicles.mavsdk_session import MavsdkSession
 
+SessionSource = Callable[[], Awaitable[MavsdkSession]]
+
 
 @dataclass
 class VehicleEntry:
+    """``sessions`` opens (or returns) the link's MAVSDK session; None: no command link at all."""
+
     vehicle_id: str
     router: LinkRouter
-    session: MavsdkSession | None
+    sessions: SessionSource | None
 
     @property
     def tracker(self) -> VehicleTracker:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,13 +83,9 @@ class StationCore:
             router = LinkRouter(url, configs, publish, tlog_dir=self.tlog_dir, options=self.router_options)
             await router.start()
             self.routers.append(router)
-            session: MavsdkSession | None = None
-            if self.command_links and router.relay_url is not None:
-                session = MavsdkSession(router.relay_url)
-                await session.start()
-                self.sessions.append(session)
+            sessions = self._session_source(router) if self.command_links else None
             for config in configs:
-                self.registry.add(VehicleEntry(config.vehicle_id, router, session))
+                self.registry.add(VehicleEntry(config.vehicle_id, router, sessions))
         self._started = True
         if self._freeze_gc:
             # Everything built so far (region, app, links) lives as long as the process; moving it out
@@ -97,6 +93,29 @@ class StationCore:
             # was the largest single source of telemetry latency spikes (bench_station).
             gc.freeze()
         log.info("station core started: %d vehicle(s) on %d link(s)", len(self.registry), len(self.routers))
+
+    def _session_source(self, router: LinkRouter) -> Callable[[], Awaitable[MavsdkSession]]:
+        """The link's MAVSDK session, opened at its first command.
+
+        On demand because an idle MAVSDK instance still costs ~0.4 % of a core (its own threads and
+        timers) and most vehicles of a large fleet are only watched; the first command waits about
+        one heartbeat longer while MAVSDK discovers the vehicle (Fleet.discover_timeout_s covers it).
+        """
+        opened: list[MavsdkSession] = []
+        lock = asyncio.Lock()
+
+        async def session() -> MavsdkSession:
+            async with lock:
+                if not opened:
+                    if router.relay_url is None:
+                        raise RuntimeError(f"link {router.url} has no MAVSDK relay")
+                    new = MavsdkSession(router.relay_url)
+                    await new.start()
+                    opened.append(new)
+                    self.sessions.append(new)
+                return opened[0]
+
+        return session
 
     async def stop(self) -> None:
         for session in self.sessions:

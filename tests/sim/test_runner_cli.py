@@ -19,13 +19,24 @@ from borderwatch_cli.main import app
 from sim.ready import ReadyInfo, read_ready_json
 from sim.runner import RunOptions, Simulation
 from sim.scene import SceneSource
-from tests.sim.helpers import RawGcs, free_udp_port
+from tests.sim.helpers import RawGcs
 
 pytestmark = [pytest.mark.timeout(90)]
 
 
+def _two_consecutive_gcs() -> tuple[RawGcs, RawGcs]:
+    for _ in range(50):
+        first = RawGcs()
+        try:
+            return first, RawGcs(first.port + 1)
+        except OSError:
+            first.close()
+    raise RuntimeError("no two consecutive free UDP ports")
+
+
 async def test_simulation_writes_ready_json_and_serves_control_api(tmp_path: Path) -> None:
-    port = free_udp_port()
+    gcs_1, gcs_2 = _two_consecutive_gcs()
+    port = gcs_1.port
     options = RunOptions(
         vehicles=2,
         speed=4.0,
@@ -45,6 +56,11 @@ async def test_simulation_writes_ready_json_and_serves_control_api(tmp_path: Pat
         ]
         assert all(v.system_id == 1 for v in ready.vehicles), "every PX4 instance reports system id 1"
         assert ready.speed == 4.0
+        # Each vehicle on its own link: both ground-station ports hear a PX4 heartbeat, from different ports.
+        for gcs in (gcs_1, gcs_2):
+            heartbeat = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 5)
+            assert heartbeat is not None and heartbeat.autopilot == 12
+        assert gcs_1.vehicle != gcs_2.vehicle
         drone_cameras = [c for c in ready.cameras if c.kind == "drone"]
         assert {c.vehicle_slug for c in drone_cameras} == {"sim-1", "sim-2"}
         assert all(c.sdp_path and os.path.exists(c.sdp_path) for c in drone_cameras)  # noqa: ASYNC240
@@ -72,6 +88,8 @@ async def test_simulation_writes_ready_json_and_serves_control_api(tmp_path: Pat
         assert pose.lon == pytest.approx(17.205) and pose.time_utc.tzinfo is not None
     finally:
         await simulation.stop()
+        gcs_1.close()
+        gcs_2.close()
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from pyproj import Geod
 from sim.battery import Battery, BatterySpec, BatteryWarning
 from sim.geo import LocalFrame
 from sim.geofence import FenceCircle, FencePolygon, Geofence, violates
+from sim.ground_objects import GroundTraffic
 from sim.mavlink_codec import FrameEncoder
 from sim.params import ParameterStore, ParamType, decode_wire_value, encode_wire_value
 from sim.physics import BodyState, Limits, step_body
@@ -234,3 +235,43 @@ def test_flat_world_without_dem_stands_every_home_on_its_own_ground() -> None:
     between = float(terrain.sample(17.29, 50.27).elevation_amsl_m)
     assert 195.0 < between < 430.0
     assert math.isnan(float(terrain.sample(17.3, 50.3).accuracy_m)), "no DEM: accuracy unknown"
+
+
+def test_scenario_dem_path_is_relative_to_the_scenario_file(tmp_path: Path) -> None:
+    path = tmp_path / "flight.yaml"
+    path.write_text(
+        "terrain: {dem: dems/area.tif}\n"
+        "vehicles:\n  - {slug: sim-1, home: {lon: 17.2, lat: 50.2}, params: {NAV_DLL_ACT: 2}}\n"
+        "ground_objects:\n"
+        "  - {kind: car, speed_mps: 10, motion: {type: road, path: [[17.2, 50.2], [17.21, 50.2]]}}\n"
+    )
+    scenario = load_scenario(path)
+    assert scenario.terrain.dem == (tmp_path / "dems" / "area.tif").resolve()
+    assert scenario.vehicles[0].params == {"NAV_DLL_ACT": 2.0}
+    assert scenario.vehicles[0].home.alt_amsl_m is None
+
+
+def test_ground_traffic_keeps_cars_on_the_road_and_people_in_their_area() -> None:
+    scenario = parse_scenario(
+        "ground_objects:\n"
+        "  - {kind: car, count: 3, speed_mps: 15,\n"
+        "     motion: {type: road, path: [[17.20, 50.20], [17.22, 50.20]]}}\n"
+        "  - {kind: person, count: 4, speed_mps: 1.4,\n"
+        "     motion: {type: random_walk, centre: [17.3, 50.3], radius_m: 50}}\n"
+    )
+    traffic = GroundTraffic(list(scenario.ground_objects), seed=3)
+    again = GroundTraffic(list(scenario.ground_objects), seed=3)
+    start = {o.id: (o.lon, o.lat) for o in traffic.objects()}
+    centre = LocalFrame(17.3, 50.3)
+    for _ in range(600):  # 10 minutes in 1 s steps
+        traffic.step(1.0)
+        again.step(1.0)
+        for obj in traffic.objects():
+            if obj.kind.value == "car":
+                assert obj.lat == pytest.approx(50.20, abs=1e-9) and 17.20 - 1e-9 <= obj.lon <= 17.22 + 1e-9
+            else:
+                east, north = centre.to_en(obj.lon, obj.lat)
+                assert math.hypot(east, north) <= 50.0 + 1.4 * 1.0 + 1e-6
+    assert traffic.objects() == again.objects(), "seeded: replays identically"
+    assert any((o.lon, o.lat) != start[o.id] for o in traffic.objects())
+    assert {o.kind.value for o in traffic.objects()} == {"car", "person"}
