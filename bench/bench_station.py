@@ -114,7 +114,10 @@ async def _station(args: argparse.Namespace, vehicles: list[dict[str, str]]) -> 
     ready = {"token": context.tokens.issue_access(user), "pid": os.getpid()}
     await asyncio.to_thread(Path(args.ready).write_text, json.dumps(ready))
     lags: list[float] = []
-    lag_task = asyncio.create_task(_loop_lag(lags))
+    sampler = _StallSampler() if os.environ.get("BENCH_STALLS") else None
+    lag_task = asyncio.create_task(_loop_lag(lags, sampler=sampler))
+    if sampler is not None:
+        sampler.start()
     profile_to = os.environ.get("BENCH_STATION_PROFILE")
     profiler = None
     if profile_to:  # where the station's CPU goes: python -m pstats FILE
@@ -140,17 +143,59 @@ async def _station(args: argparse.Namespace, vehicles: list[dict[str, str]]) -> 
         "loop_lag_p99_ms": sorted(lags)[int(0.99 * len(lags))] * 1000 if lags else float("nan"),
     }
     lag_task.cancel()
+    if sampler is not None:
+        sampler.stop()
+        for stack, count in sampler.samples.most_common(15):
+            print(f"stall samples {count:5d}  {stack}", flush=True)
     await asyncio.to_thread(Path(args.stats).write_text, json.dumps(stats))
     server.should_exit = True
     await serving
 
 
-async def _loop_lag(out: list[float], period_s: float = 0.01) -> None:
+class _StallSampler:
+    """A thread that, whenever the event loop has not ticked for ``stall_s``, samples what the loop's
+    thread is executing: the counts say which code holds the loop (BENCH_STALLS=1 prints them)."""
+
+    def __init__(self, stall_s: float = 0.03) -> None:
+        import collections
+        import threading
+
+        self.stall_s = stall_s
+        self.last_tick = time.monotonic()
+        self.samples: collections.Counter[str] = collections.Counter()
+        self._loop_thread = threading.get_ident()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.005):
+            if time.monotonic() - self.last_tick < self.stall_s:
+                continue
+            frame = sys._current_frames().get(self._loop_thread)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)
+            ours = [f"{Path(f.filename).name}:{f.name}" for f in stack if "/work/" in f.filename][-3:]
+            inner = f"{Path(stack[-1].filename).name}:{stack[-1].name}"
+            self.samples[" > ".join([*ours, inner])] += 1
+
+
+async def _loop_lag(out: list[float], period_s: float = 0.01, sampler: _StallSampler | None = None) -> None:
     """How late the station's event loop wakes up (a busy loop delays every frame)."""
     while True:
         before = time.perf_counter()
         await asyncio.sleep(period_s)
         out.append(time.perf_counter() - before - period_s)
+        if sampler is not None:
+            sampler.last_tick = time.monotonic()
 
 
 # -- orchestration ----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Work is batched: at most every ``evaluation_interval_s`` (0.1 s) whatever arrived since the last pass
 is applied, then every vehicle whose position changed is checked at its newest position in one
-vectorised pass, so the monitor's cost follows the number of vehicles, not the 50 Hz packet rate. A 1 Hz pass re-checks every
-vehicle so that conditions without new positions (link loss) open and close on time.
+vectorised pass, so the monitor's cost follows the number of vehicles, not the 50 Hz packet rate.
+A 1 Hz pass re-checks every vehicle so that conditions without new positions (link loss) open and
+close on time.
 """
 
 from __future__ import annotations

@@ -93,3 +93,8 @@ def stream_rates(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) -> 
         name: (len(ts), (len(ts) - 1) / (ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 0.0)
         for name, ts in times.items()
     }
+
+
+def vehicle_commands(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) -> list[Any]:
+    """COMMAND_LONGs the vehicle itself sent (PX4 addresses its own modules at <sysid>/0)."""
+    return [f.msg for f in frames if f.sender == vehicle and f.msg.get_type() == "COMMAND_LONG"]

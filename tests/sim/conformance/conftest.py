@@ -207,7 +207,7 @@ def trace_path(shared_data: Path, name: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def reference(shared_data: Path):  # type: ignore[no-untyped-def]
+def reference(shared_data: Path) -> Callable[[str], WireFacts]:
     """``reference(name)`` -> facts of the real PX4 trace ``px4_sih_<name>.tlog`` (read once)."""
 
     def load(name: str) -> WireFacts:

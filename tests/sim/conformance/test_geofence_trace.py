@@ -4,6 +4,8 @@ for COM_FAIL_ACT_T, then returns, CRITICAL until disarm, and the mode goes back 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from sim.trace_facts import WireFacts
@@ -37,7 +39,7 @@ def flown(vehicle_target: VehicleTarget) -> ScenarioRun[float]:
 
 
 @pytest.fixture(scope="module")
-def px4(reference) -> WireFacts:  # type: ignore[no-untyped-def]
+def px4(reference: Callable[[str], WireFacts]) -> WireFacts:
     return reference("geofence_breach")
 
 

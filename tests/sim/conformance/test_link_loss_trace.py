@@ -5,6 +5,7 @@ came back during the Hold delay, and the texts queued while the GCS was lost arr
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
 
@@ -32,7 +33,7 @@ def flown(vehicle_target: VehicleTarget) -> ScenarioRun[Blackouts]:
 
 
 @pytest.fixture(scope="module")
-def px4(reference) -> WireFacts:  # type: ignore[no-untyped-def]
+def px4(reference: Callable[[str], WireFacts]) -> WireFacts:
     return reference("link_loss")
 
 

@@ -4,6 +4,8 @@ what PX4 v1.16 SITL showed. One flight per target serves every comparison in thi
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from tests.sim.conformance.compare import (
     reached_repeats,
     text_sequence,
     uploads,
+    vehicle_commands,
 )
 from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget, trace_path
 from tests.sim.conformance.mavsdk_client import mavsdk_station
@@ -37,7 +40,7 @@ def flown(vehicle_target: VehicleTarget) -> ScenarioRun[None]:
 
 
 @pytest.fixture(scope="module")
-def px4(reference) -> WireFacts:  # type: ignore[no-untyped-def]
+def px4(reference: Callable[[str], WireFacts]) -> WireFacts:
     return reference("mission")
 
 
@@ -68,7 +71,9 @@ def test_texts_are_paced_about_50ms_apart(flown: ScenarioRun[None], px4: WireFac
         assert min(gaps) >= 0.04, sorted(gaps)[:3]
 
 
-def test_long_texts_are_chunked_with_one_id(flown: ScenarioRun[None], px4: WireFacts, shared_data) -> None:  # type: ignore[no-untyped-def]
+def test_long_texts_are_chunked_with_one_id(
+    flown: ScenarioRun[None], px4: WireFacts, shared_data: Path
+) -> None:
     """'RTL: start return at ...' (52 chars): 50 chars + the rest, same id, chunk_seq 0 and 1."""
     for path in (trace_path(shared_data, "mission"), flown.link.tlog):
         frames = [f.msg for f in read_tlog(path, types={"STATUSTEXT"}) if f.sender == (1, 1)]
@@ -82,7 +87,7 @@ def test_long_texts_are_chunked_with_one_id(flown: ScenarioRun[None], px4: WireF
         assert ids == list(range(ids[0], ids[0] + len(ids))), "id must count up by one per text"
 
 
-def test_heartbeat_is_strictly_periodic(flown: ScenarioRun[None], shared_data) -> None:  # type: ignore[no-untyped-def]
+def test_heartbeat_is_strictly_periodic(flown: ScenarioRun[None], shared_data: Path) -> None:
     """1 Hz (PX4: 1.009-1.078 s, mean 1.015 s), and no extra HEARTBEAT on a mode or arm change."""
     for path in (trace_path(shared_data, "mission"), flown.link.tlog):
         times = [f.t for f in read_tlog(path, types={"HEARTBEAT"}) if f.sender == (1, 1)]
@@ -161,7 +166,9 @@ FLYING_STREAMS = (
 )
 
 
-def test_rates_in_flight_within_5_percent(flown: ScenarioRun[None], px4: WireFacts, shared_data) -> None:  # type: ignore[no-untyped-def]
+def test_rates_in_flight_within_5_percent(
+    flown: ScenarioRun[None], px4: WireFacts, shared_data: Path
+) -> None:
     """Stream rates are wall-clock, so the fast-forwarded cruise must still stream at PX4's rates."""
     mission_phase = [hb.t for hb in flown.facts.heartbeats if hb.mode == "AUTO.MISSION"]
     rtl = [hb.t for hb in flown.facts.heartbeats if hb.mode == "AUTO.RTL"]
@@ -179,3 +186,21 @@ def test_rates_in_flight_within_5_percent(flown: ScenarioRun[None], px4: WireFac
             f"{name}: {sim.counts[name]} in {window:.1f} s = {sim.counts[name] / window:.2f} Hz, "
             f"PX4 {ref_hz:.2f} Hz"
         )
+
+
+def test_vehicle_sends_its_own_commands_to_component_0(flown: ScenarioRun[None], shared_data: Path) -> None:
+    """PX4 sends COMMAND_LONG to 1/0 and, since nobody ACKs, repeats each with confirmation 0..3:
+    DO_CHANGE_SPEED(178) per speed item, NAV_RETURN_TO_LAUNCH(20) at the RTL item, DO_TRIGGER_CONTROL
+    (2003) and gimbal-manager 1000/1001 on entering RTL, command 0 at 'Landing detected'. A ground
+    station must ignore them; the simulator must send them so that this is tested."""
+    px4 = vehicle_commands(read_tlog(trace_path(shared_data, "mission"), types={"COMMAND_LONG"}))
+    sim = vehicle_commands(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}))
+    assert {(m.command, m.target_system, m.target_component) for m in px4} == {
+        (178, 1, 0), (20, 1, 0), (2003, 1, 0), (1000, 1, 0), (1001, 1, 0), (0, 1, 0)
+    }  # fmt: skip
+    assert {(m.command, m.target_system, m.target_component) for m in sim} == {
+        (m.command, m.target_system, m.target_component) for m in px4
+    }
+    for command in (178, 0):
+        assert {m.confirmation for m in px4 if m.command == command} == {0, 1, 2, 3}
+        assert {m.confirmation for m in sim if m.command == command} == {0, 1, 2, 3}

@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def px4_results(shared_data: Path) -> Results:
 
 
 @pytest.fixture(scope="module")
-def px4(reference) -> WireFacts:  # type: ignore[no-untyped-def]
+def px4(reference: Callable[[str], WireFacts]) -> WireFacts:
     return reference("protocol_edges")
 
 

@@ -5,6 +5,7 @@ vehicle booted and logged meanwhile. Once a GCS heartbeats, texts flow (trace d)
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -43,7 +44,9 @@ def gated(vehicle_target: VehicleTarget) -> ScenarioRun[tuple[int, int, bool]]:
     return vehicle_target.run(script, speed=1.0)
 
 
-def test_no_statustext_before_a_gcs_heartbeat(gated: ScenarioRun[tuple[int, int, bool]], shared_data) -> None:  # type: ignore[no-untyped-def]
+def test_no_statustext_before_a_gcs_heartbeat(
+    gated: ScenarioRun[tuple[int, int, bool]], shared_data: Path
+) -> None:
     idle = extract_facts(read_tlog(trace_path(shared_data, "gcs_link_idle")))
     assert idle.counts["STATUSTEXT"] == 0 and idle.counts["HEARTBEAT"] > 25
     silent_texts, silent_frames, _ = gated.value
