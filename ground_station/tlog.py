@@ -16,6 +16,7 @@ from typing import BinaryIO
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES
 
 _TIMESTAMP = struct.Struct(">Q")
+WRITE_BUFFER_BYTES = 1 << 16  # ~3 s of a PX4 API link: few write calls; flushed every second anyway
 
 
 class TlogError(ValueError):
@@ -36,7 +37,7 @@ class TlogWriter:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file: BinaryIO = path.open("ab")
+        self._file: BinaryIO = path.open("ab", buffering=WRITE_BUFFER_BYTES)
         self.frames_written = 0
 
     def write(self, time_us: int, frame: bytes) -> None:

@@ -67,7 +67,7 @@ class RouterOptions:
     heartbeat_timeout_s: float = 3.0
     position_max_hz: float | None = None
     attitude_max_hz: float | None = 10.0
-    max_frames_per_s: int = 3000
+    max_frames_per_s: int = 5000  # PX4 API link ~410/s; leaves room for a replay at up to ~12x
     relay_to_mavsdk: bool = True
     tick_interval_s: float = 0.25
     station_heartbeat: bool = True
