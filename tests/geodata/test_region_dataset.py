@@ -15,6 +15,7 @@ from geodata.regions import DEFAULT_REGION, REGIONS_DIR
 from geodata.regions.build_border import CLIP_BBOX, clip_countries, to_feature_collection
 from geodata.regions.manifest import find_manifest, load_manifest
 from geodata.sensors import load_cameras_geojson
+from geodata.vertical import VerticalRef
 from geodata.zones.ed269 import load_ed269
 from geodata.zones.model import Restriction
 
@@ -155,7 +156,8 @@ def test_circle_radii_are_in_the_layer_unit() -> None:
     zones = {z.identifier: z for z in load_ed269(REGION_DIR / "zones.ed269.json").zones}
     drop_zone = zones["BWX-CZ-DZ-JESENIK"].volumes[0]
     assert drop_zone.circle is not None and drop_zone.circle.radius_m == pytest.approx(2 * 1852.0, abs=2.0)
-    assert drop_zone.upper.text.startswith("9500 FT")  # FL 95
+    assert drop_zone.upper.ref is VerticalRef.STD and drop_zone.upper.text == "FL 95"
+    assert drop_zone.upper.value_m == pytest.approx(9500 * 0.3048)
     nysa = zones["BWX-PL-EPNY-AD"].volumes[0]
     assert nysa.circle is not None and nysa.circle.radius_m == pytest.approx(3000.0, abs=2.0)
 
