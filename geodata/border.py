@@ -5,7 +5,6 @@ Cross-border flights need all three: the partner to notify on a crossing, and a 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geodata.crs import Crs, transform, transform_geometry, utm_epsg_for
-from geodata.errors import DEFAULT_MAX_INPUT_BYTES, FileTooLargeError, InputError, Problem
+from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError, Problem
+from geodata.zones.source_io import load_json_document
 
 FloatArray = NDArray[np.float64]
 ISO3_PROPERTY_NAMES = ("iso_a3", "ISO_A3", "iso3", "adm0_a3", "ADM0_A3")
@@ -88,22 +88,7 @@ class Border:
         taken as the border line itself (otherwise it is derived from the edges the countries share)."""
         if isinstance(source, Mapping):
             return _parse_feature_collection(source, "<memory>")
-        path = Path(source)
-        name = str(path)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise InputError(name, [Problem("file", f"cannot read: {exc.strerror}")]) from None
-        if size > max_input_bytes:
-            raise FileTooLargeError(
-                name, [Problem("file", f"{size} bytes is over the limit of {max_input_bytes} bytes")]
-            )
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise InputError(name, [Problem(f"byte {exc.start}", "not UTF-8 text")]) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(name, [Problem(f"line {exc.lineno} column {exc.colno}", exc.msg)]) from None
+        document, name = load_json_document(Path(source), max_input_bytes)
         return _parse_feature_collection(document, name)
 
     @property

@@ -84,26 +84,22 @@ def area_m2(geom_lonlat: BaseGeometry) -> float:
 _GEOD = Geod(ellps="WGS84")
 
 
+def _broadcast_float64(*values: ArrayLike) -> tuple[FloatArray, ...]:
+    """pyproj's Geod wants same-shaped float arrays; callers may mix scalars, lists and arrays."""
+    arrays = np.broadcast_arrays(*(np.asarray(value, dtype=np.float64) for value in values))
+    return tuple(np.asarray(array, dtype=np.float64) for array in arrays)
+
+
 def distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> FloatArray:
     """Geodesic (ellipsoidal) distance between point pairs, vectorised and broadcast."""
-    a, b, c, d = np.broadcast_arrays(
-        np.asarray(lon1, dtype=np.float64),
-        np.asarray(lat1, dtype=np.float64),
-        np.asarray(lon2, dtype=np.float64),
-        np.asarray(lat2, dtype=np.float64),
-    )
+    a, b, c, d = _broadcast_float64(lon1, lat1, lon2, lat2)
     _az12, _az21, dist = _GEOD.inv(a, b, c, d)
     return np.asarray(dist, dtype=np.float64)
 
 
 def azimuth_deg(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> FloatArray:
     """Forward geodesic azimuth (degrees clockwise from north, in [0, 360)) from point 1 to point 2."""
-    a, b, c, d = np.broadcast_arrays(
-        np.asarray(lon1, dtype=np.float64),
-        np.asarray(lat1, dtype=np.float64),
-        np.asarray(lon2, dtype=np.float64),
-        np.asarray(lat2, dtype=np.float64),
-    )
+    a, b, c, d = _broadcast_float64(lon1, lat1, lon2, lat2)
     az12, _az21, _dist = _GEOD.inv(a, b, c, d)
     return np.mod(np.asarray(az12, dtype=np.float64), 360.0)
 
@@ -112,12 +108,7 @@ def destination(
     lon: ArrayLike, lat: ArrayLike, azimuth: ArrayLike, distance: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """Point reached going ``distance`` metres along the geodesic at ``azimuth`` degrees from north."""
-    a, b, c, d = np.broadcast_arrays(
-        np.asarray(lon, dtype=np.float64),
-        np.asarray(lat, dtype=np.float64),
-        np.asarray(azimuth, dtype=np.float64),
-        np.asarray(distance, dtype=np.float64),
-    )
+    a, b, c, d = _broadcast_float64(lon, lat, azimuth, distance)
     lon2, lat2, _back = _GEOD.fwd(a, b, c, d)
     return np.asarray(lon2, dtype=np.float64), np.asarray(lat2, dtype=np.float64)
 
@@ -139,13 +130,19 @@ _B = _A * (1.0 - _F)
 _EP2 = (_A * _A - _B * _B) / (_B * _B)
 
 
+def _prime_vertical_radius(lat_rad: FloatArray) -> FloatArray:
+    """Radius of curvature in the prime vertical (N), shared by both directions of the ECEF maths."""
+    sin_lat = np.sin(lat_rad)
+    return np.asarray(_A / np.sqrt(1.0 - _E2 * sin_lat * sin_lat), dtype=np.float64)
+
+
 def _geodetic_to_ecef(
     lon_deg: FloatArray, lat_deg: FloatArray, h_m: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     lon = np.radians(lon_deg)
     lat = np.radians(lat_deg)
     sin_lat = np.sin(lat)
-    n = _A / np.sqrt(1.0 - _E2 * sin_lat * sin_lat)
+    n = _prime_vertical_radius(lat)
     x = (n + h_m) * np.cos(lat) * np.cos(lon)
     y = (n + h_m) * np.cos(lat) * np.sin(lon)
     z = (n * (1.0 - _E2) + h_m) * sin_lat
@@ -160,12 +157,10 @@ def _ecef_to_geodetic(
     theta = np.arctan2(z * _A, p * _B)
     lat = np.arctan2(z + _EP2 * _B * np.sin(theta) ** 3, p - _E2 * _A * np.cos(theta) ** 3)
     for _ in range(2):
-        sin_lat = np.sin(lat)
-        n = _A / np.sqrt(1.0 - _E2 * sin_lat * sin_lat)
+        n = _prime_vertical_radius(lat)
         h = p / np.maximum(np.cos(lat), 1e-12) - n
         lat = np.arctan2(z, p * (1.0 - _E2 * n / (n + h)))
-    sin_lat = np.sin(lat)
-    n = _A / np.sqrt(1.0 - _E2 * sin_lat * sin_lat)
+    n = _prime_vertical_radius(lat)
     h = p / np.maximum(np.cos(lat), 1e-12) - n
     lon = np.arctan2(y, x)
     return np.degrees(lon), np.degrees(lat), h

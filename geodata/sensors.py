@@ -27,12 +27,12 @@ from shapely.geometry import Polygon
 from geodata.crs import LocalTangentPlane
 from geodata.errors import (
     DEFAULT_MAX_INPUT_BYTES,
-    FileTooLargeError,
     InputError,
     OutsideCoverageError,
     Problem,
 )
 from geodata.terrain import Terrain
+from geodata.zones.source_io import load_json_document
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -450,23 +450,7 @@ def load_cameras_geojson(
     name = "<memory>"
     document: object = source
     if not isinstance(source, Mapping):
-        path = Path(source)
-        name = str(path)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise InputError(name, [Problem("file", f"cannot read: {exc.strerror}")]) from None
-        if size > max_input_bytes:
-            raise FileTooLargeError(
-                name, [Problem("file", f"{size} bytes is over the limit of {max_input_bytes}")]
-            )
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = (
-                f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "file"
-            )
-            raise InputError(name, [Problem(where, str(exc))]) from None
+        document, name = load_json_document(Path(source), max_input_bytes)
     if not isinstance(document, Mapping) or not isinstance(document.get("features"), list):
         raise InputError(name, [Problem("$", "expected a FeatureCollection with a 'features' array")])
     cameras: list[FixedCamera] = []

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import typer
 
+from ground_station.auth.roles import Role
 from ground_station.config import ConfigError, StationSettings, load_settings
+from ground_station.demo import SimReady
 
 user_app = typer.Typer(help="Manage ground-station users", no_args_is_help=True)
 
@@ -41,7 +43,16 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
     await _check_storage(settings)
     app = create_app(settings)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=settings.http.host, port=settings.http.port, log_level="info", lifespan="on")
+        uvicorn.Config(
+            app,
+            host=settings.http.host,
+            port=settings.http.port,
+            log_level="info",
+            lifespan="on",
+            # Telemetry frames are small JSON sent at a high rate to many clients: deflating each one
+            # costs the fan-out more CPU than the bytes it saves on a LAN or loopback.
+            ws_per_message_deflate=False,
+        )
     )
     install_token_redaction()  # after uvicorn.Config, which (re)configures its loggers
     # We own SIGINT/SIGTERM: uvicorn would re-raise them after shutting down, killing this process
@@ -139,9 +150,12 @@ def demo(
     cameras: bool = typer.Option(True, "--cameras/--no-cameras", help="start the simulated camera streams"),
     data_dir: Path | None = typer.Option(None, help="where the demo keeps its database and tlogs"),
     config: Path | None = typer.Option(None, "--config", "-c", help="extra settings (region, organisation)"),
+    patrol: bool = typer.Option(
+        True, "--patrol/--no-patrol", help="fly each drone on an expanding-square patrol through the API"
+    ),
 ) -> None:
     """Start simulated drones and the service on http://127.0.0.1:8000; Ctrl-C stops both."""
-    options = DemoOptions(vehicles, speed, port, scenario, base_port, cameras, data_dir, config)
+    options = DemoOptions(vehicles, speed, port, scenario, base_port, cameras, data_dir, config, patrol)
     try:
         asyncio.run(_demo(options))
     except KeyboardInterrupt:
@@ -159,6 +173,7 @@ class DemoOptions:
     cameras: bool
     data_dir: Path | None
     config: Path | None
+    patrol: bool = True
 
 
 async def _demo(options: DemoOptions) -> None:
@@ -207,10 +222,40 @@ async def _demo(options: DemoOptions) -> None:
                 ]
             lines += ["Ctrl-C stops the service and the simulator.", "=" * 72]
             typer.echo("\n".join(lines))
+            if options.patrol:
+                patrols.append(
+                    asyncio.get_running_loop().create_task(
+                        _start_patrols(settings, simulator.ready, credentials)
+                    )
+                )
 
-        await _serve(settings, banner)
+        patrols: list[asyncio.Task[None]] = []
+        try:
+            await _serve(settings, banner)
+        finally:
+            for task in patrols:
+                task.cancel()
+            await asyncio.gather(*patrols, return_exceptions=True)
     finally:
         await simulator.stop()
+
+
+async def _start_patrols(
+    settings: StationSettings, ready: SimReady, credentials: list[tuple[str, Role, str]]
+) -> None:
+    """Demo drones fly on their own, driven through the API with the demo commander's login."""
+    from ground_station.demo_patrol import PatrolLogin, PatrolVehicle, patrol_forever
+
+    commander = next((c for c in credentials if c[1] is Role.COMMANDER), None)
+    if commander is None:
+        return
+    vehicles = [
+        PatrolVehicle(v.slug, v.home.lon, v.home.lat, v.home.alt_amsl_m)
+        for v in ready.vehicles
+        if v.home is not None
+    ]
+    login = PatrolLogin(_url(settings), commander[0], commander[2])
+    await patrol_forever(login, vehicles, say=typer.echo)
 
 
 @user_app.command("add")

@@ -7,7 +7,6 @@ Errors name the file and the field (``vehicles.0.mavlink_url``), never a traceba
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from contextvars import ContextVar
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES
+from geodata.userdata import default_data_dir
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 """Vehicle and organisation ids become NATS subject tokens (``vehicle.<slug>.position``): no dots."""
@@ -28,16 +28,6 @@ MAVLINK_URL_PATTERN = re.compile(r"^(udpin|udpout|udp|tcpin|tcpout|tcp|serial):/
 
 class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file and every bad field."""
-
-
-def default_data_dir() -> Path:
-    """``BORDERWATCH_DATA`` (design contract 3), else the XDG data home."""
-    explicit = os.environ.get("BORDERWATCH_DATA")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "borderwatch"
 
 
 class _Strict(BaseModel):
@@ -141,6 +131,7 @@ class StationSettings(BaseSettings):
     region: str = "jesenik-nysa"
     """Region name under ``geodata/regions/`` or a path to a region folder (``BORDERWATCH_REGION``)."""
     data_dir: Path = Field(default_factory=default_data_dir)
+    """The user data directory shared with geodata (design contract 3): one lookup for both."""
     dem_paths: list[Path] = Field(default_factory=list)
     """DEM files or folders to use instead of the region manifest's search list (empty: the manifest's)."""
     vehicles: list[VehicleConfig] = Field(default_factory=list)

@@ -51,18 +51,15 @@ def load_ed269(
     """
     doc, label = load_json_document(source, max_bytes)
     zones_raw, base = _zone_list(doc, label)
-    result = ImportResult()
     notes = Notes()
-    for i, raw in enumerate(zones_raw):
-        loc = jpath(base, i)
-        try:
-            result.zones.append(parse_zone(raw, loc, notes, source=label, index=i))
-        except ZoneRejected as exc:
-            result.rejected.append(exc.problem)
-    result.warnings.extend(notes.items)
-    if strict and (result.rejected or result.warnings):
-        raise InputError(label, result.problems())
-    return result
+    return ed.import_each(
+        zones_raw,
+        base,
+        lambda raw, loc, i: [parse_zone(raw, loc, notes, source=label, index=i)],
+        notes,
+        label,
+        strict=strict,
+    )
 
 
 def _zone_list(doc: Any, label: str) -> tuple[list[Any], str]:
@@ -203,6 +200,14 @@ def polygon_coordinates(raw: Any, loc: str, notes: Notes, country: str | None) -
         check_lon_lat(coords, rloc, country)
         rings.append(closed_ring(coords, rloc, notes.items))
     return polygon_from_rings(rings, loc, notes.items)
+
+
+def multipolygon_coordinates(raw: Any, loc: str, notes: Notes, country: str | None) -> MultiPolygon:
+    """GeoJSON MultiPolygon coordinates -> one MultiPolygon (a part repaired into several is flattened)."""
+    if not isinstance(raw, list) or not raw:
+        raise GeometryError(loc, "MultiPolygon needs a non-empty array of polygons")
+    parts = [polygon_coordinates(p, jpath(loc, k), notes, country) for k, p in enumerate(raw)]
+    return MultiPolygon([g for p in parts for g in ([p] if isinstance(p, Polygon) else p.geoms)])
 
 
 # ---- export ------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError, Problem
 from geodata.vertical import FEET_TO_M
 from geodata.zones import ed_common as ed
-from geodata.zones.ed269 import polygon_coordinates
+from geodata.zones.ed269 import multipolygon_coordinates, polygon_coordinates
 from geodata.zones.ed_common import Notes, ZoneRejected
 from geodata.zones.geometry import GeometryError, check_lon_lat, circle_polygon, position_array
 from geodata.zones.limits import Unit
@@ -42,17 +42,14 @@ def load_ed318(
         raise InputError(label, [Problem("$.features", f"must be an array, got {type_name(features)}")])
     notes = Notes()
     _check_metadata(doc.get("metadata"), notes)
-    result = ImportResult()
-    for i, raw in enumerate(features):
-        loc = f"$.features[{i}]"
-        try:
-            result.zones.append(parse_feature(raw, loc, notes, source=label, index=i))
-        except ZoneRejected as exc:
-            result.rejected.append(exc.problem)
-    result.warnings.extend(notes.items)
-    if strict and (result.rejected or result.warnings):
-        raise InputError(label, result.problems())
-    return result
+    return ed.import_each(
+        features,
+        "$.features",
+        lambda raw, loc, i: [parse_feature(raw, loc, notes, source=label, index=i)],
+        notes,
+        label,
+        strict=strict,
+    )
 
 
 def _check_metadata(raw: object, notes: Notes) -> None:
@@ -160,17 +157,9 @@ def _footprint(
                 raw.get("coordinates"), jpath(loc, "coordinates"), notes, country
             ), None
         if kind == "MultiPolygon":
-            coords = raw.get("coordinates")
-            if not isinstance(coords, list) or not coords:
-                raise GeometryError(
-                    jpath(loc, "coordinates"), "MultiPolygon needs a non-empty array of polygons"
-                )
-            parts = [
-                polygon_coordinates(p, jpath(jpath(loc, "coordinates"), k), notes, country)
-                for k, p in enumerate(coords)
-            ]
-            polys = [g for p in parts for g in ([p] if isinstance(p, Polygon) else p.geoms)]
-            return MultiPolygon(polys), None
+            return multipolygon_coordinates(
+                raw.get("coordinates"), jpath(loc, "coordinates"), notes, country
+            ), None
         if kind == "Point":
             center = position_array([raw.get("coordinates")], jpath(loc, "coordinates"))
             check_lon_lat(center, jpath(loc, "coordinates"), country)

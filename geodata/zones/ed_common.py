@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from geodata.errors import Problem
+from geodata.errors import InputError, Problem
 from geodata.vertical import VerticalRef
 from geodata.zones.limits import LimitError, Unit, limit_from_fields, number, parse_ref, parse_unit
 from geodata.zones.model import (
@@ -20,10 +21,12 @@ from geodata.zones.model import (
     Applicability,
     Authority,
     DailyPeriod,
+    ImportResult,
     Reason,
     Restriction,
     TimeWindow,
     Weekday,
+    Zone,
 )
 from geodata.zones.source_io import jpath, type_name
 
@@ -44,6 +47,27 @@ class Notes:
 
     def add(self, location: str, message: str) -> None:
         self.items.append(Problem(location, message))
+
+
+ZoneParser = Callable[[Any, str, int], Sequence[Zone]]
+"""Parses one raw entry at (JSON path, index) into its zones, or raises ZoneRejected."""
+
+
+def import_each(
+    raws: Sequence[Any], base: str, parse: ZoneParser, notes: Notes, label: str, *, strict: bool
+) -> ImportResult:
+    """One bad zone is listed as rejected and the rest of the file still imports (every importer does it
+    the same way); ``strict`` turns any rejection or warning into an InputError instead."""
+    result = ImportResult()
+    for i, raw in enumerate(raws):
+        try:
+            result.zones.extend(parse(raw, jpath(base, i), i))
+        except ZoneRejected as exc:
+            result.rejected.append(exc.problem)
+    result.warnings.extend(notes.items)
+    if strict and (result.rejected or result.warnings):
+        raise InputError(label, result.problems())
+    return result
 
 
 RESTRICTION_SPELLINGS = {

@@ -32,8 +32,8 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError, Problem
 from geodata.vertical import VerticalRef
-from geodata.zones.ed269 import polygon_coordinates
-from geodata.zones.ed_common import Notes, ZoneRejected
+from geodata.zones.ed269 import multipolygon_coordinates, polygon_coordinates
+from geodata.zones.ed_common import Notes, ZoneRejected, import_each
 from geodata.zones.geometry import GeometryError
 from geodata.zones.limits import LimitError, parse_limit_text
 from geodata.zones.model import (
@@ -164,17 +164,14 @@ def load_mapped_geojson(
     if not isinstance(features, list):
         raise InputError(label, [Problem(base, f"must be an array, got {type_name(features)}")])
     notes = Notes()
-    result = ImportResult()
-    for i, raw in enumerate(features):
-        loc = jpath(base, i)
-        try:
-            result.zones.extend(_feature_zones(raw, loc, mapping, notes, label, i))
-        except ZoneRejected as exc:
-            result.rejected.append(exc.problem)
-    result.warnings.extend(notes.items)
-    if strict and (result.rejected or result.warnings):
-        raise InputError(label, result.problems())
-    return result
+    return import_each(
+        features,
+        base,
+        lambda raw, loc, i: _feature_zones(raw, loc, mapping, notes, label, i),
+        notes,
+        label,
+        strict=strict,
+    )
 
 
 def _feature_zones(raw: Any, loc: str, m: FieldMapping, notes: Notes, label: str, index: int) -> list[Zone]:
@@ -258,16 +255,7 @@ def _footprint(raw: Any, loc: str, notes: Notes) -> Polygon | MultiPolygon:
         if kind == "Polygon":
             return polygon_coordinates(raw.get("coordinates"), jpath(loc, "coordinates"), notes, None)
         if kind == "MultiPolygon":
-            coords = raw.get("coordinates")
-            if not isinstance(coords, list) or not coords:
-                raise GeometryError(
-                    jpath(loc, "coordinates"), "MultiPolygon needs a non-empty array of polygons"
-                )
-            parts = [
-                polygon_coordinates(p, jpath(jpath(loc, "coordinates"), k), notes, None)
-                for k, p in enumerate(coords)
-            ]
-            return MultiPolygon([g for p in parts for g in ([p] if isinstance(p, Polygon) else p.geoms)])
+            return multipolygon_coordinates(raw.get("coordinates"), jpath(loc, "coordinates"), notes, None)
     except GeometryError as exc:
         raise ZoneRejected(exc.location, exc.message) from None
     raise ZoneRejected(jpath(loc, "type"), f"unsupported geometry type {kind!r} (Polygon or MultiPolygon)")

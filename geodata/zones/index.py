@@ -244,12 +244,7 @@ class ZoneIndex:
             if ground_amsl_m is None
             else _column(ground_amsl_m, lon_a.size, "ground_amsl_m")
         )
-        amsl_lo = np.where(np.isnan(alt), -np.inf, alt)
-        amsl_hi = np.where(np.isnan(alt), np.inf, alt)
-        agl = alt - ground
-        frames = _PointFrames(
-            amsl_lo, amsl_hi, np.where(np.isnan(agl), -np.inf, agl), np.where(np.isnan(agl), np.inf, agl)
-        )
+        frames = _PointFrames(*_unknown_as_unbounded(alt), *_unknown_as_unbounded(alt - ground))
         return self._pairs(lon_a, lat_a, frames, at)
 
     def bulk_hits(
@@ -342,15 +337,15 @@ class ZoneIndex:
         starts = np.cumsum(n_per_leg) - n_per_leg
         k = np.arange(leg_of.size) - starts[leg_of]
         frac = k / (n_per_leg[leg_of] - 1)
-        s_lon = lon_v[leg_of] + (lon_v[leg_of + 1] - lon_v[leg_of]) * frac
-        s_lat = lat_v[leg_of] + (lat_v[leg_of + 1] - lat_v[leg_of]) * frac
-        s_alt = alt_v[leg_of] + (alt_v[leg_of + 1] - alt_v[leg_of]) * frac
+        s_lon = _along_legs(lon_v, leg_of, frac)
+        s_lat = _along_legs(lat_v, leg_of, frac)
+        s_alt = _along_legs(alt_v, leg_of, frac)
         ground: NDArray[np.float64] | None = None
         if ground_amsl_m_fn is not None:
             ground = _column(ground_amsl_m_fn(s_lon, s_lat), s_lon.size, "ground_amsl_m_fn result")
         elif ground_amsl_m is not None:
             g_v = _column(ground_amsl_m, lon_v.size, "ground_amsl_m")
-            ground = g_v[leg_of] + (g_v[leg_of + 1] - g_v[leg_of]) * frac
+            ground = _along_legs(g_v, leg_of, frac)
         hits = self.bulk_hits_detailed(s_lon, s_lat, s_alt, ground_amsl_m=ground, at=at)
         first: dict[tuple[int, int], int] = {}
         uncertain: dict[tuple[int, int], bool] = {}
@@ -499,6 +494,20 @@ def _lon_lat(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArr
         i = int(np.argmax(bad))
         raise ValueError(f"point {i}: lon {lon_a[i]!r}, lat {lat_a[i]!r} is not a valid WGS84 position")
     return lon_a, lat_a
+
+
+def _unknown_as_unbounded(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(low, high) per point: an unknown (NaN) value may be anywhere, so it must match every band."""
+    unknown = np.isnan(values)
+    return np.where(unknown, -np.inf, values), np.where(unknown, np.inf, values)
+
+
+def _along_legs(
+    vertex_values: NDArray[np.float64], leg_of: NDArray[np.int64], frac: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Linear interpolation of a per-vertex value at samples given by leg and fraction along it."""
+    start = vertex_values[leg_of]
+    return np.asarray(start + (vertex_values[leg_of + 1] - start) * frac, dtype=np.float64)
 
 
 def _column(values: ArrayLike, n: int, name: str) -> NDArray[np.float64]:

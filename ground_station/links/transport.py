@@ -11,8 +11,8 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from ground_station.links.urls import LinkEndpoint, LinkKind
 
@@ -20,6 +20,23 @@ log = logging.getLogger(__name__)
 
 OnData = Callable[[bytes], None]
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+_Opened = TypeVar("_Opened")
+
+
+async def open_with_backoff(
+    open_link: Callable[[], Awaitable[_Opened]], url: str, *, verb: str, level: int
+) -> _Opened:
+    """Retries until the link opens, waiting longer after each failure: a vehicle that is not there
+    yet costs a wake-up every few seconds, and one that comes back is picked up within one delay."""
+    attempt = 0
+    while True:
+        try:
+            return await open_link()
+        except OSError as exc:
+            delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
+            log.log(level, "cannot %s %s (%s); retrying in %.1f s", verb, url, exc, delay)
+            attempt += 1
+            await asyncio.sleep(delay)
 
 
 class Transport(Protocol):
@@ -70,7 +87,7 @@ class UdpTransport:
     async def wait_bound(self) -> None:
         await self._bound.wait()
 
-    def _open(self) -> socket.socket:
+    async def _open(self) -> socket.socket:
         if self.endpoint.kind is LinkKind.UDPIN:
             local = (self.endpoint.host, self.endpoint.port)
         else:
@@ -87,17 +104,8 @@ class UdpTransport:
 
     async def run(self, on_data: OnData) -> None:
         loop = asyncio.get_running_loop()
-        attempt = 0
         while True:
-            try:
-                sock = self._open()
-            except OSError as exc:
-                delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
-                log.warning("cannot open %s (%s); retrying in %.1f s", self.endpoint.url, exc, delay)
-                attempt += 1
-                await asyncio.sleep(delay)
-                continue
-            attempt = 0
+            sock = await open_with_backoff(self._open, self.endpoint.url, verb="open", level=logging.WARNING)
             failed: asyncio.Future[None] = loop.create_future()
             is_udpin = self.endpoint.kind is LinkKind.UDPIN
 
@@ -155,17 +163,13 @@ class TcpTransport:
         return str(host), int(port)
 
     async def run(self, on_data: OnData) -> None:
-        attempt = 0
         while True:
-            try:
-                reader, self._writer = await asyncio.open_connection(self.endpoint.host, self.endpoint.port)
-            except OSError as exc:
-                delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
-                log.info("cannot connect %s (%s); retrying in %.1f s", self.endpoint.url, exc, delay)
-                attempt += 1
-                await asyncio.sleep(delay)
-                continue
-            attempt = 0
+            reader, self._writer = await open_with_backoff(
+                lambda: asyncio.open_connection(self.endpoint.host, self.endpoint.port),
+                self.endpoint.url,
+                verb="connect",
+                level=logging.INFO,
+            )
             try:
                 while data := await reader.read(65536):
                     on_data(data)
@@ -197,7 +201,7 @@ class SerialTransport:
     def local_address(self) -> tuple[str, int] | None:
         return None
 
-    def _open(self) -> int:
+    async def _open(self) -> int:
         import termios
         import tty
 
@@ -214,17 +218,8 @@ class SerialTransport:
 
     async def run(self, on_data: OnData) -> None:
         loop = asyncio.get_running_loop()
-        attempt = 0
         while True:
-            try:
-                fd = self._open()
-            except OSError as exc:
-                delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
-                log.info("cannot open %s (%s); retrying in %.1f s", self.endpoint.url, exc, delay)
-                attempt += 1
-                await asyncio.sleep(delay)
-                continue
-            attempt = 0
+            fd = await open_with_backoff(self._open, self.endpoint.url, verb="open", level=logging.INFO)
             self._fd = fd
             failed: asyncio.Future[None] = loop.create_future()
 

@@ -141,3 +141,89 @@ async def test_vehicle_filter_applies_to_frames_and_alerts() -> None:
     task.cancel()
     await hub.stop()
     await bus.close()
+
+
+async def test_filter_change_reindexes_the_client_and_topic_filters_trim_frames() -> None:
+    bus = InProcessBus()
+    hub = TelemetryHub(bus, max_rate_hz=20)
+    await hub.start()
+    everything, positions_of_b = Recorder(), Recorder()
+    all_client = TelemetryClient(everything.send, ClientFilter())
+    b_client = TelemetryClient(
+        positions_of_b.send,
+        ClientFilter(vehicles=frozenset({"a"}), topics=frozenset({TelemetryTopic.POSITION})),
+    )
+    for client in (all_client, b_client):
+        hub.register(client)
+    tasks = [asyncio.create_task(c.run()) for c in (all_client, b_client)]
+    await bus.publish(topic_for(PositionMsg, "a"), position("a", 1))
+    await asyncio.sleep(0.1)
+    b_client.set_filter(ClientFilter(vehicles=frozenset({"b"}), topics=frozenset({TelemetryTopic.POSITION})))
+    before = len(positions_of_b.frames)
+    for i in range(2, 6):
+        await bus.publish(topic_for(PositionMsg, "a"), position("a", i))
+        await bus.publish(topic_for(PositionMsg, "b"), position("b", i))
+        await bus.publish("alert", alert("b"))
+        await asyncio.sleep(0.06)
+    await asyncio.sleep(0.1)
+    after_change = [f for _, f in positions_of_b.frames[before:]]
+    assert after_change, "the new subscription got nothing"
+    assert {f["vehicle_id"] for f in after_change} == {"b"}
+    assert all(set(f["data"]) == {"position"} for f in after_change)  # type: ignore[arg-type]
+    seen_by_all = {f.get("vehicle_id") for _, f in everything.frames if f["type"] == "telemetry"}
+    assert seen_by_all == {"a", "b"}
+    assert any(f["type"] == "alert" for _, f in everything.frames)
+    for task in tasks:
+        task.cancel()
+    await hub.stop()
+    await bus.close()
+
+
+async def test_a_new_client_starts_from_the_newest_snapshot() -> None:
+    bus = InProcessBus()
+    hub = TelemetryHub(bus)
+    await hub.start()
+    for i in range(3):
+        await bus.publish(topic_for(PositionMsg, "a"), position("a", i))
+    await asyncio.sleep(0.05)
+    assert json.loads(hub.latest("a")["position"])["vehicle_time_ms"] == 2
+    late = Recorder()
+    client = TelemetryClient(late.send, ClientFilter())
+    hub.register(client)
+    task = asyncio.create_task(client.run())
+    await asyncio.sleep(0.05)
+    assert [f["data"]["position"]["vehicle_time_ms"] for _, f in late.frames] == [2]  # type: ignore[index]
+    task.cancel()
+    await hub.stop()
+    await bus.close()
+
+
+async def test_a_slow_but_moving_client_is_kept() -> None:
+    """The stall limit is per send: a client that takes every frame, only slowly, is not dropped."""
+    bus = InProcessBus()
+    hub = TelemetryHub(bus, max_rate_hz=50)
+    await hub.start()
+    received: list[str] = []
+
+    async def slow_send(text: str) -> None:
+        await asyncio.sleep(0.1)
+        received.append(text)
+
+    client = TelemetryClient(slow_send, ClientFilter(), send_timeout_s=0.3)
+    hub.register(client)
+    task = asyncio.create_task(client.run())
+    for i in range(40):  # 1 s of frames for two vehicles, each send taking a third of the limit
+        await bus.publish(topic_for(PositionMsg, "a"), position("a", i))
+        await bus.publish(topic_for(PositionMsg, "b"), position("b", i))
+        await asyncio.sleep(0.025)
+    await asyncio.sleep(0.3)
+    assert not task.done(), task
+    assert len(received) >= 8
+    assert client.coalesced > 0
+    newest = {
+        json.loads(t)["vehicle_id"]: json.loads(t)["data"]["position"]["vehicle_time_ms"] for t in received
+    }
+    assert newest == {"a": 39, "b": 39}
+    task.cancel()
+    await hub.stop()
+    await bus.close()

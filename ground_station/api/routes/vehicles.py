@@ -7,6 +7,7 @@ command is written to the audit log before it is sent.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import ensure_same_organisation, require
-from ground_station.api.vehicle_control import VehicleUnavailableError
+from ground_station.api.vehicle_control import VehicleControl, VehicleUnavailableError
 from ground_station.api.vehicle_state import VehicleSnapshot
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
@@ -154,6 +155,39 @@ async def get_vehicle(
     return vehicle_view(context, context.vehicle_states.get(slug))
 
 
+@dataclass(frozen=True)
+class CommandTarget:
+    """The vehicle a command route acts on, resolved once by one dependency for every command route.
+
+    Keeps the routes explicit (each has its own path, body model and OpenAPI entry) while the slug
+    check, the role check and the context lookup stay in one place.
+    """
+
+    slug: str
+    principal: Principal
+    context: StationContext
+
+    @property
+    def control(self) -> VehicleControl:
+        return self.context.control
+
+    async def run(
+        self,
+        command: VehicleCommand,
+        action: Callable[[], Awaitable[object]],
+        detail: dict[str, object] | None = None,
+    ) -> CommandResult:
+        return await run_command(self.context, self.principal, self.slug, command, action, detail)
+
+
+async def command_target(
+    slug: str = SlugPath,
+    principal: Principal = Depends(require(Permission.COMMAND_VEHICLES)),
+    context: StationContext = Depends(get_context),
+) -> CommandTarget:
+    return CommandTarget(slug, principal, context)
+
+
 async def run_command(
     context: StationContext,
     principal: Principal,
@@ -186,97 +220,57 @@ async def run_command(
     return CommandResult(vehicle_id=slug, command=command, time_utc=datetime.now(UTC))
 
 
-CommandGuard = Depends(require(Permission.COMMAND_VEHICLES))
+Target = Depends(command_target)
 
 
 @router.post("/{slug}/arm", response_model=CommandResult)
-async def arm(
-    slug: str = SlugPath, principal: Principal = CommandGuard, context: StationContext = Depends(get_context)
-) -> CommandResult:
-    return await run_command(context, principal, slug, VehicleCommand.ARM, lambda: context.control.arm(slug))
+async def arm(target: CommandTarget = Target) -> CommandResult:
+    return await target.run(VehicleCommand.ARM, lambda: target.control.arm(target.slug))
 
 
 @router.post("/{slug}/disarm", response_model=CommandResult)
-async def disarm(
-    slug: str = SlugPath, principal: Principal = CommandGuard, context: StationContext = Depends(get_context)
-) -> CommandResult:
-    return await run_command(
-        context, principal, slug, VehicleCommand.DISARM, lambda: context.control.disarm(slug)
-    )
+async def disarm(target: CommandTarget = Target) -> CommandResult:
+    return await target.run(VehicleCommand.DISARM, lambda: target.control.disarm(target.slug))
 
 
 @router.post("/{slug}/takeoff", response_model=CommandResult)
-async def takeoff(
-    body: TakeoffRequest,
-    slug: str = SlugPath,
-    principal: Principal = CommandGuard,
-    context: StationContext = Depends(get_context),
-) -> CommandResult:
-    return await run_command(
-        context,
-        principal,
-        slug,
+async def takeoff(body: TakeoffRequest, target: CommandTarget = Target) -> CommandResult:
+    return await target.run(
         VehicleCommand.TAKEOFF,
-        lambda: context.control.takeoff(slug, body.alt_rel_m),
+        lambda: target.control.takeoff(target.slug, body.alt_rel_m),
         {"alt_rel_m": body.alt_rel_m},
     )
 
 
 @router.post("/{slug}/mission/start", response_model=CommandResult)
-async def mission_start(
-    slug: str = SlugPath, principal: Principal = CommandGuard, context: StationContext = Depends(get_context)
-) -> CommandResult:
-    return await run_command(
-        context, principal, slug, VehicleCommand.MISSION_START, lambda: context.control.start(slug)
-    )
+async def mission_start(target: CommandTarget = Target) -> CommandResult:
+    return await target.run(VehicleCommand.MISSION_START, lambda: target.control.start(target.slug))
 
 
 @router.post("/{slug}/pause", response_model=CommandResult)
-async def pause(
-    slug: str = SlugPath, principal: Principal = CommandGuard, context: StationContext = Depends(get_context)
-) -> CommandResult:
-    return await run_command(
-        context, principal, slug, VehicleCommand.PAUSE, lambda: context.control.pause(slug)
-    )
+async def pause(target: CommandTarget = Target) -> CommandResult:
+    return await target.run(VehicleCommand.PAUSE, lambda: target.control.pause(target.slug))
 
 
 @router.post("/{slug}/resume", response_model=CommandResult)
-async def resume(
-    slug: str = SlugPath, principal: Principal = CommandGuard, context: StationContext = Depends(get_context)
-) -> CommandResult:
-    return await run_command(
-        context, principal, slug, VehicleCommand.RESUME, lambda: context.control.resume(slug)
-    )
+async def resume(target: CommandTarget = Target) -> CommandResult:
+    return await target.run(VehicleCommand.RESUME, lambda: target.control.resume(target.slug))
 
 
 @router.post("/{slug}/goto", response_model=CommandResult)
-async def goto(
-    body: GotoRequest,
-    slug: str = SlugPath,
-    principal: Principal = CommandGuard,
-    context: StationContext = Depends(get_context),
-) -> CommandResult:
-    return await run_command(
-        context,
-        principal,
-        slug,
+async def goto(body: GotoRequest, target: CommandTarget = Target) -> CommandResult:
+    return await target.run(
         VehicleCommand.GOTO,
-        lambda: context.control.goto(slug, body.lon, body.lat, body.alt_amsl_m),
+        lambda: target.control.goto(target.slug, body.lon, body.lat, body.alt_amsl_m),
         body.model_dump(),
     )
 
 
 @router.post("/{slug}/rtl", response_model=CommandResult)
-async def rtl(
-    slug: str = SlugPath, principal: Principal = CommandGuard, context: StationContext = Depends(get_context)
-) -> CommandResult:
-    return await run_command(context, principal, slug, VehicleCommand.RTL, lambda: context.control.rtl(slug))
+async def rtl(target: CommandTarget = Target) -> CommandResult:
+    return await target.run(VehicleCommand.RTL, lambda: target.control.rtl(target.slug))
 
 
 @router.post("/{slug}/land", response_model=CommandResult)
-async def land(
-    slug: str = SlugPath, principal: Principal = CommandGuard, context: StationContext = Depends(get_context)
-) -> CommandResult:
-    return await run_command(
-        context, principal, slug, VehicleCommand.LAND, lambda: context.control.land(slug)
-    )
+async def land(target: CommandTarget = Target) -> CommandResult:
+    return await target.run(VehicleCommand.LAND, lambda: target.control.land(target.slug))

@@ -7,12 +7,11 @@ import sqlite3
 from datetime import datetime
 
 from ground_station.store.models import AlertRecord, AuditAction, AuditEntry
-from ground_station.store.sqlite.database import Database, from_db_time, to_db_time
+from ground_station.store.sqlite.database import Database, from_db_time, required_db_time, to_db_time
 
 
 def _alert(row: sqlite3.Row) -> AlertRecord:
-    at = from_db_time(row["time_utc"])
-    assert at is not None
+    at = required_db_time(row, "time_utc")
     return AlertRecord(
         alert_id=row["alert_id"],
         vehicle_id=row["vehicle_id"],
@@ -110,13 +109,14 @@ class SqliteAudit:
             rows = await self._db.fetch_all(
                 "SELECT * FROM audit WHERE action = ? ORDER BY id DESC LIMIT ?", (action.value, limit)
             )
-        result = []
-        for r in rows:
-            at = from_db_time(r["time_utc"])
-            assert at is not None
-            result.append(
-                AuditEntry(
-                    at, r["actor"], AuditAction(r["action"]), r["target"], json.loads(r["detail"]), r["id"]
-                )
+        return [
+            AuditEntry(
+                required_db_time(r, "time_utc"),
+                r["actor"],
+                AuditAction(r["action"]),
+                r["target"],
+                json.loads(r["detail"]),
+                r["id"],
             )
-        return result
+            for r in rows
+        ]

@@ -32,6 +32,14 @@ def from_db_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+def required_db_time(row: sqlite3.Row, column: str) -> datetime:
+    """A NOT NULL time column: NULL there means a damaged database, so it is an error naming the column."""
+    value = from_db_time(row[column])
+    if value is None:
+        raise ValueError(f"column {column!r} is NULL where the schema requires a time")
+    return value
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ground_station.store.models import Flight, FlightEvent, TrackPoint
-from ground_station.store.sqlite.database import Database, from_db_time, to_db_time
+from ground_station.store.sqlite.database import Database, from_db_time, required_db_time, to_db_time
 
 
 def _flight(row: sqlite3.Row) -> Flight:
-    started = from_db_time(row["started_at"])
-    assert started is not None
+    started = required_db_time(row, "started_at")
     return Flight(
         id=row["id"],
         vehicle_id=row["vehicle_id"],
@@ -110,25 +109,21 @@ class SqliteFlights:
         rows = await self._db.fetch_all(
             "SELECT * FROM track_points WHERE flight_id = ? ORDER BY time_utc, id", (flight_id,)
         )
-        result = []
-        for r in rows:
-            at = from_db_time(r["time_utc"])
-            assert at is not None
-            result.append(
-                TrackPoint(
-                    r["vehicle_id"],
-                    r["flight_id"],
-                    at,
-                    r["lon"],
-                    r["lat"],
-                    r["alt_amsl_m"],
-                    r["alt_rel_m"],
-                    r["vn_mps"],
-                    r["ve_mps"],
-                    r["vd_mps"],
-                )
+        return [
+            TrackPoint(
+                r["vehicle_id"],
+                r["flight_id"],
+                required_db_time(r, "time_utc"),
+                r["lon"],
+                r["lat"],
+                r["alt_amsl_m"],
+                r["alt_rel_m"],
+                r["vn_mps"],
+                r["ve_mps"],
+                r["vd_mps"],
             )
-        return result
+            for r in rows
+        ]
 
     async def track_count(self, vehicle_id: str | None = None) -> int:
         if vehicle_id is None:
@@ -150,9 +145,9 @@ class SqliteFlights:
         rows = await self._db.fetch_all(
             "SELECT * FROM flight_events WHERE flight_id = ? ORDER BY time_utc, id", (flight_id,)
         )
-        result = []
-        for r in rows:
-            at = from_db_time(r["time_utc"])
-            assert at is not None
-            result.append(FlightEvent(r["vehicle_id"], r["flight_id"], r["kind"], at, r["detail"]))
-        return result
+        return [
+            FlightEvent(
+                r["vehicle_id"], r["flight_id"], r["kind"], required_db_time(r, "time_utc"), r["detail"]
+            )
+            for r in rows
+        ]

@@ -9,12 +9,11 @@ from typing import Any
 
 from ground_station.store.errors import NotFoundError
 from ground_station.store.models import Approval, MissionSummary, MissionVersion, ValidationRecord
-from ground_station.store.sqlite.database import Database, from_db_time, to_db_time, utc_now
+from ground_station.store.sqlite.database import Database, required_db_time, to_db_time, utc_now
 
 
 def _summary(row: sqlite3.Row) -> MissionSummary:
-    created, updated = from_db_time(row["created_at"]), from_db_time(row["updated_at"])
-    assert created is not None and updated is not None
+    created, updated = required_db_time(row, "created_at"), required_db_time(row, "updated_at")
     return MissionSummary(
         id=row["id"],
         organisation=row["organisation"],
@@ -27,8 +26,7 @@ def _summary(row: sqlite3.Row) -> MissionSummary:
 
 
 def _version(row: sqlite3.Row) -> MissionVersion:
-    created = from_db_time(row["created_at"])
-    assert created is not None
+    created = required_db_time(row, "created_at")
     return MissionVersion(
         mission_id=row["mission_id"],
         version=int(row["version"]),
@@ -155,21 +153,17 @@ class SqliteMissions:
         rows = await self._db.fetch_all(
             "SELECT * FROM mission_validations WHERE mission_id = ? ORDER BY id", (mission_id,)
         )
-        result = []
-        for r in rows:
-            at = from_db_time(r["validated_at"])
-            assert at is not None
-            result.append(
-                ValidationRecord(
-                    r["mission_id"],
-                    int(r["version"]),
-                    bool(r["ok"]),
-                    json.loads(r["violations"]),
-                    r["region"],
-                    at,
-                )
+        return [
+            ValidationRecord(
+                r["mission_id"],
+                int(r["version"]),
+                bool(r["ok"]),
+                json.loads(r["violations"]),
+                r["region"],
+                required_db_time(r, "validated_at"),
             )
-        return result
+            for r in rows
+        ]
 
     async def record_approval(self, approval: Approval) -> None:
         await self._db.execute(
@@ -202,19 +196,15 @@ class SqliteMissions:
 
     @staticmethod
     def _approvals(rows: list[sqlite3.Row]) -> list[Approval]:
-        result = []
-        for r in rows:
-            at = from_db_time(r["approved_at"])
-            assert at is not None
-            result.append(
-                Approval(
-                    r["mission_id"],
-                    int(r["version"]),
-                    r["vehicle_id"],
-                    r["approved_by"],
-                    at,
-                    bool(r["override"]),
-                    r["reason"],
-                )
+        return [
+            Approval(
+                r["mission_id"],
+                int(r["version"]),
+                r["vehicle_id"],
+                r["approved_by"],
+                required_db_time(r, "approved_at"),
+                bool(r["override"]),
+                r["reason"],
             )
-        return result
+            for r in rows
+        ]

@@ -8,7 +8,7 @@ from datetime import datetime
 from ground_station.auth.roles import Role
 from ground_station.store.errors import ConflictError
 from ground_station.store.models import Organisation, RefreshTokenRecord, User
-from ground_station.store.sqlite.database import Database, from_db_time, to_db_time, utc_now
+from ground_station.store.sqlite.database import Database, from_db_time, required_db_time, to_db_time, utc_now
 
 
 class SqliteOrganisations:
@@ -34,8 +34,7 @@ class SqliteOrganisations:
 
 
 def _user(row: sqlite3.Row) -> User:
-    created = from_db_time(row["created_at"])
-    assert created is not None
+    created = required_db_time(row, "created_at")
     return User(
         id=row["id"],
         username=row["username"],
@@ -92,9 +91,8 @@ class SqliteUsers:
 
 
 def _token(row: sqlite3.Row) -> RefreshTokenRecord:
-    issued = from_db_time(row["issued_at"])
-    expires = from_db_time(row["expires_at"])
-    assert issued is not None and expires is not None
+    issued = required_db_time(row, "issued_at")
+    expires = required_db_time(row, "expires_at")
     return RefreshTokenRecord(
         token_hash=row["token_hash"],
         user_id=row["user_id"],

@@ -19,7 +19,7 @@ from tests.sim.conformance.compare import (
     uploads,
     vehicle_commands,
 )
-from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget, trace_path
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, TargetKind, VehicleTarget, trace_path
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_mission_a
 
@@ -188,11 +188,24 @@ def test_rates_in_flight_within_5_percent(
         )
 
 
-def test_vehicle_sends_its_own_commands_to_component_0(flown: ScenarioRun[None], shared_data: Path) -> None:
+SELF_COMMANDS_DIVERGENCE = (
+    "divergence: PX4 sends COMMAND_LONG to its own 1/0 (DO_CHANGE_SPEED 178 when a speed item runs, "
+    "NAV_RETURN_TO_LAUNCH 20 at the RTL item, DO_TRIGGER_CONTROL 2003 + DO_GIMBAL_MANAGER_PITCHYAW "
+    "1000/CONFIGURE 1001 on entering RTL/LAND/failsafe Hold, command 0 (p2=2, p3=80, p7=home AMSL) at "
+    "'Landing detected'), each repeated with confirmation 0..3 ~0.5 s apart; sim/ sends none "
+    "(no vehicle-originated COMMAND_LONG anywhere in sim/)"
+)
+
+
+def test_vehicle_sends_its_own_commands_to_component_0(
+    flown: ScenarioRun[None], shared_data: Path, request: pytest.FixtureRequest
+) -> None:
     """PX4 sends COMMAND_LONG to 1/0 and, since nobody ACKs, repeats each with confirmation 0..3:
     DO_CHANGE_SPEED(178) per speed item, NAV_RETURN_TO_LAUNCH(20) at the RTL item, DO_TRIGGER_CONTROL
     (2003) and gimbal-manager 1000/1001 on entering RTL, command 0 at 'Landing detected'. A ground
     station must ignore them; the simulator must send them so that this is tested."""
+    if flown.link.kind == TargetKind.BUILTIN:
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=SELF_COMMANDS_DIVERGENCE))
     px4 = vehicle_commands(read_tlog(trace_path(shared_data, "mission"), types={"COMMAND_LONG"}))
     sim = vehicle_commands(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}))
     assert {(m.command, m.target_system, m.target_component) for m in px4} == {
