@@ -52,6 +52,8 @@ RegionOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+LonArgument = Annotated[float, typer.Argument(help="Longitude (WGS84 degrees east).")]
+LatArgument = Annotated[float, typer.Argument(help="Latitude (WGS84 degrees north).")]
 
 zones_app = typer.Typer(no_args_is_help=True, help="UAS geographical zones: import, list, query.")
 terrain_app = typer.Typer(no_args_is_help=True, help="Terrain: elevation with its accuracy, basemap tiles.")
@@ -256,8 +258,8 @@ def zones_remove(
 @zones_app.command("at")
 @clean_errors
 def zones_at(
-    lon: Annotated[float, typer.Argument(help="Longitude (WGS84 degrees east).")],
-    lat: Annotated[float, typer.Argument(help="Latitude (WGS84 degrees north).")],
+    lon: LonArgument,
+    lat: LatArgument,
     alt: Annotated[float, typer.Option("--alt", help="Altitude in metres in the --ref frame.")],
     ref: Annotated[RefChoice, typer.Option("--ref", help="Vertical reference of --alt.")],
     time: Annotated[
@@ -331,8 +333,8 @@ def zones_at(
 @terrain_app.command("elevation")
 @clean_errors
 def terrain_elevation(
-    lon: Annotated[float, typer.Argument(help="Longitude (WGS84 degrees east).")],
-    lat: Annotated[float, typer.Argument(help="Latitude (WGS84 degrees north).")],
+    lon: LonArgument,
+    lat: LatArgument,
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -85,7 +85,7 @@ _GEOD = Geod(ellps="WGS84")
 
 
 def _broadcast_float64(*values: ArrayLike) -> tuple[FloatArray, ...]:
-    """pyproj's Geod wants same-shaped float arrays; callers may mix scalars, lists and arrays."""
+    """pyproj's Geod and the ECEF maths want same-shaped float arrays; callers mix scalars, lists, arrays."""
     arrays = np.broadcast_arrays(*(np.asarray(value, dtype=np.float64) for value in values))
     return tuple(np.asarray(array, dtype=np.float64) for array in arrays)
 
@@ -203,11 +203,7 @@ class LocalTangentPlane:
         self, lon: ArrayLike, lat: ArrayLike, alt_m: ArrayLike = 0.0
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """lon/lat/height to East, North, Up metres from the origin."""
-        lons, lats, alts = np.broadcast_arrays(
-            np.asarray(lon, dtype=np.float64),
-            np.asarray(lat, dtype=np.float64),
-            np.asarray(alt_m, dtype=np.float64),
-        )
+        lons, lats, alts = _broadcast_float64(lon, lat, alt_m)
         x, y, z = _geodetic_to_ecef(lons, lats, alts)
         dx = x - self._origin[0]
         dy = y - self._origin[1]
@@ -222,11 +218,7 @@ class LocalTangentPlane:
         self, east: ArrayLike, north: ArrayLike, up: ArrayLike = 0.0
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """East, North, Up metres from the origin back to lon/lat/height."""
-        e, n, u = np.broadcast_arrays(
-            np.asarray(east, dtype=np.float64),
-            np.asarray(north, dtype=np.float64),
-            np.asarray(up, dtype=np.float64),
-        )
+        e, n, u = _broadcast_float64(east, north, up)
         r = self._rot
         x = self._origin[0] + r[0, 0] * e + r[1, 0] * n + r[2, 0] * u
         y = self._origin[1] + r[0, 1] * e + r[1, 1] * n + r[2, 1] * u

@@ -10,6 +10,7 @@ exactly what QGC uploads), so a survey drawn in QGC is checked as flown; exporte
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import shapely
@@ -298,6 +299,19 @@ def _mission_items(mission_obj: dict[str, Any], problems: Problems, max_items: i
     return items
 
 
+def _fence_entries(
+    fence: dict[str, Any], key: str, problems: Problems
+) -> Iterator[tuple[str, dict[str, Any], bool | None]]:
+    """Each object of ``geoFence.<key>`` with its JSON path and inclusion flag; QGC writes polygons and
+    circles alike, so one reader reports a non-object entry or a bad flag the same way for both."""
+    path = f"$.geoFence.{key}"
+    for k, entry in enumerate(as_list(fence.get(key, []), path, problems) or []):
+        where = f"{path}[{k}]"
+        obj = as_object(entry, where, problems)
+        if obj is not None:
+            yield where, obj, as_bool(obj.get("inclusion"), f"{where}.inclusion", problems)
+
+
 def _geofence(doc: dict[str, Any], problems: Problems, not_represented: tuple[str, ...]) -> Geofence:
     if "geoFence" not in doc:
         return Geofence(not_represented=not_represented)
@@ -305,24 +319,14 @@ def _geofence(doc: dict[str, Any], problems: Problems, not_represented: tuple[st
     if fence is None:
         return Geofence()
     polygons: list[FencePolygon] = []
-    for k, entry in enumerate(as_list(fence.get("polygons", []), "$.geoFence.polygons", problems) or []):
-        where = f"$.geoFence.polygons[{k}]"
-        obj = as_object(entry, where, problems)
-        if obj is None:
-            continue
-        inclusion = as_bool(obj.get("inclusion"), f"{where}.inclusion", problems)
+    for where, obj, inclusion in _fence_entries(fence, "polygons", problems):
         vertices = _polygon_lonlat(
             obj.get("polygon"), f"{where}.polygon", problems, max_vertices=MAX_FENCE_VERTICES
         )
         if inclusion is not None and vertices is not None:
             polygons.append(FencePolygon(vertices=vertices, inclusion=inclusion))
     circles: list[FenceCircle] = []
-    for k, entry in enumerate(as_list(fence.get("circles", []), "$.geoFence.circles", problems) or []):
-        where = f"$.geoFence.circles[{k}]"
-        obj = as_object(entry, where, problems)
-        if obj is None:
-            continue
-        inclusion = as_bool(obj.get("inclusion"), f"{where}.inclusion", problems)
+    for where, obj, inclusion in _fence_entries(fence, "circles", problems):
         circle = as_object(obj.get("circle"), f"{where}.circle", problems)
         if circle is None:
             continue

@@ -7,6 +7,7 @@ meaningless (models built with ``model_construct`` skip pydantic's own checks, s
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from pymavlink import mavutil
@@ -45,6 +46,11 @@ def _valid_lonlat(lon: float, lat: float) -> bool:
     return math.isfinite(lon) and math.isfinite(lat) and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0
 
 
+def _item_problem(severity: Severity, key: Msg, index: int, **values: Any) -> Violation:
+    """A structure finding about one item: located at it, and its message names it."""
+    return violation(RuleId.STRUCTURE, severity, key, where=Where(item_index=index), item=index, **values)
+
+
 def geometry_problems(mission: Mission, config: RuleConfig) -> list[Violation]:
     """Errors that make the path itself undefined: no items, bad coordinates, impossible altitudes."""
     if not mission.items:
@@ -67,14 +73,8 @@ def geometry_problems(mission: Mission, config: RuleConfig) -> list[Violation]:
         position = _position(item)
         if position is not None and not _valid_lonlat(*position):
             found.append(
-                violation(
-                    RuleId.STRUCTURE,
-                    Severity.ERROR,
-                    Msg.BAD_COORDINATE,
-                    where=Where(item_index=index),
-                    item=index,
-                    bad_lon=position[0],
-                    bad_lat=position[1],
+                _item_problem(
+                    Severity.ERROR, Msg.BAD_COORDINATE, index, bad_lon=position[0], bad_lat=position[1]
                 )
             )
             continue
@@ -82,14 +82,8 @@ def geometry_problems(mission: Mission, config: RuleConfig) -> list[Violation]:
             alt_f = float(item.alt_m)
             if not (math.isfinite(alt_f) and config.min_alt_amsl_m <= alt_f <= config.max_alt_amsl_m):
                 found.append(
-                    violation(
-                        RuleId.STRUCTURE,
-                        Severity.ERROR,
-                        Msg.ABSURD_ALTITUDE,
-                        where=Where(item_index=index),
-                        item=index,
-                        alt=alt_f,
-                        frame=item.alt_frame.value,
+                    _item_problem(
+                        Severity.ERROR, Msg.ABSURD_ALTITUDE, index, alt=alt_f, frame=item.alt_frame.value
                     )
                 )
                 continue
@@ -101,14 +95,7 @@ def geometry_problems(mission: Mission, config: RuleConfig) -> list[Violation]:
         for k in np.flatnonzero(far > config.absurd_distance_from_home_m):
             index = checked[int(k)][0]
             found.append(
-                violation(
-                    RuleId.STRUCTURE,
-                    Severity.ERROR,
-                    Msg.FAR_FROM_HOME,
-                    where=Where(item_index=index),
-                    item=index,
-                    distance_km=float(far[k]) / 1000.0,
-                )
+                _item_problem(Severity.ERROR, Msg.FAR_FROM_HOME, index, distance_km=float(far[k]) / 1000.0)
             )
     return found
 
@@ -128,54 +115,19 @@ def sequence_problems(mission: Mission) -> list[Violation]:
         found.append(violation(RuleId.STRUCTURE, Severity.ERROR, Msg.NO_END))
     else:
         for index in range(end + 1, len(items)):
-            found.append(
-                violation(
-                    RuleId.STRUCTURE,
-                    Severity.ERROR,
-                    Msg.ITEMS_AFTER_END,
-                    where=Where(item_index=index),
-                    item=index,
-                )
-            )
+            found.append(_item_problem(Severity.ERROR, Msg.ITEMS_AFTER_END, index))
     for index in range(1, len(items)):
         if items[index] == items[index - 1]:
-            found.append(
-                violation(
-                    RuleId.STRUCTURE,
-                    Severity.WARNING,
-                    Msg.DUPLICATE_ITEM,
-                    where=Where(item_index=index),
-                    item=index,
-                    previous=index - 1,
-                )
-            )
+            found.append(_item_problem(Severity.WARNING, Msg.DUPLICATE_ITEM, index, previous=index - 1))
     for index, item in enumerate(items):
         if isinstance(item, OtherCommand) and item.command == mav.MAV_CMD_DO_JUMP:
             target = item.params[0]
             # DO_JUMP counts MAVLink sequence numbers, which are the item indices (no home entry, PX4)
             if target is None or not (0 <= target < len(items)) or target != int(target):
-                found.append(
-                    violation(
-                        RuleId.STRUCTURE,
-                        Severity.ERROR,
-                        Msg.JUMP_OUT_OF_RANGE,
-                        where=Where(item_index=index),
-                        item=index,
-                        target=target,
-                    )
-                )
+                found.append(_item_problem(Severity.ERROR, Msg.JUMP_OUT_OF_RANGE, index, target=target))
             continue
         if isinstance(item, OtherCommand):
-            found.append(
-                violation(
-                    RuleId.STRUCTURE,
-                    Severity.WARNING,
-                    Msg.UNKNOWN_COMMAND,
-                    where=Where(item_index=index),
-                    item=index,
-                    command=item.command,
-                )
-            )
+            found.append(_item_problem(Severity.WARNING, Msg.UNKNOWN_COMMAND, index, command=item.command))
     return found
 
 

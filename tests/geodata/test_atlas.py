@@ -8,10 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-import rasterio
-from affine import Affine
 
 from geodata.atlas import (
     RegionCache,
@@ -29,6 +26,8 @@ from geodata.sensors import footprint
 from geodata.terrain import FlatTerrain, TerrainQuality
 from geodata.vertical import VerticalRef
 from geodata.zones.model import Restriction
+from tests.geodata.ed269_samples import ed269_circle_zone
+from tests.synthetic_dem import write_lonlat_dem
 
 MIKULOVICE_AIRFIELD = (17.2975, 50.3017)
 JESENIK_HOSPITAL = (17.1935, 50.2300)
@@ -53,25 +52,17 @@ def write_plane_dem(
     accuracy_m: float | None = 2.0,
 ) -> Path:
     """A GeoTIFF of ``plane_elevation`` (pixel-centre values) with a declared vertical accuracy tag."""
-    lons = west + step * (np.arange(cols) + 0.5)
-    lats = north - step * (np.arange(rows) + 0.5)
-    values = 300.0 + 100.0 * (lons[np.newaxis, :] - 16.7) + 400.0 * (lats[:, np.newaxis] - 49.9)
-    with rasterio.open(
+    return write_lonlat_dem(
         path,
-        "w",
-        driver="GTiff",
-        width=cols,
-        height=rows,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine.translation(west, north) @ Affine.scale(step, -step),
+        plane_elevation,
+        west=west,
+        north=north,
+        step=step,
+        cols=cols,
+        rows=rows,
+        accuracy_m=accuracy_m,
         nodata=-9999.0,
-    ) as dataset:
-        dataset.write(values.astype(np.float32), 1)
-        if accuracy_m is not None:
-            dataset.update_tags(VERTICAL_ACCURACY_M=str(accuracy_m))
-    return path
+    )
 
 
 @pytest.fixture
@@ -267,48 +258,18 @@ def test_user_imported_zones_are_layered_over_the_region(tmp_path: Path, clean_e
     authority = {
         "title": "authority export",
         "features": [
-            {  # same identifier as a region zone: replaces it
-                "identifier": "BWX-CZ-HEMS-JESENIK",
-                "country": "CZE",
-                "name": "Jeseník hospital heliport (official)",
-                "type": "COMMON",
-                "restriction": "REQ_AUTHORISATION",
-                "reason": ["EMERGENCY"],
-                "applicability": [{"permanent": "YES"}],
-                "geometry": [
-                    {
-                        "uomDimensions": "M",
-                        "lowerLimit": 0,
-                        "lowerVerticalReference": "AGL",
-                        "upperLimit": 100,
-                        "upperVerticalReference": "AGL",
-                        "horizontalProjection": {
-                            "type": "Circle",
-                            "center": list(JESENIK_HOSPITAL),
-                            "radius": 300,
-                        },
-                    }
-                ],
-            },
-            {  # a new zone
-                "identifier": "LKR999",
-                "country": "CZE",
-                "name": "New restricted area",
-                "type": "COMMON",
-                "restriction": "PROHIBITED",
-                "reason": ["SENSITIVE"],
-                "applicability": [{"permanent": "YES"}],
-                "geometry": [
-                    {
-                        "uomDimensions": "M",
-                        "lowerLimit": 0,
-                        "lowerVerticalReference": "AGL",
-                        "upperLimit": None,
-                        "upperVerticalReference": "AMSL",
-                        "horizontalProjection": {"type": "Circle", "center": [17.1, 50.3], "radius": 1000},
-                    }
-                ],
-            },
+            ed269_circle_zone(  # same identifier as a region zone: replaces it
+                "BWX-CZ-HEMS-JESENIK",
+                "Jeseník hospital heliport (official)",
+                JESENIK_HOSPITAL,
+                300,
+                restriction="REQ_AUTHORISATION",
+                reason="EMERGENCY",
+                upper_m=100,
+                upper_ref="AGL",
+            ),
+            # a new zone
+            ed269_circle_zone("LKR999", "New restricted area", (17.1, 50.3), 1000, upper_m=None),
         ],
     }
     source = tmp_path / "authority.json"

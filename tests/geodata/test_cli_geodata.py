@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import numpy as np
 import pytest
-import rasterio
 import typer
-from affine import Affine
 from typer.testing import CliRunner
 
 from geodata.cli import ExitCode, register
+from tests.geodata.ed269_samples import ed269_circle_zone
+from tests.synthetic_dem import write_lonlat_dem
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_ED269 = Path("zones") / "ed269" / "interuss_dss_geo-awareness-che-1.ed269.json"
@@ -31,26 +30,16 @@ def write_plane_tile(
     path: Path, west: float, north: float, *, size: int = 100, accuracy_m: float | None = 2.0
 ) -> Path:
     """A 1x1 degree GeoTIFF of ``plane_elevation``: exact under bilinear sampling."""
-    step = 1.0 / size
-    lons = west + step * (np.arange(size) + 0.5)
-    lats = north - step * (np.arange(size) + 0.5)
-    values = 300.0 + 100.0 * (lons[np.newaxis, :] - 16.0) + 400.0 * (lats[:, np.newaxis] - 50.0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(
+    return write_lonlat_dem(
         path,
-        "w",
-        driver="GTiff",
-        width=size,
-        height=size,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine.translation(west, north) @ Affine.scale(step, -step),
-    ) as dataset:
-        dataset.write(values.astype(np.float32), 1)
-        if accuracy_m is not None:
-            dataset.update_tags(VERTICAL_ACCURACY_M=str(accuracy_m))
-    return path
+        plane_elevation,
+        west=west,
+        north=north,
+        step=1.0 / size,
+        cols=size,
+        rows=size,
+        accuracy_m=accuracy_m,
+    )
 
 
 @pytest.fixture
@@ -158,25 +147,7 @@ def test_terrain_elevation_with_dem_and_outside_its_coverage(
 
 
 def test_zones_import_list_and_remove(app: typer.Typer, data_dir: Path, tmp_path: Path) -> None:
-    zone = {
-        "identifier": "LKR123",
-        "country": "CZE",
-        "name": "Test restricted area",
-        "type": "COMMON",
-        "restriction": "PROHIBITED",
-        "reason": ["SENSITIVE"],
-        "applicability": [{"permanent": "YES"}],
-        "geometry": [
-            {
-                "uomDimensions": "M",
-                "lowerLimit": 0,
-                "lowerVerticalReference": "AGL",
-                "upperLimit": 500,
-                "upperVerticalReference": "AMSL",
-                "horizontalProjection": {"type": "Circle", "center": [17.1, 50.3], "radius": 500},
-            }
-        ],
-    }
+    zone = ed269_circle_zone("LKR123", "Test restricted area", (17.1, 50.3), 500, upper_m=500)
     bad = {**zone, "identifier": "BROKEN", "geometry": [{"horizontalProjection": {"type": "Circle"}}]}
     source = tmp_path / "authority.ed269.json"
     source.write_text(json.dumps({"title": "t", "features": [zone, bad]}), encoding="utf-8")

@@ -43,6 +43,35 @@ def publish(station: Station, topic: str, msg: object) -> None:
     station.client.portal.call(station.context.bus.publish, topic, msg)
 
 
+def publish_position(
+    station: Station,
+    vehicle_id: str,
+    *,
+    lon: float,
+    lat: float,
+    alt_amsl_m: float,
+    alt_rel_m: float,
+    vehicle_time_ms: int,
+    time_utc: datetime | None = None,
+    vn_mps: float = 0.0,
+    ve_mps: float = 0.0,
+) -> None:
+    """A vehicle position on the bus, as the link layer would publish it (level flight unless told)."""
+    position = PositionMsg(
+        vehicle_id=vehicle_id,
+        time_utc=time_utc or datetime.now(UTC),
+        vehicle_time_ms=vehicle_time_ms,
+        lon=lon,
+        lat=lat,
+        alt_amsl_m=alt_amsl_m,
+        alt_rel_m=alt_rel_m,
+        vn_mps=vn_mps,
+        ve_mps=ve_mps,
+        vd_mps=0.0,
+    )
+    publish(station, topic_for(PositionMsg, vehicle_id), position)
+
+
 def wait_until(station: Station, predicate, timeout_s: float = 5.0) -> None:  # type: ignore[no-untyped-def]
     import time
 
@@ -103,21 +132,17 @@ def test_vehicles_list_state_from_bus_and_unknown_404(station: Station) -> None:
             system_id=1,
         ),
     )
-    publish(
+    publish_position(
         station,
-        topic_for(PositionMsg, "sim-1"),
-        PositionMsg(
-            vehicle_id="sim-1",
-            time_utc=NOW,
-            vehicle_time_ms=1000,
-            lon=17.1,
-            lat=50.33,
-            alt_amsl_m=700.0,
-            alt_rel_m=60.0,
-            vn_mps=3.0,
-            ve_mps=4.0,
-            vd_mps=0.0,
-        ),
+        "sim-1",
+        lon=17.1,
+        lat=50.33,
+        alt_amsl_m=700.0,
+        alt_rel_m=60.0,
+        time_utc=NOW,
+        vehicle_time_ms=1000,
+        vn_mps=3.0,
+        ve_mps=4.0,
     )
 
     def in_air() -> bool:
@@ -360,21 +385,14 @@ def test_websocket_streams_coalesced_frames(station: Station) -> None:
         while ws.receive_json()["type"] != "subscribed":
             pass
         for i in range(50):
-            publish(
+            publish_position(
                 station,
-                topic_for(PositionMsg, "sim-1"),
-                PositionMsg(
-                    vehicle_id="sim-1",
-                    time_utc=datetime.now(UTC),
-                    vehicle_time_ms=2000 + i,
-                    lon=17.1 + i * 1e-5,
-                    lat=50.33,
-                    alt_amsl_m=700.0,
-                    alt_rel_m=60.0,
-                    vn_mps=0.0,
-                    ve_mps=0.0,
-                    vd_mps=0.0,
-                ),
+                "sim-1",
+                lon=17.1 + i * 1e-5,
+                lat=50.33,
+                alt_amsl_m=700.0,
+                alt_rel_m=60.0,
+                vehicle_time_ms=2000 + i,
             )
         frames = []
         while True:
@@ -448,22 +466,7 @@ def test_websocket_query_filter_applies_to_the_snapshot(station: Station) -> Non
     from starlette.websockets import WebSocketDisconnect
 
     token = station.tokens["pilot"]
-    publish(
-        station,
-        topic_for(PositionMsg, "pl-1"),
-        PositionMsg(
-            vehicle_id="pl-1",
-            time_utc=datetime.now(UTC),
-            vehicle_time_ms=1,
-            lon=17.3,
-            lat=50.4,
-            alt_amsl_m=300.0,
-            alt_rel_m=10.0,
-            vn_mps=0.0,
-            ve_mps=0.0,
-            vd_mps=0.0,
-        ),
-    )
+    publish_position(station, "pl-1", lon=17.3, lat=50.4, alt_amsl_m=300.0, alt_rel_m=10.0, vehicle_time_ms=1)
     station.client.portal.call(_sleep, 0.2)
     with station.client.websocket_connect(f"/ws/telemetry?token={token}&vehicles=pl-1&topics=position") as ws:
         assert ws.receive_json()["type"] == "hello"

@@ -20,32 +20,20 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
 
 def test_admin_creates_users_and_the_audit_log_records_it(station: Station) -> None:
     admin = station.headers("admin")
-    created = station.client.post(
-        "/api/users",
-        headers=admin,
-        json={
-            "username": "new.pilot",
-            "password": "a-good-password",
-            "role": "pilot",
-            "organisation": "hzs-olk",
-        },
-    )
+    new_pilot = {
+        "username": "new.pilot",
+        "password": "a-good-password",
+        "role": "pilot",
+        "organisation": "hzs-olk",
+    }
+    created = station.client.post("/api/users", headers=admin, json=new_pilot)
     assert created.status_code == 201, created.text
     assert created.json()["role"] == "pilot"
     login = station.client.post(
         "/api/auth/token", data={"username": "new.pilot", "password": "a-good-password"}
     )
     assert login.status_code == 200
-    duplicate = station.client.post(
-        "/api/users",
-        headers=admin,
-        json={
-            "username": "new.pilot",
-            "password": "a-good-password",
-            "role": "pilot",
-            "organisation": "hzs-olk",
-        },
-    )
+    duplicate = station.client.post("/api/users", headers=admin, json=new_pilot)
     assert duplicate.status_code == 409 and "already exists" in duplicate.json()["detail"]
     weak = station.client.post(
         "/api/users",

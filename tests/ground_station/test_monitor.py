@@ -65,31 +65,22 @@ class SyntheticRegion:
     terrain: Terrain
 
 
+def box_zone(identifier: str, name: str, restriction: Restriction, bounds: tuple[float, ...]) -> Zone:
+    """A Czech zone over a lon/lat box, from the ground to 500 m AGL."""
+    volume = ZoneVolume(box(*bounds), GROUND, AltitudeLimit(500.0, VerticalRef.AGL, "500 m"))
+    return Zone(
+        identifier=identifier,
+        country="CZE",
+        name=name,
+        restriction=restriction,
+        reasons=(),
+        volumes=(volume,),
+    )
+
+
 def make_region() -> SyntheticRegion:
-    prohibited = Zone(
-        identifier="CZ-TEST-P1",
-        country="CZE",
-        name="Test prison",
-        restriction=Restriction.PROHIBITED,
-        reasons=(),
-        volumes=(
-            ZoneVolume(
-                box(17.25, 50.20, 17.26, 50.28), GROUND, AltitudeLimit(500.0, VerticalRef.AGL, "500 m")
-            ),
-        ),
-    )
-    harmless = Zone(
-        identifier="CZ-TEST-N1",
-        country="CZE",
-        name="Nothing",
-        restriction=Restriction.NO_RESTRICTION,
-        reasons=(),
-        volumes=(
-            ZoneVolume(
-                box(17.10, 50.20, 17.22, 50.28), GROUND, AltitudeLimit(500.0, VerticalRef.AGL, "500 m")
-            ),
-        ),
-    )
+    prohibited = box_zone("CZ-TEST-P1", "Test prison", Restriction.PROHIBITED, (17.25, 50.20, 17.26, 50.28))
+    harmless = box_zone("CZ-TEST-N1", "Nothing", Restriction.NO_RESTRICTION, (17.10, 50.20, 17.22, 50.28))
     along = [(16.8 + i * 0.01, BORDER_LAT) for i in range(101)]  # dense: the border follows the parallel
     cze = Polygon([(16.8, 50.0), (17.8, 50.0), *reversed(along)])
     pol = Polygon([*along, (17.8, 50.7), (16.8, 50.7)])

@@ -1,5 +1,5 @@
-"""Analytic worlds with known answers for the mission tests: GeoTIFF terrains written here with rasterio (a
-ridge, a slope), zones and a border built directly from the geodata model.
+"""Analytic worlds with known answers for the mission tests: GeoTIFF terrains (a ridge, a slope) written
+with ``tests.synthetic_dem``, zones and a border built directly from the geodata model.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
 from numpy.typing import NDArray
-from rasterio.transform import Affine
 from shapely.geometry import Polygon, box
 
 from geodata.border import Border
@@ -33,6 +31,7 @@ from geodata.zones.model import (
 )
 from missions.model import AltFrame, HomePosition, Mission, MissionItem, ReturnToLaunch, Takeoff, Waypoint
 from missions.region import AdHocRegion
+from tests.synthetic_dem import write_lonlat_dem
 
 # The analytic world: lon 17.0-17.5, lat 50.0-50.5, 0.0005 degree pixels.
 WEST, NORTH, PIXEL = 17.0, 50.5, 0.0005
@@ -62,24 +61,17 @@ def write_dem(
     function: Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]],
     accuracy_m: float,
 ) -> Path:
-    centres = (np.arange(SIZE) + 0.5) * PIXEL
-    lon, lat = np.meshgrid(WEST + centres, NORTH - centres)
-    values = function(lon, lat).astype(np.float32)
-    with rasterio.open(
+    return write_lonlat_dem(
         path,
-        "w",
-        driver="GTiff",
-        width=SIZE,
-        height=SIZE,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine(PIXEL, 0.0, WEST, 0.0, -PIXEL, NORTH),
+        function,
+        west=WEST,
+        north=NORTH,
+        step=PIXEL,
+        cols=SIZE,
+        rows=SIZE,
+        accuracy_m=accuracy_m,
         nodata=-9999.0,
-    ) as dst:
-        dst.write(values, 1)
-        dst.update_tags(VERTICAL_ACCURACY_M=str(accuracy_m))
-    return path
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path as FsPath
 from typing import Any
@@ -65,6 +66,23 @@ async def _flight_for(context: StationContext, principal: Principal, flight_id: 
     return flight
 
 
+def visible_flight(permission: Permission) -> Callable[..., Awaitable[Flight]]:
+    """A dependency resolving the path's flight for a caller holding ``permission``; a flight of another
+    organisation is "not found", like one that does not exist, so ids cannot be probed."""
+
+    async def dependency(
+        flight_id: str = FlightIdPath,
+        principal: Principal = Depends(require(permission)),
+        context: StationContext = Depends(get_context),
+    ) -> Flight:
+        return await _flight_for(context, principal, flight_id)
+
+    return dependency
+
+
+ViewedFlight = Depends(visible_flight(Permission.VIEW_FLIGHTS))
+
+
 @router.get("", response_model=list[FlightView])
 async def list_flights(
     vehicle_id: str | None = Query(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"),
@@ -81,22 +99,15 @@ async def list_flights(
 
 
 @router.get("/{flight_id}", response_model=FlightView)
-async def get_flight(
-    flight_id: str = FlightIdPath,
-    principal: Principal = Depends(require(Permission.VIEW_FLIGHTS)),
-    context: StationContext = Depends(get_context),
-) -> FlightView:
-    return flight_view(await _flight_for(context, principal, flight_id))
+async def get_flight(flight: Flight = ViewedFlight) -> FlightView:
+    return flight_view(flight)
 
 
 @router.get("/{flight_id}/track", summary="Track as a GeoJSON FeatureCollection (LineString + times)")
 async def flight_track(
-    flight_id: str = FlightIdPath,
-    principal: Principal = Depends(require(Permission.VIEW_FLIGHTS)),
-    context: StationContext = Depends(get_context),
+    flight: Flight = ViewedFlight, context: StationContext = Depends(get_context)
 ) -> dict[str, Any]:
-    flight = await _flight_for(context, principal, flight_id)
-    points = await context.store.flights.track(flight_id)
+    points = await context.store.flights.track(flight.id)
     coordinates = [[p.lon, p.lat, p.alt_amsl_m] for p in points]
     geometry: dict[str, Any] = (
         {"type": "LineString", "coordinates": coordinates}
@@ -126,29 +137,24 @@ async def flight_track(
 
 @router.get("/{flight_id}/events", response_model=list[FlightEventView])
 async def flight_events(
-    flight_id: str = FlightIdPath,
-    principal: Principal = Depends(require(Permission.VIEW_FLIGHTS)),
-    context: StationContext = Depends(get_context),
+    flight: Flight = ViewedFlight, context: StationContext = Depends(get_context)
 ) -> list[FlightEventView]:
-    await _flight_for(context, principal, flight_id)
     return [
         FlightEventView(kind=e.kind, time_utc=e.time_utc, detail=e.detail)
-        for e in await context.store.flights.events(flight_id)
+        for e in await context.store.flights.events(flight.id)
     ]
 
 
 @router.get("/{flight_id}/tlog", summary="Raw MAVLink telemetry log (QGroundControl .tlog format)")
 async def flight_tlog(
-    flight_id: str = FlightIdPath,
-    principal: Principal = Depends(require(Permission.DOWNLOAD_TLOGS)),
+    flight: Flight = Depends(visible_flight(Permission.DOWNLOAD_TLOGS)),
     context: StationContext = Depends(get_context),
 ) -> FileResponse:
-    flight = await _flight_for(context, principal, flight_id)
     if not flight.tlog_path:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"flight {flight_id!r} has no tlog")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"flight {flight.id!r} has no tlog")
     path, is_file = await asyncio.to_thread(_resolve_tlog, flight.tlog_path, context.settings.tlog_dir)
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="tlog is outside the configured tlog directory")
     if not is_file:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"tlog file of flight {flight_id!r} is missing")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"tlog file of flight {flight.id!r} is missing")
     return FileResponse(path, media_type="application/octet-stream", filename=f"{flight.id}.tlog")

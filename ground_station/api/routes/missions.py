@@ -8,6 +8,8 @@ the audit log before anything is sent to the vehicle.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -128,6 +130,49 @@ async def _version_for(
     return found
 
 
+@dataclass(frozen=True)
+class MissionScope:
+    """The path's mission id with the caller and the station, resolved by one dependency per permission:
+    every mission route checks the role and the organisation the same way."""
+
+    mission_id: str
+    principal: Principal
+    context: StationContext
+
+    async def summary(self) -> MissionSummary:
+        return await _summary_for(self.context, self.principal, self.mission_id)
+
+    async def version(self, version: int | None) -> MissionVersion:
+        return await _version_for(self.context, self.principal, self.mission_id, version)
+
+
+def mission_scope(permission: Permission) -> Callable[..., Awaitable[MissionScope]]:
+    async def dependency(
+        mission_id: str = MissionIdPath,
+        principal: Principal = Depends(require(permission)),
+        context: StationContext = Depends(get_context),
+    ) -> MissionScope:
+        return MissionScope(mission_id, principal, context)
+
+    return dependency
+
+
+MissionViewer = Depends(mission_scope(Permission.VIEW_MISSIONS))
+MissionEditor = Depends(mission_scope(Permission.EDIT_MISSIONS))
+
+
+async def _create(
+    context: StationContext, principal: Principal, mission: Mission, default_name: str
+) -> MissionVersion:
+    """A new mission owned by the caller's organisation; its first version is the given body."""
+    return await context.store.missions.create(
+        principal.organisation,
+        mission.name or default_name,
+        mission.model_dump(mode="json"),
+        principal.username,
+    )
+
+
 async def _validate_and_record(context: StationContext, version: MissionVersion) -> ValidationRecord:
     mission = Mission.model_validate(version.body)
     try:
@@ -161,85 +206,51 @@ async def create_mission(
     principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
     context: StationContext = Depends(get_context),
 ) -> MissionVersionView:
-    created = await context.store.missions.create(
-        principal.organisation,
-        mission.name or "unnamed mission",
-        mission.model_dump(mode="json"),
-        principal.username,
-    )
-    return version_view(created)
+    return version_view(await _create(context, principal, mission, "unnamed mission"))
 
 
 @router.get("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Latest version")
-async def get_mission(
-    mission_id: str = MissionIdPath,
-    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
-    context: StationContext = Depends(get_context),
-) -> MissionVersionView:
-    return version_view(await _version_for(context, principal, mission_id, None))
+async def get_mission(scope: MissionScope = MissionViewer) -> MissionVersionView:
+    return version_view(await scope.version(None))
 
 
 @router.put("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Save a new version")
-async def update_mission(
-    mission: Mission,
-    mission_id: str = MissionIdPath,
-    principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
-    context: StationContext = Depends(get_context),
-) -> MissionVersionView:
-    await _summary_for(context, principal, mission_id)
+async def update_mission(mission: Mission, scope: MissionScope = MissionEditor) -> MissionVersionView:
+    await scope.summary()
     body = mission.model_dump(mode="json")
-    return version_view(await context.store.missions.add_version(mission_id, body, principal.username))
+    missions = scope.context.store.missions
+    return version_view(await missions.add_version(scope.mission_id, body, scope.principal.username))
 
 
 @router.delete("/api/missions/{mission_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_mission(
-    mission_id: str = MissionIdPath,
-    principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
-    context: StationContext = Depends(get_context),
-) -> None:
-    await _summary_for(context, principal, mission_id)
-    await context.store.missions.delete(mission_id)
+async def delete_mission(scope: MissionScope = MissionEditor) -> None:
+    await scope.summary()
+    await scope.context.store.missions.delete(scope.mission_id)
 
 
 @router.get("/api/missions/{mission_id}/versions", response_model=list[MissionVersionView])
-async def list_versions(
-    mission_id: str = MissionIdPath,
-    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
-    context: StationContext = Depends(get_context),
-) -> list[MissionVersionView]:
-    await _summary_for(context, principal, mission_id)
-    return [version_view(v) for v in await context.store.missions.versions(mission_id)]
+async def list_versions(scope: MissionScope = MissionViewer) -> list[MissionVersionView]:
+    await scope.summary()
+    return [version_view(v) for v in await scope.context.store.missions.versions(scope.mission_id)]
 
 
 @router.get("/api/missions/{mission_id}/versions/{version}", response_model=MissionVersionView)
-async def get_version(
-    mission_id: str = MissionIdPath,
-    version: int = Path(ge=1),
-    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
-    context: StationContext = Depends(get_context),
-) -> MissionVersionView:
-    return version_view(await _version_for(context, principal, mission_id, version))
+async def get_version(version: int = Path(ge=1), scope: MissionScope = MissionViewer) -> MissionVersionView:
+    return version_view(await scope.version(version))
 
 
 @router.post("/api/missions/{mission_id}/validate", response_model=ValidationView)
 async def validate_route(
-    mission_id: str = MissionIdPath,
-    version: int | None = Query(default=None, ge=1),
-    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
-    context: StationContext = Depends(get_context),
+    version: int | None = Query(default=None, ge=1), scope: MissionScope = MissionViewer
 ) -> ValidationView:
-    found = await _version_for(context, principal, mission_id, version)
-    return validation_view(await _validate_and_record(context, found))
+    found = await scope.version(version)
+    return validation_view(await _validate_and_record(scope.context, found))
 
 
 @router.get("/api/missions/{mission_id}/validations", response_model=list[ValidationView])
-async def list_validations(
-    mission_id: str = MissionIdPath,
-    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
-    context: StationContext = Depends(get_context),
-) -> list[ValidationView]:
-    await _summary_for(context, principal, mission_id)
-    return [validation_view(r) for r in await context.store.missions.validations(mission_id)]
+async def list_validations(scope: MissionScope = MissionViewer) -> list[ValidationView]:
+    await scope.summary()
+    return [validation_view(r) for r in await scope.context.store.missions.validations(scope.mission_id)]
 
 
 @router.post("/api/vehicles/{slug}/mission", response_model=UploadResult, summary="Validate and upload")
@@ -376,23 +387,14 @@ async def import_plan(
                 "problems": [{"location": p.location, "message": p.message} for p in exc.problems[:100]],
             },
         ) from None
-    created = await context.store.missions.create(
-        principal.organisation,
-        mission.name or "imported plan",
-        mission.model_dump(mode="json"),
-        principal.username,
-    )
-    return version_view(created)
+    return version_view(await _create(context, principal, mission, "imported plan"))
 
 
 @router.get("/api/missions/{mission_id}/plan", summary="Export a version as a QGroundControl .plan")
 async def export_plan(
-    mission_id: str = MissionIdPath,
-    version: int | None = Query(default=None, ge=1),
-    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
-    context: StationContext = Depends(get_context),
+    version: int | None = Query(default=None, ge=1), scope: MissionScope = MissionViewer
 ) -> dict[str, Any]:
     from missions.formats.qgc_plan import dump_plan
 
-    found = await _version_for(context, principal, mission_id, version)
+    found = await scope.version(version)
     return dump_plan(Mission.model_validate(found.body))
