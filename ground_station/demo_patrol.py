@@ -27,6 +27,7 @@ PATROL_SPACING_M = 60.0
 PATROL_LEGS = 8
 PATROL_ALT_REL_M = 40.0
 PAUSE_BETWEEN_PATROLS_S = 15.0
+RETRY_AFTER_ERROR_S = 5.0  # e.g. arming refused while the vehicle still boots
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ async def _patrol_loop(
             await _wait_until(client, headers, vehicle.slug, _ready_on_ground, timeout_s=3600.0)
         except (PatrolError, httpx.HTTPError) as exc:
             log.warning("demo patrol of %s: %s; retrying", vehicle.slug, exc)
+            await asyncio.sleep(RETRY_AFTER_ERROR_S)
+            continue
         await asyncio.sleep(PAUSE_BETWEEN_PATROLS_S)
 
 

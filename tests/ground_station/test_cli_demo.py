@@ -33,7 +33,7 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-def test_demo_starts_sim_and_service_prints_logins_and_stops_cleanly(tmp_path: Path) -> None:
+def test_demo_starts_sim_and_service_patrols_prints_logins_and_stops_cleanly(tmp_path: Path) -> None:
     port, data = free_tcp_port(), tmp_path / "demo"
     env = {**os.environ, "BORDERWATCH_DATA": str(tmp_path / "no-dem-here"), "BORDERWATCH_DEM": ""}
     command = [
@@ -78,6 +78,14 @@ def test_demo_starts_sim_and_service_prints_logins_and_stops_cleanly(tmp_path: P
             assert time.monotonic() < deadline, vehicles
             time.sleep(0.3)
         assert vehicles[0]["vehicle_id"] == "sim-1"
+        # The demo patrol flies the drone through the API: it arms and runs its mission by itself.
+        deadline = time.monotonic() + 90
+        while True:
+            sim1 = httpx.get(f"{base}/api/vehicles/sim-1", headers=headers).json()
+            if sim1["armed"] and sim1["flight_mode"] == "AUTO.MISSION" and sim1["mission_total"] > 0:
+                break
+            assert time.monotonic() < deadline, sim1
+            time.sleep(0.5)
         ready = data / "sim" / "sim-ready.json"
         assert processes_mentioning(str(ready)), "the simulator child is not running"
     finally:
