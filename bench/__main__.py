@@ -21,6 +21,8 @@ def main(selected: list[str]) -> int:
         started = time.perf_counter()
         module = importlib.import_module(f"bench.{name}")
         try:
+            # Each benchmark parses its own options: it gets its defaults, not this runner's arguments.
+            sys.argv = [f"bench.{name}"]
             module.main()
         except Exception as exc:  # one broken benchmark must not hide the others' figures
             failed += 1
