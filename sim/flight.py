@@ -8,7 +8,7 @@ COM_DISARM_LAND later, and after that disarm the mode the operator (or the missi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -28,6 +28,15 @@ from sim.navigator import (
 from sim.params import ParameterStore
 from sim.physics import BodyState, Limits, step_body, stop_on_ground
 from sim.px4_modes import FlightMode, LandedState
+from sim.self_commands import (
+    NavigatorCycle,
+    OnboardCommand,
+    gimbal_handover,
+    landed_after_rtl,
+    mission_return_to_launch,
+    mission_speed_change,
+    mission_stopped,
+)
 from sim.statustext import Severity
 from sim.terrain_source import TerrainCache
 
@@ -72,6 +81,7 @@ class FlightController:
         geofence_ok: Callable[[], bool],
         announce_new_log: Callable[[], None] = lambda: None,
         on_armed_on_ground: Callable[[], None] = lambda: None,
+        issue_onboard: Callable[[Sequence[OnboardCommand], NavigatorCycle], None] = lambda c, cycle: None,
     ) -> None:
         self.params = params
         self.frame = frame
@@ -83,7 +93,8 @@ class FlightController:
         self._gcs_alive = gcs_alive
         self._geofence_ok = geofence_ok
         self.body = BodyState(alt_amsl_m=self.ground_amsl_at(0.0, 0.0))
-        self.mode = FlightMode.LOITER
+        self._issue_onboard = issue_onboard
+        self._mode = FlightMode.LOITER
         self.armed = False
         self.landed_state = LandedState.ON_GROUND
         self.crashed = False
@@ -108,6 +119,18 @@ class FlightController:
         self._limits: Limits | None = None
         params.observe(self._on_param_changed)
 
+    @property
+    def mode(self) -> FlightMode:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: FlightMode) -> None:
+        """Every mode change passes here because PX4's mission, whatever ends it in flight, switches the
+        camera trigger off and parks the gimbal (its COMMAND_LONGs to 1/0, traces a and c)."""
+        if self._mode == FlightMode.MISSION and mode != FlightMode.MISSION and self.armed:
+            self._issue_onboard(mission_stopped(), NavigatorCycle.NEXT)
+        self._mode = mode
+
     # ---- context for navigation tasks -----------------------------------------------------------
     def ground_amsl_at(self, east_m: float, north_m: float) -> float:
         return self._terrain.elevation(east_m, north_m, self.frame.to_lonlat)
@@ -130,7 +153,11 @@ class FlightController:
             self.mode = FlightMode.LOITER
 
     def on_mission_rtl(self) -> None:
+        self._issue_onboard([mission_return_to_launch()], NavigatorCycle.CURRENT)
         self.rtl(RtlSource.MISSION)
+
+    def on_speed_item(self, param1: float, param2: float, param3: float, param4: float) -> None:
+        self._issue_onboard([mission_speed_change(param1, param2, param3, param4)], NavigatorCycle.CURRENT)
 
     def on_mission_land(self) -> None:
         if not self._landing:
@@ -268,6 +295,8 @@ class FlightController:
     def land(self) -> CommandOutcome:
         self.mode = FlightMode.LAND
         self.after_landing_mode = FlightMode.LOITER
+        if self.armed:
+            self._issue_onboard(gimbal_handover(), NavigatorCycle.NEXT)
         if self.airborne:
             self.say(Severity.INFO, "Landing at current position\t")
             east, north = stopping_point(self.body, self.params.get("MPC_ACC_HOR"))
@@ -276,15 +305,15 @@ class FlightController:
         return CommandOutcome.ACCEPTED
 
     def rtl(self, source: RtlSource) -> CommandOutcome:
-        previous = self.mode
         self.mode = FlightMode.RTL
+        if self.armed:
+            self._issue_onboard(gimbal_handover(), NavigatorCycle.NEXT)
         if source == RtlSource.MISSION:
             self.after_landing_mode = FlightMode.MISSION
         elif source == RtlSource.COMMAND:
             self.after_landing_mode = FlightMode.LOITER
         if source != RtlSource.FAILSAFE:
             self.say(Severity.INFO, "Returning to launch\t")
-        del previous
         if self.airborne:
             destination, dest_alt = self._rtl_destination()
             self.task = RtlTask(self, destination, dest_alt)
@@ -432,6 +461,8 @@ class FlightController:
             self._landing = False
             self._touchdown_at_s = self.time_s
             self.say(Severity.INFO, "Landing detected\t")
+            if self.mode == FlightMode.RTL:
+                self._issue_onboard([landed_after_rtl(self.home_alt_amsl_m)], NavigatorCycle.CURRENT)
             return
         self.crash(
             f"hit terrain at {body.ground_speed:.1f} m/s ground speed, {max(descent, 0.0):.1f} m/s descent"

@@ -51,6 +51,7 @@ class FlightContext(Protocol):
     def on_mission_rtl(self) -> None: ...
     def on_mission_land(self) -> None: ...
     def on_item_reached(self, reached_seq: int, next_seq: int) -> None: ...
+    def on_speed_item(self, param1: float, param2: float, param3: float, param4: float) -> None: ...
 
 
 def stopping_point(body: BodyState, accel_mps2: float) -> tuple[float, float]:
@@ -261,8 +262,10 @@ class MissionTask:
             item = self.items[self.seq]
             if item.command in MISSION_NAV_COMMANDS:
                 break
-            if item.command == mavlink.MAV_CMD_DO_CHANGE_SPEED and item.param2 > 0:
-                self.speed_mps = float(item.param2)
+            if item.command == mavlink.MAV_CMD_DO_CHANGE_SPEED:
+                ctx.on_speed_item(item.param1, item.param2, item.param3, item.param4)
+                if item.param2 > 0:
+                    self.speed_mps = float(item.param2)
             if item.command == mavlink.MAV_CMD_DO_JUMP:
                 done = self._jump_counts.get(self.seq, 0)
                 if item.param2 < 0 or done < int(item.param2):
@@ -325,6 +328,12 @@ class MissionTask:
                 ctx.on_item_reached(max(reached_seq, consumed), self.seq)
                 self._hold_point = (east, north, alt)
                 self._set_current(min(self.seq, len(self.items) - 1))
+                following = self._current_nav()
+                if following is not None and following.command == mavlink.MAV_CMD_NAV_RETURN_TO_LAUNCH:
+                    # PX4 runs an RTL item in the cycle that reached the waypoint before it: its
+                    # DO_CHANGE_SPEED and NAV_RETURN_TO_LAUNCH to 1/0 share a timestamp (trace a).
+                    ctx.on_mission_rtl()
+                    return None
         return Guidance(east, north, alt, self.speed_mps, up, down, _yaw_towards(body, east, north))
 
     @staticmethod

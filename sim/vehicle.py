@@ -31,6 +31,7 @@ from sim.mission_protocol import MissionProtocol
 from sim.mission_store import MissionStore, MissionType
 from sim.params import ParameterStore, ParamValue
 from sim.px4_modes import LandedState
+from sim.self_commands import SelfCommandSender
 from sim.statustext import Severity, StatusTextOutbox
 from sim.streams import StreamId, StreamTable
 from sim.telemetry import TelemetryBuilder
@@ -102,6 +103,7 @@ class Vehicle:
         self.store = MissionStore()
         self.last_gcs_heartbeat: float | None = None
         self.statustext = StatusTextOutbox(mav, self.link.send, self._gcs_alive, wall_clock)
+        self.self_commands = SelfCommandSender(mav, self.link.send, config.system_id, wall_clock)
         self.geofence = Geofence()
         self.flight = FlightController(
             self.params,
@@ -114,6 +116,7 @@ class Vehicle:
             lambda: not self._outside_fence(),
             self._announce_new_log,
             self._set_home_here,
+            self.self_commands.issue,
         )
         self.battery = Battery(config.battery)
         self._gps = GpsReceiver(seed=config.seed)
@@ -344,6 +347,7 @@ class Vehicle:
         """Protocol timers and due telemetry, on the wall clock (design contract 8)."""
         self.missions.tick()
         self.statustext.tick()
+        self.self_commands.tick()
         self._send_due()
 
     def step(self, dt_s: float) -> None:

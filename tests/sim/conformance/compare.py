@@ -6,6 +6,7 @@ folded to ``#``; everything else that the README calls a fact is compared as it 
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -98,3 +99,37 @@ def stream_rates(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) -> 
 def vehicle_commands(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) -> list[Any]:
     """COMMAND_LONGs the vehicle itself sent (PX4 addresses its own modules at <sysid>/0)."""
     return [f.msg for f in frames if f.sender == vehicle and f.msg.get_type() == "COMMAND_LONG"]
+
+
+SelfCommandKey = tuple[int, tuple[float | None, ...], int]
+
+
+def self_command_sends(commands: Iterable[Any]) -> Counter[SelfCommandKey]:
+    """How often each (command, params, confirmation) went out: which of the vehicle's own commands PX4
+    repeats depends on how it groups them. NaN params become None so that they compare equal; command
+    0's param7 is the home altitude, which depends on the terrain under home, so it is left out."""
+    sends: Counter[SelfCommandKey] = Counter()
+    for m in commands:
+        params = [m.param1, m.param2, m.param3, m.param4, m.param5, m.param6, m.param7]
+        if m.command == 0:
+            params[6] = None
+        key = tuple(None if p is None or math.isnan(p) else round(p, 3) for p in params)
+        sends[(m.command, key, m.confirmation)] += 1
+    return sends
+
+
+def retry_gaps(frames: Iterable[Frame], command: int) -> dict[int, list[float]]:
+    """Per confirmation 1..3: seconds since the latest send of the same command with the confirmation
+    before it (so that repeats of consecutive commands that overlap in time still pair up)."""
+    last: dict[tuple[tuple[float, ...], int], float] = {}
+    gaps: dict[int, list[float]] = defaultdict(list)
+    for frame in frames:
+        m = frame.msg
+        if frame.sender != (1, 1) or m.get_type() != "COMMAND_LONG" or m.command != command:
+            continue
+        key = (m.param1, m.param2, m.param3)
+        previous = last.get((key, m.confirmation - 1))
+        if m.confirmation > 0 and previous is not None:
+            gaps[m.confirmation].append(frame.t - previous)
+        last[(key, m.confirmation)] = frame.t
+    return dict(gaps)

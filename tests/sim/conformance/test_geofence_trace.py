@@ -5,19 +5,22 @@ for COM_FAIL_ACT_T, then returns, CRITICAL until disarm, and the mode goes back 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from sim.trace_facts import WireFacts
+from sim.trace_facts import WireFacts, read_tlog
 from tests.sim.conformance.compare import (
     acks_of,
     first_text,
     heartbeat_phases,
     mission_exchange,
+    self_command_sends,
     text_sequence,
     uploads,
+    vehicle_commands,
 )
-from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, TargetKind, VehicleTarget
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, TargetKind, VehicleTarget, trace_path
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_geofence_breach_b
 
@@ -107,3 +110,11 @@ def test_fence_uploads_and_clear(flown: ScenarioRun[float], px4: WireFacts) -> N
         assert first[-1] == second[-1] == ("V2G MISSION_ACK", 0)
         clear = exchange.index(("G2V MISSION_CLEAR_ALL", None))
         assert exchange[clear + 1] == ("V2G MISSION_ACK", 0)
+
+
+def test_own_commands_and_their_repeats_match_px4(flown: ScenarioRun[float], shared_data: Path) -> None:
+    """RTL from Hold takes and releases the gimbal (CONFIGURE(1,1) repeated 3 times);
+    the touchdown of the RTL sends command 0, repeated. No DO_TRIGGER_CONTROL: no mission was running."""
+    px4 = vehicle_commands(read_tlog(trace_path(shared_data, "geofence_breach"), types={"COMMAND_LONG"}))
+    sim = vehicle_commands(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}))
+    assert self_command_sends(sim) == self_command_sends(px4)

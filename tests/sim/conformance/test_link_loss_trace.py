@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from sim.trace_facts import WireFacts
-from tests.sim.conformance.compare import heartbeat_phases, text_sequence
-from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget
+from sim.trace_facts import WireFacts, read_tlog
+from tests.sim.conformance.compare import (
+    heartbeat_phases,
+    self_command_sends,
+    text_sequence,
+    vehicle_commands,
+)
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget, trace_path
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_link_loss_c
 
@@ -95,3 +101,11 @@ def test_queued_texts_burst_after_the_gcs_heartbeat_returns(
             assert burst[-1].text == "GCS connection regained\t"
             gaps = [b.t - a.t for a, b in itertools.pairwise(burst)]
             assert all(0.02 <= gap <= 0.1 for gap in gaps), gaps
+
+
+def test_own_commands_and_their_repeats_match_px4(flown: ScenarioRun[Blackouts], shared_data: Path) -> None:
+    """The failsafe Hold stops the mission (DO_TRIGGER_CONTROL repeated, gimbal neutral + release),
+    the RTL after it takes the gimbal (CONFIGURE(1,1) repeated), its touchdown sends command 0, repeated."""
+    px4 = vehicle_commands(read_tlog(trace_path(shared_data, "link_loss"), types={"COMMAND_LONG"}))
+    sim = vehicle_commands(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}))
+    assert self_command_sends(sim) == self_command_sends(px4)

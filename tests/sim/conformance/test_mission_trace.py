@@ -4,6 +4,7 @@ what PX4 v1.16 SITL showed. One flight per target serves every comparison in thi
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,11 +16,13 @@ from tests.sim.conformance.compare import (
     heartbeat_phases,
     mission_exchange,
     reached_repeats,
+    retry_gaps,
+    self_command_sends,
     text_sequence,
     uploads,
     vehicle_commands,
 )
-from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, TargetKind, VehicleTarget, trace_path
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget, trace_path
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_mission_a
 
@@ -188,24 +191,11 @@ def test_rates_in_flight_within_5_percent(
         )
 
 
-SELF_COMMANDS_DIVERGENCE = (
-    "divergence: PX4 sends COMMAND_LONG to its own 1/0 (DO_CHANGE_SPEED 178 when a speed item runs, "
-    "NAV_RETURN_TO_LAUNCH 20 at the RTL item, DO_TRIGGER_CONTROL 2003 + DO_GIMBAL_MANAGER_PITCHYAW "
-    "1000/CONFIGURE 1001 on entering RTL/LAND/failsafe Hold, command 0 (p2=2, p3=80, p7=home AMSL) at "
-    "'Landing detected'), each repeated with confirmation 0..3 ~0.5 s apart; sim/ sends none "
-    "(no vehicle-originated COMMAND_LONG anywhere in sim/)"
-)
-
-
-def test_vehicle_sends_its_own_commands_to_component_0(
-    flown: ScenarioRun[None], shared_data: Path, request: pytest.FixtureRequest
-) -> None:
+def test_vehicle_sends_its_own_commands_to_component_0(flown: ScenarioRun[None], shared_data: Path) -> None:
     """PX4 sends COMMAND_LONG to 1/0 and, since nobody ACKs, repeats each with confirmation 0..3:
     DO_CHANGE_SPEED(178) per speed item, NAV_RETURN_TO_LAUNCH(20) at the RTL item, DO_TRIGGER_CONTROL
     (2003) and gimbal-manager 1000/1001 on entering RTL, command 0 at 'Landing detected'. A ground
     station must ignore them; the simulator must send them so that this is tested."""
-    if flown.link.kind == TargetKind.BUILTIN:
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=SELF_COMMANDS_DIVERGENCE))
     px4 = vehicle_commands(read_tlog(trace_path(shared_data, "mission"), types={"COMMAND_LONG"}))
     sim = vehicle_commands(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}))
     assert {(m.command, m.target_system, m.target_component) for m in px4} == {
@@ -217,3 +207,27 @@ def test_vehicle_sends_its_own_commands_to_component_0(
     for command in (178, 0):
         assert {m.confirmation for m in px4 if m.command == command} == {0, 1, 2, 3}
         assert {m.confirmation for m in sim if m.command == command} == {0, 1, 2, 3}
+
+
+def test_own_commands_and_their_repeats_match_px4(flown: ScenarioRun[None], shared_data: Path) -> None:
+    """Exact params, and which ones are repeated: of the commands one navigator cycle publishes only the
+    first (DO_CHANGE_SPEED before NAV_RETURN_TO_LAUNCH, DO_TRIGGER_CONTROL before the gimbal's)."""
+    px4 = vehicle_commands(read_tlog(trace_path(shared_data, "mission"), types={"COMMAND_LONG"}))
+    sim = vehicle_commands(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}))
+    assert self_command_sends(sim) == self_command_sends(px4)
+
+
+def test_own_command_repeats_are_about_1_s_then_0_5_s_apart(
+    flown: ScenarioRun[None], shared_data: Path
+) -> None:
+    """DO_CHANGE_SPEED's confirmation 1 follows ~1.02 s after 0, then 2 and 3 ~0.515 s apart (wall clock).
+    PX4's median gaps give the expectation; its last group is bunched (a 4 ms gap) when RTL starts."""
+    expected = {1: 1.02, 2: 0.515, 3: 0.515}
+    px4 = retry_gaps(read_tlog(trace_path(shared_data, "mission"), types={"COMMAND_LONG"}), 178)
+    for confirmation, seconds in expected.items():
+        assert statistics.median(px4[confirmation]) == pytest.approx(seconds, abs=0.02)
+    sim = retry_gaps(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}), 178)
+    assert sorted(sim) == [1, 2, 3]
+    for confirmation, gaps in sim.items():
+        assert len(gaps) == 5
+        assert all(gap == pytest.approx(expected[confirmation], abs=0.06) for gap in gaps), gaps
