@@ -293,9 +293,10 @@ class FlightController:
         self.task = MissionTask(self, items, self._store.current_seq, self._set_current)
 
     def land(self) -> CommandOutcome:
+        starting = self.mode != FlightMode.LAND
         self.mode = FlightMode.LAND
         self.after_landing_mode = FlightMode.LOITER
-        if self.armed:
+        if starting and self.armed:
             self._issue_onboard(gimbal_handover(), NavigatorCycle.NEXT)
         if self.airborne:
             self.say(Severity.INFO, "Landing at current position\t")
@@ -305,8 +306,9 @@ class FlightController:
         return CommandOutcome.ACCEPTED
 
     def rtl(self, source: RtlSource) -> CommandOutcome:
+        starting = self.mode != FlightMode.RTL
         self.mode = FlightMode.RTL
-        if self.armed:
+        if starting and self.armed:
             self._issue_onboard(gimbal_handover(), NavigatorCycle.NEXT)
         if source == RtlSource.MISSION:
             self.after_landing_mode = FlightMode.MISSION

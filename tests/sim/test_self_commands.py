@@ -9,6 +9,7 @@ import math
 import pytest
 from pymavlink.dialects.v20 import common as mavlink
 
+from sim.flight import RtlSource
 from sim.geo import GeoPoint
 from sim.px4_modes import FlightMode
 from sim.self_commands import (
@@ -142,7 +143,7 @@ async def test_leaving_a_mission_in_flight_for_rtl_stops_it_then_hands_the_gimba
 
 
 @pytest.mark.timeout(10)
-async def test_no_commands_when_disarmed_or_not_leaving_a_mission() -> None:
+async def test_no_commands_when_disarmed_not_leaving_a_mission_or_already_returning() -> None:
     clock = ManualClock()
     vehicle, gcs = await _vehicle_and_gcs(clock)
     try:
@@ -151,6 +152,8 @@ async def test_no_commands_when_disarmed_or_not_leaving_a_mission() -> None:
         flight.set_mode(FlightMode.LOITER)  # disarmed: PX4 sent nothing after landing in trace a
         flight.armed = True
         flight.set_mode(FlightMode.POSCTL)
+        flight.mode = FlightMode.RTL
+        flight.rtl(RtlSource.FAILSAFE)  # already returning: PX4's RTL does not start again
         for _ in range(2):
             vehicle.self_commands.tick()
         assert vehicle.self_commands.pending == 0
