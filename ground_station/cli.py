@@ -12,12 +12,15 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ground_station.auth.roles import Role
 from ground_station.config import ConfigError, StationSettings, load_settings
-from ground_station.demo import SimReady
+
+if TYPE_CHECKING:  # the demo's modules load only when the demo runs
+    from ground_station.auth.roles import Role
+    from ground_station.demo import SimReady
 
 user_app = typer.Typer(help="Manage ground-station users", no_args_is_help=True)
 
@@ -244,6 +247,7 @@ async def _start_patrols(
     settings: StationSettings, ready: SimReady, credentials: list[tuple[str, Role, str]]
 ) -> None:
     """Demo drones fly on their own, driven through the API with the demo commander's login."""
+    from ground_station.auth.roles import Role
     from ground_station.demo_patrol import PatrolLogin, PatrolVehicle, patrol_forever
 
     commander = next((c for c in credentials if c[1] is Role.COMMANDER), None)

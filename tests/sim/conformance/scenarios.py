@@ -50,6 +50,20 @@ MISSION_FENCE = GeofenceData(
 MISSION_WAYPOINTS_NE = [(150, 0), (250, 200), (50, 350), (-150, 250), (-150, 0)]
 
 
+async def _take_off_and_start(
+    station: Station, link: RecordedLink, items: list[MissionItem], *, hold_timeout_s: float
+) -> None:
+    """What the traces' MAVSDK script did: upload with RTL at the end, arm, take off, start in Hold."""
+    await station.mission.set_return_to_launch_after_mission(True)
+    await station.mission.upload_mission(MissionPlan(items))
+    await station.action.arm()
+    await station.action.takeoff()
+    await station.wait_mode(FlightMode.TAKEOFF, timeout_s=10)
+    await station.wait_mode(FlightMode.HOLD, timeout_s=hold_timeout_s)
+    await station.mission.start_mission()
+    await station.wait_mode(FlightMode.MISSION, timeout_s=10)
+
+
 async def fly_mission_a(station: Station, link: RecordedLink, cruise_speed: float) -> None:
     """Trace a: fence + 5-WP mission at 40 m / 10 m/s + RTL, takeoff to the default 2.5 m, then mission.
 
@@ -61,14 +75,7 @@ async def fly_mission_a(station: Station, link: RecordedLink, cruise_speed: floa
         waypoint(n, e, 40.0, 10.0, fly_through=i < len(MISSION_WAYPOINTS_NE) - 1)
         for i, (n, e) in enumerate(MISSION_WAYPOINTS_NE)
     ]
-    await station.mission.set_return_to_launch_after_mission(True)
-    await station.mission.upload_mission(MissionPlan(items))
-    await station.action.arm()
-    await station.action.takeoff()
-    await station.wait_mode(FlightMode.TAKEOFF, timeout_s=10)
-    await station.wait_mode(FlightMode.HOLD, timeout_s=10 + link.vehicle_s(20))
-    await station.mission.start_mission()
-    await station.wait_mode(FlightMode.MISSION, timeout_s=10)
+    await _take_off_and_start(station, link, items, hold_timeout_s=10 + link.vehicle_s(20))
     link.set_speed(cruise_speed)
     await station.wait_mode(FlightMode.RETURN_TO_LAUNCH, timeout_s=20 + link.vehicle_s(250))
     last_item_reached = time.monotonic()
@@ -165,14 +172,7 @@ async def fly_link_loss_c(
         waypoint(n, e, 40.0, float("nan"), fly_through=i < len(LINK_LOSS_WAYPOINTS_NE) - 1)
         for i, (n, e) in enumerate(LINK_LOSS_WAYPOINTS_NE)
     ]
-    await station.mission.set_return_to_launch_after_mission(True)
-    await station.mission.upload_mission(MissionPlan(items))
-    await station.action.arm()
-    await station.action.takeoff()
-    await station.wait_mode(FlightMode.TAKEOFF, timeout_s=10)
-    await station.wait_mode(FlightMode.HOLD, timeout_s=15 + link.vehicle_s(30))
-    await station.mission.start_mission()
-    await station.wait_mode(FlightMode.MISSION, timeout_s=10)
+    await _take_off_and_start(station, link, items, hold_timeout_s=15 + link.vehicle_s(30))
     link.set_speed(blackout_speed)
     await asyncio.sleep(3.0)
     first = await _blackout(link, BLACKOUT_S)
