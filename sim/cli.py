@@ -12,8 +12,7 @@ import typer
 
 from geodata.errors import GeodataError
 from sim.faults import FaultKind
-from sim.ready import default_ready_path, read_ready_json
-from sim.runner import DEFAULT_BASE_PORT, RunOptions, run_until_stopped
+from sim.ready import DEFAULT_BASE_PORT, default_ready_path, read_ready_json
 from sim.scenario import ScenarioError
 
 sim_app = typer.Typer(no_args_is_help=True, help="PX4-compatible vehicle and camera simulator")
@@ -44,6 +43,8 @@ def run(
     no_cameras: Annotated[bool, typer.Option("--no-cameras", help="do not start camera streams")] = False,
 ) -> None:
     """Runs the simulator until Ctrl-C / SIGTERM, printing each vehicle's MAVLink URL."""
+    from sim.runner import RunOptions, run_until_stopped  # the whole simulator loads only to run it
+
     options = RunOptions(
         scenario_path=scenario,
         vehicles=vehicles,

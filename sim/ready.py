@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+DEFAULT_BASE_PORT = 14540
+"""Vehicle i sends MAVLink to 127.0.0.1:14540+i, like PX4 SITL's API link (design contract 6)."""
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -16,13 +16,20 @@ from typing import Any
 from geodata.terrain import DemTerrain, Terrain
 from sim.control_api import ControlServer, create_control_app
 from sim.faults import FaultController
-from sim.ready import ReadyCamera, ReadyHome, ReadyInfo, ReadyVehicle, default_ready_path, write_ready_json
+from sim.ready import (
+    DEFAULT_BASE_PORT,
+    ReadyCamera,
+    ReadyHome,
+    ReadyInfo,
+    ReadyVehicle,
+    default_ready_path,
+    write_ready_json,
+)
 from sim.scenario import CameraKind, Scenario, default_scenario, load_scenario, with_vehicle_count
 from sim.terrain_source import flat_terrain_for_homes
 from sim.world import World, WorldPorts
 
 log = logging.getLogger(__name__)
-DEFAULT_BASE_PORT = 14540
 
 
 @dataclass(frozen=True)
