@@ -139,6 +139,7 @@ class AuditAction(StrEnum):
     MISSION_UPLOAD = "mission_upload"
     VALIDATION_OVERRIDE = "validation_override"
     ALERT_ACKNOWLEDGED = "alert_acknowledged"
+    PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
 
 
 @dataclass(frozen=True)
