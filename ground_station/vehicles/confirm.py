@@ -10,11 +10,14 @@ and STATUSTEXT and the HEARTBEAT here, and retries a temporarily refused command
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ground_station.links.vehicle_state import VehicleTracker
+
+log = logging.getLogger(__name__)
 
 MAV_RESULT_ACCEPTED = 0
 MAV_RESULT_IN_PROGRESS = 5
@@ -118,5 +121,6 @@ async def until_state(
         if not retry_refused or not refused or time.monotonic() + retry_interval_s >= end:
             raise NotConfirmed(refusal, describe())
         # A temporary refusal: give PX4 time (it loads a new mission within ~3 s) and ask again.
+        log.info("vehicle refused (%s); asking again in %.1f s", refusal, retry_interval_s)
         if await wait_for(tracker, done, retry_interval_s):
             return
