@@ -77,7 +77,7 @@ def _refusals(tracker: VehicleTracker, since: int, commands: frozenset[int]) -> 
     ]
 
 
-def _texts(tracker: VehicleTracker, since: int) -> tuple[str, ...]:
+def texts_since(tracker: VehicleTracker, since: int) -> tuple[str, ...]:
     return tuple(t.text for t in tracker.texts if t.index > since and t.severity <= 4)
 
 
@@ -114,7 +114,9 @@ async def until_state(
             return
         refused = _refusals(tracker, mark, commands)
         if refused:
-            refusal = Refusal(MAV_RESULT_NAMES.get(refused[-1], str(refused[-1])), _texts(tracker, first))
+            refusal = Refusal(
+                MAV_RESULT_NAMES.get(refused[-1], str(refused[-1])), texts_since(tracker, first)
+            )
         broken = still_valid()
         if broken is not None:
             raise NotConfirmed(refusal, broken)

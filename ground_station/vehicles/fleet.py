@@ -83,6 +83,8 @@ class Fleet:
         self.mission_load_timeout_s = mission_load_timeout_s
         """How long PX4 may take to load a new mission before it accepts AUTO.MISSION (1-3 s seen)."""
         self._verified: dict[str, UploadReport] = {}
+        self.reason_wait_s = 0.5
+        """How long a refusal waits for the autopilot's STATUSTEXT that explains it."""
         self._locks: dict[str, asyncio.Lock] = {}
         self._on_mission_uploaded = on_mission_uploaded
 
@@ -144,7 +146,13 @@ class Fleet:
 
         async def send() -> None:
             log.info("vehicle %s: %s", slug, name)
-            await self._call(entry, name, call(action, mission), self.command_timeout_s)
+            mark = tracker.mark()
+            try:
+                await self._call(entry, name, call(action, mission), self.command_timeout_s)
+            except CommandRejected as exc:
+                raise CommandRejected(
+                    slug, name, await self._with_reason(tracker, mark, exc.result)
+                ) from None
 
         def broken() -> str | None:
             if keep_armed and was_armed and not tracker.armed:
@@ -172,6 +180,13 @@ class Fleet:
                 name,
                 f"accepted, but not done within {deadline_s or self.state_timeout_s:.0f} s: {exc.observed}",
             ) from None
+
+    async def _with_reason(self, tracker: VehicleTracker, mark: int, result: str) -> str:
+        """PX4 says why in a STATUSTEXT next to its refusing ACK ("Arming denied: ..."); wait a moment
+        for it so the pilot reads the autopilot's reason, not only "COMMAND_DENIED"."""
+        await confirm.wait_for(tracker, lambda: bool(confirm.texts_since(tracker, mark)), self.reason_wait_s)
+        texts = confirm.texts_since(tracker, mark)
+        return f"{result} ({'; '.join(dict.fromkeys(texts))})" if texts else result
 
     def _lock(self, slug: str) -> asyncio.Lock:
         return self._locks.setdefault(slug, asyncio.Lock())

@@ -106,7 +106,7 @@ async def test_fly_a_verified_mission_through_mavsdk(rig: Rig) -> None:
     assert vehicle.goal == pytest.approx((17.2100, 50.2310, 470.0))  # lon/lat arrive unswapped
     with pytest.raises(CommandRejected) as rejected:
         await fleet.disarm("sim-1")  # in the air: the vehicle says no
-    assert rejected.value.result == "COMMAND_DENIED"
+    assert rejected.value.result == "COMMAND_DENIED (Disarming denied: not landed)"  # PX4's own reason
     await fleet.rtl("sim-1")
     assert vehicle.mode == "AUTO.RTL"
     await rig.until(lambda: rig.core.registry.get("sim-1").state is VehicleState.RETURNING)
