@@ -137,10 +137,11 @@ def write_station_config(
     path: Path,
     data_dir: Path,
     port: int,
-    ready: SimReady,
+    ready: SimReady | None,
     dem_paths: list[Path],
     extra_vehicles: dict[str, str] | None = None,
 ) -> Path:
+    """A station config for the simulator's vehicles (``ready``) and any others (slug -> MAVLink URL)."""
     lines = [
         f'data_dir = "{data_dir}"',
         'region = "jesenik-nysa"',
@@ -152,8 +153,8 @@ def write_station_config(
         'name = "HZS Olomouckeho kraje"',
         'country = "CZ"',
     ]
-    vehicles = {v.slug: v.mavlink_url for v in ready.vehicles} | (extra_vehicles or {})
-    for slug, url in vehicles.items():
+    simulated = {v.slug: v.mavlink_url for v in ready.vehicles} if ready is not None else {}
+    for slug, url in (simulated | (extra_vehicles or {})).items():
         lines += ["[[vehicles]]", f'slug = "{slug}"', f'mavlink_url = "{url}"']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

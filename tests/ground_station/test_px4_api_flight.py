@@ -26,6 +26,7 @@ from tests.ground_station.test_e2e_support import (
     upload_and_start,
     vehicle,
     wait_connected,
+    write_station_config,
 )
 
 pytestmark = [pytest.mark.sitl, pytest.mark.slow, pytest.mark.timeout(400)]
@@ -44,26 +45,8 @@ def px4_and_station(tmp_path: Path) -> Iterator[tuple[Any, ServiceProcess]]:
     except Px4SitlNotConfigured as exc:
         pytest.skip(str(exc))
     port = free_tcp_port()
-    config = tmp_path / "station.toml"
-    config.write_text(
-        "\n".join(
-            [
-                f'data_dir = "{tmp_path / "data"}"',
-                'region = "jesenik-nysa"',
-                f'dem_paths = ["{SHARED_DEM}"]',
-                "[http]",
-                f"port = {port}",
-                "[organisation]",
-                'slug = "hzs-olk"',
-                'name = "HZS Olomouckeho kraje"',
-                'country = "CZ"',
-                "[[vehicles]]",
-                'slug = "px4-1"',
-                f'mavlink_url = "{px4.mavlink_url}"',
-            ]
-        )
-        + "\n",
-        encoding="utf-8",
+    config = write_station_config(
+        tmp_path / "station.toml", tmp_path / "data", port, None, [SHARED_DEM], {"px4-1": px4.mavlink_url}
     )
     add_user(config, "px4-pilot", "pilot", PILOT_PASSWORD)
     service = ServiceProcess(config, port, tmp_path / "service.log")
