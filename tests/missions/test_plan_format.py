@@ -118,7 +118,9 @@ def test_export_uses_qgc_conventions() -> None:
     assert [i["doJumpId"] for i in items] == list(range(1, len(items) + 1))
     takeoff, agl, derived = items[0], items[1], items[2]
     assert (takeoff["command"], takeoff["frame"], takeoff["AltitudeMode"]) == (22, 3, 1)
-    assert (agl["frame"], agl["AltitudeMode"]) == (10, 4)
+    # borderwatch's AGL intent is QGC's CalcAboveTerrain (mode 3, frame 0, param7 null until resolved), not
+    # the terrain frame (mode 4, frame 10), which PX4 does not fly
+    assert (agl["frame"], agl["AltitudeMode"], agl["params"][6]) == (0, 3, None)
     assert (derived["frame"], derived["AltitudeMode"], derived["Altitude"]) == (0, 3, 80)
     assert derived["params"][3] == 270 and derived["params"][4:] == [50.2312, 17.2073, 512.25]
     assert doc["geoFence"]["circles"][0]["circle"]["center"] == [50.235, 17.215]
@@ -133,7 +135,7 @@ def test_jesenik_waypoint_plan_as_qgc_writes_it() -> None:
         "takeoff",
         "waypoint",
         "change_speed",
-        "gimbal_pitch",
+        "other",
         "waypoint",
         "roi",
         "loiter",
@@ -142,7 +144,9 @@ def test_jesenik_waypoint_plan_as_qgc_writes_it() -> None:
     held = mission.items[4]
     assert isinstance(held, Waypoint) and (held.hold_s, held.acceptance_radius_m, held.yaw_deg) == (5, 2, 90)
     gimbal = mission.items[3]
-    assert isinstance(gimbal, GimbalPitch) and gimbal.pitch_deg == -45  # DO_MOUNT_CONTROL as old QGC writes
+    # DO_MOUNT_CONTROL as old QGC writes it: kept as the command itself (payload-only), so it is written
+    # back unchanged instead of being rewritten as DO_GIMBAL_MANAGER_PITCHYAW
+    assert isinstance(gimbal, OtherCommand) and gimbal.command == 205 and gimbal.params[0] == -45
     loiter = mission.items[6]
     assert isinstance(loiter, Loiter) and (loiter.duration_s, loiter.radius_m, loiter.clockwise) == (
         30,
