@@ -323,6 +323,12 @@ class Mission(_Frozen):
     def with_items(self, items: tuple[MissionItem, ...] | list[MissionItem]) -> Mission:
         return self.model_copy(update={"items": tuple(items)})
 
+    def without_qgc(self) -> Mission:
+        """The same flight without the QGC bookkeeping (doJumpIds, modes as read, complex items): what
+        to compare when asking "is this the same mission", not "the same file"."""
+        items = tuple(item.model_copy(update={"qgc": None}) for item in self.items)
+        return self.model_copy(update={"items": items, "qgc": None})
+
 
 def utc_start(mission: Mission, at: datetime | None) -> datetime | None:
     """The time the checks evaluate applicability at: explicit ``at`` wins over the planned start."""

@@ -11,13 +11,16 @@ exactly what QGC uploads), so a survey drawn in QGC is checked as flown; exporte
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import shapely
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pymavlink import mavutil
 from shapely.geometry import Polygon
 
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError
+from missions.commands import CommandClass, command_info
 from missions.formats.codec import (
     CodecError,
     RawItem,
@@ -38,6 +41,7 @@ from missions.formats.jsonread import (
 from missions.formats.source import Source, parse_json, read_source
 from missions.model import (
     AltFrame,
+    DoJump,
     FenceCircle,
     FencePolygon,
     Geofence,
@@ -49,12 +53,17 @@ from missions.model import (
     MissionItem,
     OperationCategory,
     Orbit,
+    OtherCommand,
+    QgcItemInfo,
+    QgcPlanInfo,
     RallyPoint,
     RegionOfInterest,
     Takeoff,
     VehicleProfile,
     Waypoint,
 )
+
+mav = mavutil.mavlink
 
 DEFAULT_MAX_ITEMS = 10_000
 """More items than any autopilot stores (PX4's dataman holds a few thousand): refuse, do not churn."""
@@ -93,29 +102,75 @@ class BorderwatchBlock(BaseModel):
 
 # ---- export -----------------------------------------------------------------------------------------
 
+_MULTIROTOR_TYPES = frozenset({2, 3, 4, 13, 14, 15})
+"""MAV_TYPE values QGC flies at hoverSpeed (quad, coaxial, helicopter, hexa, octo, tricopter)."""
 
-def _simple_item(item: MissionItem, seq: int) -> dict[str, Any]:
+
+def _specifies_altitude(item: MissionItem) -> bool:
+    """Items QGC writes AltitudeMode/Altitude/AMSLAltAboveTerrain for (SimpleMissionItem::save: commands
+    that specify a coordinate or an altitude)."""
+    if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | RegionOfInterest | Land):
+        return True
+    if isinstance(item, OtherCommand):
+        info = command_info(item.command)
+        return info is not None and info.cls is CommandClass.POSITIONAL
+    return False
+
+
+def _jump_ids(items: tuple[MissionItem, ...]) -> list[int]:
+    """Each item's doJumpId: as read where every item kept a distinct one, else QGC's own numbering
+    (sequence number, 1 for the first item after the planned home)."""
+    ids = [item.qgc.do_jump_id if item.qgc is not None else None for item in items]
+    if all(i is not None for i in ids) and len(set(ids)) == len(ids):
+        return [int(i) for i in ids if i is not None]
+    return list(range(1, len(items) + 1))
+
+
+def _altitude_fields(item: MissionItem, raw: RawItem) -> tuple[RawItem, dict[str, Any]]:
+    """QGC's altitude keys for an item, and the raw item as QGC stores it (mode 3 keeps frame 0 with
+    param7 null until terrain is known)."""
+    info = item.qgc
+    mode = info.altitude_mode if info is not None else None
+    if mode is None:
+        if info is not None or not _specifies_altitude(item):
+            return raw, {}
+        if raw.frame in (mav.MAV_FRAME_GLOBAL_TERRAIN_ALT, mav.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT):
+            mode = ALT_MODE_CALC_ABOVE_TERRAIN
+        elif raw.frame in (mav.MAV_FRAME_GLOBAL_RELATIVE_ALT, mav.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT):
+            mode = ALT_MODE_RELATIVE
+        elif getattr(item, "agl_intent_m", None) is not None:
+            mode = ALT_MODE_CALC_ABOVE_TERRAIN
+        else:
+            mode = ALT_MODE_ABSOLUTE
+    p = list(raw.params)
+    if mode == ALT_MODE_CALC_ABOVE_TERRAIN:
+        if raw.frame in (mav.MAV_FRAME_GLOBAL_TERRAIN_ALT, mav.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT):
+            altitude, p[6] = p[6], None
+            unresolved = RawItem(raw.command, mav.MAV_FRAME_GLOBAL, params_of(p))
+            return unresolved, {"AMSLAltAboveTerrain": None, "Altitude": altitude, "AltitudeMode": mode}
+        intent = getattr(item, "agl_intent_m", None)
+        altitude = intent if intent is not None else (info.altitude if info is not None else None)
+        return raw, {"AMSLAltAboveTerrain": p[6], "Altitude": altitude, "AltitudeMode": mode}
+    amsl = info.amsl_alt_above_terrain if info is not None else None
+    return raw, {"AMSLAltAboveTerrain": amsl, "Altitude": p[6], "AltitudeMode": mode}
+
+
+def _simple_item(item: MissionItem, index: int, jump_ids: list[int]) -> dict[str, Any]:
     raw = item_to_raw(item)
+    if isinstance(item, DoJump):
+        # QGC's DO_JUMP param1 is the target's doJumpId, not its index (PlanManager translates on upload)
+        target = jump_ids[item.target_item] if item.target_item < len(jump_ids) else item.target_item + 1
+        raw = RawItem(raw.command, raw.frame, (float(target), *raw.params[1:]))
+    raw, altitude = _altitude_fields(item, raw)
     out: dict[str, Any] = {
-        "autoContinue": True,
+        "autoContinue": item.qgc.auto_continue if item.qgc is not None else True,
         "command": raw.command,
-        "doJumpId": seq,
+        "doJumpId": jump_ids[index],
         "frame": raw.frame,
         "params": list(raw.params),
         "type": "SimpleItem",
     }
-    if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | RegionOfInterest):
-        if item.alt_frame is AltFrame.AGL:
-            mode, altitude, amsl = ALT_MODE_TERRAIN_FRAME, item.alt_m, None
-        elif item.alt_frame is AltFrame.REL_HOME:
-            mode, altitude, amsl = ALT_MODE_RELATIVE, item.alt_m, None
-        elif isinstance(item, RegionOfInterest) or item.agl_intent_m is None:
-            mode, altitude, amsl = ALT_MODE_ABSOLUTE, item.alt_m, None
-        else:
-            mode, altitude, amsl = ALT_MODE_CALC_ABOVE_TERRAIN, item.agl_intent_m, item.alt_m
-        out.update({"AMSLAltAboveTerrain": amsl, "Altitude": altitude, "AltitudeMode": mode})
-    elif isinstance(item, Land):
-        out.update({"AMSLAltAboveTerrain": None, "Altitude": 0, "AltitudeMode": ALT_MODE_RELATIVE})
+    out.update(altitude)
     return out
 
 
@@ -137,8 +192,49 @@ def _fence_json(fence: Geofence) -> dict[str, Any]:
     }
 
 
+def _same_json(a: Any, b: Any) -> bool:
+    """Equal as QGC reads them: numbers by value (0 == 0.0), null as null, containers element-wise."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b)
+    return bool(a == b)
+
+
+def _mission_items_json(mission: Mission) -> list[dict[str, Any]]:
+    """Simple items, and each QGC complex item exactly as read when the items it generated are unchanged
+    (a survey drawn in QGC stays a survey QGC can edit); a changed one is written as its simple items."""
+    items = mission.items
+    jump_ids = _jump_ids(items)
+    simple = [_simple_item(item, k, jump_ids) for k, item in enumerate(items)]
+    complex_items = mission.qgc.complex_items if mission.qgc is not None else ()
+    out: list[dict[str, Any]] = []
+    k = 0
+    while k < len(items):
+        info = items[k].qgc
+        index = info.complex_index if info is not None else None
+        if index is not None and index < len(complex_items):
+            stop = k
+            while stop < len(items) and (q := items[stop].qgc) is not None and q.complex_index == index:
+                stop += 1
+            original = complex_items[index]
+            generated = original.get("TransectStyleComplexItem", {}).get("Items", [])
+            if _same_json(simple[k:stop], generated):
+                out.append(original)
+                k = stop
+                continue
+        out.append(simple[k])
+        k += 1
+    return out
+
+
 def dump_plan(mission: Mission) -> dict[str, Any]:
-    """The mission as a QGC plan document (``json.dumps`` it to write a file)."""
+    """The mission as a QGC plan document (``json.dumps`` it to write a file). A plan read from QGC is
+    written back with every field QGC reads unchanged."""
     home = mission.home
     frames = tuple(r.alt_frame for r in mission.rally_points)
     block = BorderwatchBlock(
@@ -155,24 +251,27 @@ def dump_plan(mission: Mission) -> dict[str, Any]:
         fence_not_represented=mission.geofence.not_represented,
         rally_alt_frames=frames if any(f is not AltFrame.REL_HOME for f in frames) else None,
     )
+    qgc = mission.qgc or QgcPlanInfo()
+    speed = mission.vehicle.cruise_speed_m_s
+    mission_json: dict[str, Any] = {
+        "cruiseSpeed": qgc.cruise_speed if qgc.cruise_speed is not None else speed,
+        "firmwareType": qgc.firmware_type if qgc.firmware_type is not None else QGC_FIRMWARE_PX4,
+        "globalPlanAltitudeMode": qgc.global_plan_altitude_mode
+        if qgc.global_plan_altitude_mode is not None
+        else ALT_MODE_RELATIVE,
+        "hoverSpeed": qgc.hover_speed if qgc.hover_speed is not None else speed,
+        "items": _mission_items_json(mission),
+        "plannedHomePosition": [home.lat, home.lon, home.alt_amsl_m],
+        "vehicleType": qgc.vehicle_type if qgc.vehicle_type is not None else QGC_VEHICLE_MULTIROTOR,
+        "version": 2,
+    }
+    if mission.qgc is not None and mission.qgc.global_plan_altitude_mode is None:
+        del mission_json["globalPlanAltitudeMode"]  # older QGC: absent means per-item modes
     return {
         "fileType": "Plan",
         "geoFence": _fence_json(mission.geofence),
-        "groundStation": "borderwatch",
-        "mission": {
-            "cruiseSpeed": mission.vehicle.cruise_speed_m_s,
-            "firmwareType": QGC_FIRMWARE_PX4,
-            "globalPlanAltitudeMode": ALT_MODE_RELATIVE,
-            "hoverSpeed": mission.vehicle.cruise_speed_m_s,
-            "items": [_simple_item(item, seq) for seq, item in enumerate(mission.items, start=1)],
-            "plannedHomePosition": [
-                home.lat,
-                home.lon,
-                home.alt_amsl_m if home.alt_amsl_m is not None else 0,
-            ],
-            "vehicleType": QGC_VEHICLE_MULTIROTOR,
-            "version": 2,
-        },
+        "groundStation": qgc.ground_station or "borderwatch",
+        "mission": mission_json,
         "rallyPoints": {"points": [[r.lat, r.lon, r.alt_m] for r in mission.rally_points], "version": 2},
         "version": 1,
         "borderwatch": block.model_dump(mode="json", exclude_defaults=True),
@@ -182,46 +281,151 @@ def dump_plan(mission: Mission) -> dict[str, Any]:
 # ---- import -----------------------------------------------------------------------------------------
 
 
-def _raw_from_json(obj: dict[str, Any], where: str, problems: Problems) -> RawItem | None:
+@dataclass(frozen=True)
+class _ReadItem:
+    """One SimpleItem as read, before DO_JUMP targets are translated and the item is typed."""
+
+    raw: RawItem
+    info: QgcItemInfo
+    where: str
+
+
+def _params_json(obj: dict[str, Any], where: str, problems: Problems) -> list[Any] | None:
+    """Params 1-7 from any item format QGC still reads (MissionItem::load): 7 ``params``; or 4 ``params``
+    with a ``coordinate`` [lat, lon, alt] (QGC's older format, as in its unit-test plans); or the V1
+    keys ``param1``..``param4`` with a ``coordinate``."""
+    if "params" not in obj and all(f"param{k}" in obj for k in range(1, 5)):
+        first_four: list[Any] | None = [obj[f"param{k}"] for k in range(1, 5)]
+    else:
+        first_four = as_list(obj.get("params"), f"{where}.params", problems)
+        if first_four is None:
+            return None
+        if len(first_four) == 7:
+            return first_four
+    if first_four is None or len(first_four) != 4:
+        count = len(first_four) if first_four is not None else 0
+        problems.add(f"{where}.params", f"expected 7 params, or 4 with a coordinate (older QGC), got {count}")
+        return None
+    coordinate = as_list(obj.get("coordinate"), f"{where}.coordinate", problems)
+    if coordinate is None:
+        return None
+    if len(coordinate) != 3:
+        problems.add(f"{where}.coordinate", f"expected [lat, lon, alt], got {len(coordinate)} values")
+        return None
+    return [*first_four, *coordinate]
+
+
+def _altitude_info(obj: dict[str, Any], where: str, problems: Problems) -> tuple[int | None, Any, Any]:
+    keys = ("AltitudeMode", "Altitude", "AMSLAltAboveTerrain")
+    present = [k for k in keys if k in obj]
+    if not present:
+        return None, None, None
+    missing = [k for k in keys if k not in obj]
+    if missing:
+        problems.add(
+            where,
+            "QGC writes AltitudeMode, Altitude and AMSLAltAboveTerrain together; "
+            f"missing {', '.join(missing)}",
+        )
+        return None, None, None
+    mode = as_int(obj["AltitudeMode"], f"{where}.AltitudeMode", problems, lo=0, hi=5)
+    altitude = as_number(
+        obj["Altitude"], f"{where}.Altitude", problems, nullable=True, lo=-1000.0, hi=20000.0
+    )
+    amsl = as_number(
+        obj["AMSLAltAboveTerrain"],
+        f"{where}.AMSLAltAboveTerrain",
+        problems,
+        nullable=True,
+        lo=-1000.0,
+        hi=20000.0,
+    )
+    return mode, altitude, amsl
+
+
+def _read_simple(
+    obj_json: Any, where: str, problems: Problems, complex_index: int | None
+) -> _ReadItem | None:
+    obj = as_object(obj_json, where, problems)
+    if obj is None:
+        return None
+    kind = obj.get("type")
+    if kind not in ("SimpleItem", "missionItem"):
+        problems.add(f"{where}.type", f"expected 'SimpleItem', got {kind!r}"[:200])
+        return None
     command = as_int(obj.get("command"), f"{where}.command", problems, lo=0, hi=65535)
     frame = as_int(obj.get("frame"), f"{where}.frame", problems, lo=0, hi=255)
-    params_json = as_list(obj.get("params"), f"{where}.params", problems)
-    if params_json is not None and len(params_json) != 7:
-        problems.add(f"{where}.params", f"expected 7 params, got {len(params_json)}")
-        return None
-    if command is None or frame is None or params_json is None:
+    params_json = _params_json(obj, where, problems)
+    auto = obj.get("autoContinue", True)
+    auto_continue = as_bool(auto, f"{where}.autoContinue", problems)
+    jump = obj.get("doJumpId")
+    do_jump_id = as_int(jump, f"{where}.doJumpId", problems, lo=-1, hi=2**31) if jump is not None else None
+    mode, altitude, amsl = _altitude_info(obj, where, problems)
+    if command is None or frame is None or params_json is None or auto_continue is None:
         return None
     values = [
         as_number(v, f"{where}.params[{k}]", problems, nullable=True) for k, v in enumerate(params_json)
     ]
-    bad = [k for k, v in enumerate(params_json) if v is not None and values[k] is None]
-    if bad:
+    if any(v is not None and values[k] is None for k, v in enumerate(params_json)):
         return None
-    return RawItem(command, frame, params_of(values))
+    info = QgcItemInfo(
+        do_jump_id=do_jump_id,
+        auto_continue=auto_continue,
+        altitude_mode=mode,
+        altitude=altitude,
+        amsl_alt_above_terrain=amsl,
+        complex_index=complex_index,
+    )
+    return _ReadItem(RawItem(command, frame, params_of(values)), info, where)
 
 
-def _simple_from_json(obj: Any, where: str, problems: Problems) -> MissionItem | None:
-    item_obj = as_object(obj, where, problems)
-    if item_obj is None:
-        return None
-    raw = _raw_from_json(item_obj, where, problems)
-    if raw is None:
-        return None
+def _typed_item(read: _ReadItem, jump_index: dict[int, int], problems: Problems) -> MissionItem | None:
+    """The typed item, reading the altitude as QGC does (SimpleMissionItem::load): mode 3
+    (CalcAboveTerrain) is frame 0 with ``Altitude`` the height above terrain and param7 the AMSL altitude
+    QGC computed, or null while QGC had no terrain: then the height above terrain is all there is."""
+    raw, info, where = read.raw, read.info, read.where
+    agl_intent: float | None = None
+    if raw.command == mav.MAV_CMD_DO_JUMP:
+        target = raw.params[0]
+        if target is None or target != int(target) or int(target) not in jump_index:
+            problems.add(
+                f"{where}.params[0]",
+                f"DO_JUMP target {target!r} is not the doJumpId of any item (QGC refers to the target's "
+                "doJumpId, not its position)",
+            )
+            return None
+        raw = RawItem(raw.command, raw.frame, params_of([float(jump_index[int(target)]), *raw.params[1:]]))
+    elif info.altitude_mode == ALT_MODE_CALC_ABOVE_TERRAIN and _positional(raw.command):
+        if raw.frame != mav.MAV_FRAME_GLOBAL:
+            problems.add(
+                f"{where}.frame", f"AltitudeMode 3 (calculated above terrain) is frame 0, got {raw.frame}"
+            )
+            return None
+        if info.altitude is None:
+            problems.add(f"{where}.Altitude", "AltitudeMode 3 needs Altitude (the height above terrain)")
+            return None
+        if raw.params[6] is None:
+            p = list(raw.params)
+            p[6] = info.altitude
+            raw = RawItem(raw.command, mav.MAV_FRAME_GLOBAL_TERRAIN_ALT, params_of(p))
+        else:
+            agl_intent = info.altitude
     try:
         item = raw_to_item(raw)
     except CodecError as exc:
         problems.add(where, f"command {raw.command}: {exc}")
         return None
-    mode = item_obj.get("AltitudeMode")
-    if mode == ALT_MODE_CALC_ABOVE_TERRAIN and isinstance(item, Takeoff | Waypoint | Loiter | Orbit):
-        agl = as_number(item_obj.get("Altitude"), f"{where}.Altitude", problems, lo=0.0, hi=20000.0)
-        if agl is None:
-            return None
-        if item.alt_frame is not AltFrame.AMSL:
-            problems.add(f"{where}.frame", "AltitudeMode 3 (above terrain) needs frame 0 (AMSL)")
-            return None
-        item = item.model_copy(update={"agl_intent_m": agl})
-    return item
+    update: dict[str, Any] = {"qgc": info}
+    if agl_intent is not None and isinstance(item, Takeoff | Waypoint | Loiter | Orbit) and agl_intent >= 0:
+        update["agl_intent_m"] = agl_intent
+    return item.model_copy(update=update)
+
+
+def _positional(command: int) -> bool:
+    info = command_info(command)
+    return info is not None and (
+        info.cls is CommandClass.POSITIONAL or command == mav.MAV_CMD_DO_SET_ROI_LOCATION
+    )
 
 
 def _polygon_lonlat(
@@ -246,7 +450,11 @@ def _polygon_lonlat(
     return lonlat
 
 
-def _complex_items(obj: dict[str, Any], where: str, problems: Problems, budget: int) -> list[MissionItem]:
+def _complex_read(
+    obj: dict[str, Any], where: str, problems: Problems, budget: int, complex_index: int
+) -> list[_ReadItem]:
+    """The simple items QGC generated for a survey or corridor scan (what QGC uploads), to be checked;
+    the complex item itself is kept as read and written back unchanged."""
     kind = obj.get("complexItemType")
     if kind not in _TRANSECT_TYPES:
         problems.add(
@@ -262,41 +470,53 @@ def _complex_items(obj: dict[str, Any], where: str, problems: Problems, budget: 
     generated = as_list(transect.get("Items"), f"{transect_where}.Items", problems, max_len=budget)
     if generated is None:
         return []
-    items: list[MissionItem] = []
+    if not generated:
+        problems.add(
+            f"{transect_where}.Items",
+            "empty: QGC did not generate the survey's items; open and save the plan in QGC",
+        )
+    out: list[_ReadItem] = []
     for k, sub in enumerate(generated):
-        parsed = _simple_from_json(sub, f"{transect_where}.Items[{k}]", problems)
+        parsed = _read_simple(sub, f"{transect_where}.Items[{k}]", problems, complex_index)
         if parsed is not None:
-            items.append(parsed)
+            out.append(parsed)
         if problems.full:
             break
-    return items
+    return out
 
 
-def _mission_items(mission_obj: dict[str, Any], problems: Problems, max_items: int) -> list[MissionItem]:
+def _mission_items(
+    mission_obj: dict[str, Any], problems: Problems, max_items: int
+) -> tuple[list[MissionItem], tuple[dict[str, Any], ...]]:
     items_json = as_list(mission_obj.get("items"), "$.mission.items", problems, max_len=max_items)
     if items_json is None:
-        return []
-    items: list[MissionItem] = []
+        return [], ()
+    read: list[_ReadItem] = []
+    complex_items: list[dict[str, Any]] = []
     for i, entry in enumerate(items_json):
         where = f"$.mission.items[{i}]"
         obj = as_object(entry, where, problems)
         if obj is None:
             continue
-        kind = obj.get("type")
-        if kind == "SimpleItem":
-            parsed = _simple_from_json(obj, where, problems)
-            if parsed is not None:
-                items.append(parsed)
-        elif kind == "ComplexItem":
-            items.extend(_complex_items(obj, where, problems, max_items - len(items)))
+        if obj.get("type") == "ComplexItem":
+            read.extend(_complex_read(obj, where, problems, max_items - len(read), len(complex_items)))
+            complex_items.append(obj)
         else:
-            problems.add(f"{where}.type", f"expected 'SimpleItem' or 'ComplexItem', got {kind!r}"[:200])
-        if len(items) > max_items:
+            parsed = _read_simple(obj, where, problems, None)
+            if parsed is not None:
+                read.append(parsed)
+        if len(read) > max_items:
             problems.add("$.mission.items", f"more than {max_items} items after expanding complex items")
             break
         if problems.full:
             break
-    return items
+    ids = [r.info.do_jump_id for r in read]
+    if any(i is not None and i >= 0 for i in ids):
+        jump_index = {int(i): k for k, i in enumerate(ids) if i is not None and i >= 0}
+    else:  # no doJumpIds at all: QGC numbers items 1.. after the planned home
+        jump_index = {k + 1: k for k in range(len(read))}
+    items = [t for r in read if (t := _typed_item(r, jump_index, problems)) is not None]
+    return items, tuple(complex_items)
 
 
 def _fence_entries(
@@ -370,14 +590,60 @@ def _block(doc: dict[str, Any], problems: Problems) -> BorderwatchBlock:
         return BorderwatchBlock()
 
 
-def _vehicle(mission_obj: dict[str, Any], block: BorderwatchBlock, problems: Problems) -> VehicleProfile:
+def _qgc_info(
+    doc: dict[str, Any],
+    mission_obj: dict[str, Any],
+    problems: Problems,
+    complex_items: tuple[dict[str, Any], ...],
+) -> QgcPlanInfo:
+    def number(key: str) -> float | None:
+        value = mission_obj.get(key)
+        return None if value is None else as_number(value, f"$.mission.{key}", problems, lo=0.0, hi=1000.0)
+
+    def whole(key: str, hi: int) -> int | None:
+        value = mission_obj.get(key)
+        return None if value is None else as_int(value, f"$.mission.{key}", problems, lo=0, hi=hi)
+
+    station = doc.get("groundStation")
+    return QgcPlanInfo(
+        firmware_type=whole("firmwareType", 255),
+        vehicle_type=whole("vehicleType", 255),
+        cruise_speed=number("cruiseSpeed"),
+        hover_speed=number("hoverSpeed"),
+        global_plan_altitude_mode=whole("globalPlanAltitudeMode", 5),
+        ground_station=station if isinstance(station, str) else None,
+        complex_items=complex_items,
+    )
+
+
+def _vehicle(block: BorderwatchBlock, qgc: QgcPlanInfo) -> VehicleProfile:
+    """The block's profile, else QGC's planning speed: hoverSpeed for multirotors, cruiseSpeed otherwise."""
     if block.vehicle is not None:
         return block.vehicle
-    speed = mission_obj.get("hoverSpeed", mission_obj.get("cruiseSpeed"))
-    if speed is None:
+    multirotor = qgc.vehicle_type is None or qgc.vehicle_type in _MULTIROTOR_TYPES
+    speed = qgc.hover_speed if multirotor else qgc.cruise_speed
+    speed = speed if speed is not None else (qgc.cruise_speed if multirotor else qgc.hover_speed)
+    if speed is None or not 0.1 <= speed <= 100.0:
         return VehicleProfile()
-    value = as_number(speed, "$.mission.hoverSpeed", problems, lo=0.1, hi=100.0)
-    return VehicleProfile(cruise_speed_m_s=value) if value is not None else VehicleProfile()
+    return VehicleProfile(cruise_speed_m_s=speed)
+
+
+def _planned_home(value: Any, problems: Problems) -> tuple[float, float, float | None] | None:
+    """QGC's [lat, lon, alt]; alt may be null (QGC reads it as NaN; MAVSDK's example plan has it): then
+    the home altitude is unknown and taken from the terrain where the terrain is known."""
+    where = "$.mission.plannedHomePosition"
+    values = as_list(value, where, problems)
+    if values is None:
+        return None
+    if len(values) != 3:
+        problems.add(where, f"expected [lat, lon, alt], got {len(values)} values")
+        return None
+    lat = as_number(values[0], f"{where}[0]", problems, lo=-90.0, hi=90.0)
+    lon = as_number(values[1], f"{where}[1]", problems, lo=-180.0, hi=180.0)
+    alt = as_number(values[2], f"{where}[2]", problems, lo=-1000.0, hi=20000.0, nullable=True)
+    if lat is None or lon is None or (values[2] is not None and alt is None):
+        return None
+    return lat, lon, alt
 
 
 def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX_ITEMS) -> Mission:
@@ -394,14 +660,21 @@ def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX
     mission_obj = as_object(doc.get("mission"), "$.mission", problems)
     if mission_obj is None:
         raise InputError(name, problems.items)
+    version = mission_obj.get("version", 2)
+    if version != 2:
+        problems.add(
+            "$.mission.version",
+            f"mission version {version!r}: only version 2 (QGC 3.2 and later) is read; open and save "
+            "the plan in QGC to convert it",
+        )
+        raise InputError(name, problems.items)
     block = _block(doc, problems)
-    items = _mission_items(mission_obj, problems, max_items)
-    home_json = lat_lon(
-        mission_obj.get("plannedHomePosition"), "$.mission.plannedHomePosition", problems, with_alt=True
-    )
+    items, complex_items = _mission_items(mission_obj, problems, max_items)
+    home_json = _planned_home(mission_obj.get("plannedHomePosition"), problems)
     geofence = _geofence(doc, problems, block.fence_not_represented)
     rally = _rally(doc, problems, block.rally_alt_frames)
-    vehicle = _vehicle(mission_obj, block, problems)
+    qgc = _qgc_info(doc, mission_obj, problems, complex_items)
+    vehicle = _vehicle(block, qgc)
     if problems:
         raise InputError(name, problems.items)
     if block.home is not None:
@@ -424,6 +697,7 @@ def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX
             expected_wind_m_s=block.expected_wind_m_s,
             geofence=geofence,
             rally_points=tuple(rally),
+            qgc=qgc,
         )
     except ValidationError as exc:
         for error in exc.errors()[:20]:
