@@ -277,7 +277,8 @@ def test_broken_complex_item_and_unknown_item_type() -> None:
     doc["mission"]["items"][1]["TransectStyleComplexItem"]["Items"][3]["params"] = [0, 0]
     doc["mission"]["items"].append({"type": "Banana"})
     found = problems_of(json.dumps(doc))
-    assert "$.mission.items[1].TransectStyleComplexItem.Items[3].params: expected 7 params, or 4 with a coordinate (older QGC), got 2" in found
+    where = "$.mission.items[1].TransectStyleComplexItem.Items[3].params"
+    assert f"{where}: expected 7 params, or 4 with a coordinate (older QGC), got 2" in found
     assert any(p.startswith("$.mission.items[3].type") for p in found)
 
 
