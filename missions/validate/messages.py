@@ -49,6 +49,7 @@ class Msg(StrEnum):
     TERRAIN_FRAME_PX4 = "terrain_frame_px4"
     HOME_OFF_TERRAIN = "home_off_terrain"
     HOME_ALT_UNKNOWN = "home_alt_unknown"
+    HOME_MOVED = "home_moved"
 
 
 _TEMPLATES: dict[Msg, dict[Lang, str]] = {
@@ -259,6 +260,14 @@ _TEMPLATES: dict[Msg, dict[Lang, str]] = {
         "k domovské pozici nelze ověřit.",
         Lang.PL: "Plan nie podaje wysokości punktu startu i żaden model terenu go nie obejmuje: wysokości "
         "względem startu nie można sprawdzić.",
+    },
+    Msg.HOME_MOVED: {
+        Lang.EN: "The vehicle's home is {distance:.0f} m from the plan's home and {alt:+.0f} m higher; the "
+        "mission was checked again from the vehicle's home.",
+        Lang.CS: "Domovská pozice stroje je {distance:.0f} m od domovské pozice plánu a o {alt:+.0f} m výše; "
+        "mise byla znovu ověřena od domovské pozice stroje.",
+        Lang.PL: "Punkt startu maszyny jest {distance:.0f} m od punktu startu planu i {alt:+.0f} m wyżej; "
+        "misję sprawdzono ponownie od punktu startu maszyny.",
     },
     Msg.LEGS_NOTE: {
         Lang.EN: " [legs {first}-{last}, {count} in all]",
