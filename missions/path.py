@@ -20,6 +20,7 @@ from missions.formats.codec import ALT_OF_FRAME
 from missions.model import (
     AltFrame,
     ChangeSpeed,
+    DoJump,
     Land,
     Loiter,
     Mission,
@@ -164,6 +165,36 @@ def placed_in_path(item: MissionItem) -> bool:
     return isinstance(item, OtherCommand) and other_target(item) is not None
 
 
+MAX_FLOWN_ITEMS = 20_000
+"""Unrolled DO_JUMP loops longer than this are cut (and reported by the structure rule)."""
+
+
+def flight_order(items: tuple[MissionItem, ...]) -> list[int]:
+    """Item indices in the order the vehicle executes them, DO_JUMP loops unrolled as PX4 does: a jump
+    with ``repeat`` n sends the vehicle back n times, then is passed. So every leg a loop flies, and the
+    time it takes, is checked. Invalid jumps (target out of range, negative repeat) are skipped here and
+    reported by the structure rule."""
+    remaining: dict[int, int] = {}
+    order: list[int] = []
+    k = 0
+    while k < len(items) and len(order) < MAX_FLOWN_ITEMS:
+        item = items[k]
+        order.append(k)
+        if isinstance(item, DoJump) and 0 <= item.target_item < len(items) and item.target_item != k:
+            left = remaining.setdefault(k, max(item.repeat, 0))
+            if left > 0:
+                remaining[k] = left - 1
+                k = item.target_item
+                continue
+        k += 1
+    return order
+
+
+def loop_overflows(items: tuple[MissionItem, ...]) -> bool:
+    """DO_JUMP loops that unroll to more than MAX_FLOWN_ITEMS items: the path cannot be checked whole."""
+    return len(flight_order(items)) >= MAX_FLOWN_ITEMS
+
+
 def _ground_points(mission: Mission) -> dict[int, tuple[float, float]]:
     """(lon, lat) under every item whose altitude may need the terrain."""
     out: dict[int, tuple[float, float]] = {}
@@ -222,7 +253,8 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
         radius.append(radius_m)
         speed.append(commanded)
 
-    for i, item in enumerate(mission.items):
+    for i in flight_order(mission.items):
+        item = mission.items[i]
         if isinstance(item, Takeoff):
             z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
             add(lon[-1], lat[-1], z, i, Phase.TAKEOFF)

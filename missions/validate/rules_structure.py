@@ -27,7 +27,7 @@ from missions.model import (
     Takeoff,
     Waypoint,
 )
-from missions.path import other_target, placed_in_path
+from missions.path import loop_overflows, other_target, placed_in_path
 from missions.validate.context import RuleConfig, RuleContext
 from missions.validate.messages import Msg
 from missions.validate.report import RuleId, Severity, Violation, Where, violation
@@ -131,6 +131,11 @@ def sequence_problems(mission: Mission) -> list[Violation]:
                 )
             if item.repeat < 0:
                 found.append(_item_problem(Severity.ERROR, Msg.JUMP_BAD_REPEAT, index, repeat=item.repeat))
+    if loop_overflows(items):
+        jumps = [i for i, it in enumerate(items) if isinstance(it, DoJump)]
+        found.append(
+            _item_problem(Severity.ERROR, Msg.JUMP_BAD_REPEAT, jumps[0] if jumps else 0, repeat="too many")
+        )
     return found
 
 

@@ -206,3 +206,25 @@ def test_cli_json_errors_are_json_on_stdout(tmp_path: Path) -> None:
 
 def test_new_messages_exist_in_every_language() -> None:
     assert all_keys_translated()
+
+
+# ---- 4. DO_JUMP loops are flown, target and repeat count checked ----------------------------------------
+
+
+def test_do_jump_loops_are_flown_and_checked(ridge_terrain: DemTerrain) -> None:
+    from missions.model import DoJump
+    from missions.path import build_vertices
+
+    base = route([(17.103, 50.20), (17.106, 50.201)], 80, AltFrame.AGL)
+    looped = base.with_items([*base.items[:3], DoJump(target_item=1, repeat=2), *base.items[3:]])
+    once = build_vertices(base, ridge_terrain)
+    thrice = build_vertices(looped, ridge_terrain)
+    assert list(thrice.item_index).count(1) == 3 * list(once.item_index).count(
+        1
+    )  # the loop's legs are checked
+    region = region_with(ridge_terrain)
+    assert validate(looped, region).ok
+    endless = base.with_items([*base.items[:3], DoJump(target_item=1, repeat=65535), *base.items[3:]])
+    assert any(v.rule_id is RuleId.STRUCTURE for v in validate(endless, region).errors)
+    backwards = base.with_items([*base.items[:3], DoJump(target_item=1, repeat=-1), *base.items[3:]])
+    assert any("repeat count" in v.message for v in validate(backwards, region).errors)
