@@ -270,6 +270,25 @@ def test_upload_refuses_invalid_mission_and_override_is_audited(station: Station
     assert short_reason.status_code == 422 and "override_reason" in short_reason.json()["message"]
 
 
+def test_override_cannot_upload_an_unresolved_altitude(station: Station) -> None:
+    """Issue 11.3: a height above terrain over terrain that is not precise (the shared SRTM30_PLUS DEM is
+    ±130 m) has no known AMSL altitude; even the commander's audited override cannot upload it."""
+    require_dem()
+    client = station.client
+    body = simple_mission("above terrain")
+    body["items"][1] = {**body["items"][1], "alt_m": 60.0, "alt_frame": "AGL"}
+    created = client.post("/api/missions", headers=station.headers("pilot"), json=body)
+    mission_id = created.json()["mission_id"]
+    refused = client.post(
+        "/api/vehicles/sim-1/mission",
+        headers=station.headers("commander"),
+        json={"mission_id": mission_id, "override_reason": "medical emergency at the hospital"},
+    )
+    assert refused.status_code == 409, refused.text
+    detail = refused.json()["detail"]
+    assert "cannot be resolved" in detail["message"] and "item 1" in detail["problems"][0]
+
+
 def test_flights_track_geojson_events_and_tlog(station: Station) -> None:
     store = station.context.store
     tlog_dir = station.context.settings.tlog_dir
