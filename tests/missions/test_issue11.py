@@ -228,3 +228,16 @@ def test_do_jump_loops_are_flown_and_checked(ridge_terrain: DemTerrain) -> None:
     assert any(v.rule_id is RuleId.STRUCTURE for v in validate(endless, region).errors)
     backwards = base.with_items([*base.items[:3], DoJump(target_item=1, repeat=-1), *base.items[3:]])
     assert any("repeat count" in v.message for v in validate(backwards, region).errors)
+
+
+def test_terrain_following_keeps_jump_targets(ridge_terrain: DemTerrain) -> None:
+    from missions.model import DoJump
+    from missions.patterns import terrain_follow
+
+    base = route([(17.24, 50.20), (17.26, 50.201)], 80, AltFrame.AGL)  # across the ridge: waypoints inserted
+    looped = base.with_items([*base.items[:3], DoJump(target_item=2, repeat=1), *base.items[3:]])
+    followed = terrain_follow(looped, ridge_terrain)
+    jump = next(i for i in followed.items if isinstance(i, DoJump))
+    target = followed.items[jump.target_item]
+    assert len(followed.items) > len(looped.items)
+    assert isinstance(target, type(looped.items[2])) and (target.lon, target.lat) == (17.26, 50.201)  # type: ignore[union-attr]
