@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 from pymavlink import mavutil
 from shapely.geometry import Polygon
 
-from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError
+from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError, Problem
 from missions.commands import CommandClass, command_info
 from missions.formats.codec import (
     CodecError,
@@ -628,6 +628,58 @@ def _vehicle(block: BorderwatchBlock, qgc: QgcPlanInfo) -> VehicleProfile:
     return VehicleProfile(cruise_speed_m_s=speed)
 
 
+class _MissionFileName(str):
+    """The name of an older .mission file, whose mission object is the document itself."""
+
+
+def _located(name: str, problems: list[Problem]) -> list[Problem]:
+    """JSON paths as they are in the file: a .mission file has no ``mission`` member."""
+    if not isinstance(name, _MissionFileName):
+        return problems
+    return [Problem(p.location.replace("$.mission", "$", 1), p.message) for p in problems]
+
+
+def _mission_items_v1(
+    mission_obj: dict[str, Any], problems: Problems, max_items: int
+) -> tuple[list[MissionItem], tuple[dict[str, Any], ...]]:
+    """QGC's version 1 mission (MissionController::_loadJsonMissionFileV1): simple items whose ``id`` is
+    their sequence number, and complex items in a separate ``complexItems`` list."""
+    if as_list(mission_obj.get("complexItems", []), "$.mission.complexItems", problems):
+        problems.add(
+            "$.mission.complexItems",
+            "version 1 survey items (QGC before 3.2) are not read: open and save the plan in QGC to "
+            "convert it",
+        )
+        return [], ()
+    items_json = as_list(mission_obj.get("items"), "$.mission.items", problems, max_len=max_items) or []
+    read: list[_ReadItem] = []
+    for i, entry in enumerate(items_json):
+        parsed = _read_simple(entry, f"$.mission.items[{i}]", problems, None)
+        if parsed is None:
+            continue
+        if parsed.info.do_jump_id is None and isinstance(entry.get("id"), int):
+            parsed = _ReadItem(
+                parsed.raw, parsed.info.model_copy(update={"do_jump_id": entry["id"]}), parsed.where
+            )
+        read.append(parsed)
+    jump_index = {int(r.info.do_jump_id): k for k, r in enumerate(read) if r.info.do_jump_id is not None}
+    if not jump_index:
+        jump_index = {k + 1: k for k in range(len(read))}
+    return [t for r in read if (t := _typed_item(r, jump_index, problems)) is not None], ()
+
+
+def _planned_home_v1(value: Any, problems: Problems) -> tuple[float, float, float | None] | None:
+    """Version 1: the planned home is itself an item object with a coordinate."""
+    home = _read_simple(value, "$.mission.plannedHomePosition", problems, None)
+    if home is None:
+        return None
+    lat, lon, alt = home.raw.params[4], home.raw.params[5], home.raw.params[6]
+    if lat is None or lon is None:
+        problems.add("$.mission.plannedHomePosition.coordinate", "the planned home has no latitude/longitude")
+        return None
+    return lat, lon, alt
+
+
 def _planned_home(value: Any, problems: Problems) -> tuple[float, float, float | None] | None:
     """QGC's [lat, lon, alt]; alt may be null (QGC reads it as NaN; MAVSDK's example plan has it): then
     the home altitude is unknown and taken from the terrain where the terrain is known."""
@@ -651,32 +703,36 @@ def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX
     problems = Problems()
     doc = as_object(doc_json, "$", problems)
     if doc is None:
-        raise InputError(name, problems.items)
+        raise InputError(str(name), _located(name, problems.items))
+    if doc.get("fileType") == "Mission":  # QGC's older .mission file: the document is the mission object
+        doc = {"fileType": "Plan", "mission": doc, "version": 1}
+        name = _MissionFileName(name)
     if doc.get("fileType") != "Plan":
         problems.add(
             "$.fileType",
-            f"expected 'Plan', got {type_name(doc.get('fileType'))} {doc.get('fileType')!r}"[:200],
+            f"expected 'Plan' (or an older 'Mission'), got {type_name(doc.get('fileType'))} "
+            f"{doc.get('fileType')!r}"[:200],
         )
     mission_obj = as_object(doc.get("mission"), "$.mission", problems)
     if mission_obj is None:
-        raise InputError(name, problems.items)
+        raise InputError(str(name), _located(name, problems.items))
     version = mission_obj.get("version", 2)
-    if version != 2:
-        problems.add(
-            "$.mission.version",
-            f"mission version {version!r}: only version 2 (QGC 3.2 and later) is read; open and save "
-            "the plan in QGC to convert it",
-        )
-        raise InputError(name, problems.items)
+    if version not in (1, 2):
+        problems.add("$.mission.version", f"mission version {version!r}: QGC writes 1 or 2")
+        raise InputError(str(name), _located(name, problems.items))
     block = _block(doc, problems)
-    items, complex_items = _mission_items(mission_obj, problems, max_items)
-    home_json = _planned_home(mission_obj.get("plannedHomePosition"), problems)
+    if version == 1:
+        items, complex_items = _mission_items_v1(mission_obj, problems, max_items)
+        home_json = _planned_home_v1(mission_obj.get("plannedHomePosition"), problems)
+    else:
+        items, complex_items = _mission_items(mission_obj, problems, max_items)
+        home_json = _planned_home(mission_obj.get("plannedHomePosition"), problems)
     geofence = _geofence(doc, problems, block.fence_not_represented)
     rally = _rally(doc, problems, block.rally_alt_frames)
     qgc = _qgc_info(doc, mission_obj, problems, complex_items)
     vehicle = _vehicle(block, qgc)
     if problems:
-        raise InputError(name, problems.items)
+        raise InputError(str(name), _located(name, problems.items))
     if block.home is not None:
         home = block.home
     else:
@@ -702,7 +758,7 @@ def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX
     except ValidationError as exc:
         for error in exc.errors()[:20]:
             problems.add("$.borderwatch." + ".".join(str(p) for p in error["loc"]), error["msg"])
-        raise InputError(name, problems.items) from None
+        raise InputError(str(name), _located(name, problems.items)) from None
 
 
 def load_plan(

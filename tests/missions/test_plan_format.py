@@ -225,7 +225,7 @@ def test_wrong_types_and_missing_keys_name_the_json_path() -> None:
 def test_missing_mission_and_wrong_file_type() -> None:
     assert problems_of('{"fileType": "Plan"}') == ["$.mission: expected an object, got null"]
     found = problems_of(
-        '{"fileType": "Mission", "mission": {"items": [], "plannedHomePosition": [50, 17, 0]}}'
+        '{"fileType": "Banana", "mission": {"items": [], "plannedHomePosition": [50, 17, 0]}}'
     )
     assert found[0].startswith("$.fileType")
     assert problems_of("[1, 2]") == ["$: expected an object, got array"]

@@ -195,3 +195,19 @@ def test_unknown_do_jump_target_is_named() -> None:
     doc["mission"]["items"][10]["params"][0] = 99
     with pytest.raises(Exception, match=r"items\[10\]\.params\[0\].*doJumpId"):
         load_plan(json.dumps(doc))
+
+
+def test_version1_mission_file_is_read(ridge_terrain: DemTerrain) -> None:
+    """QGC's MissionController::_loadJsonMissionFileV1: still read by QGC, so read here too; written back
+    as a version 2 plan (what QGC itself saves)."""
+    mission = load_plan(PLANS / "version1.mission")
+    assert mission.home.alt_amsl_m == 300 and len(mission.items) == 4
+    jump = mission.items[2]
+    assert isinstance(jump, DoJump) and jump.target_item == 1
+    assert validate(mission, region_with(ridge_terrain)).ok
+    written = dump_plan(mission)
+    assert written["mission"]["version"] == 2 and written["mission"]["items"][2]["params"][0] == 2
+    doc = read("version1.mission")
+    doc["complexItems"] = [{"id": 2, "type": "complexItem"}]
+    with pytest.raises(Exception, match=r"\$\.complexItems: version 1 survey items"):
+        load_plan(json.dumps(doc))
