@@ -4,14 +4,17 @@ What QGC has no place for (authorisations, category, vehicle profile, start time
 in a top-level ``"borderwatch"`` block that QGC ignores (design contract 10). AGL intent needs no block:
 QGC's own "calculated above terrain" altitude mode (AltitudeMode 3) carries it.
 
-Complex items are imported as the simple items QGC generated for them (``TransectStyleComplexItem.Items``,
-exactly what QGC uploads), so a survey drawn in QGC is checked as flown; exported plans hold simple items.
+Complex items (survey, corridor scan) are checked as the simple items QGC generated for them
+(``TransectStyleComplexItem.Items``, exactly what QGC uploads) and written back exactly as read while those
+items are unchanged. Item-level reading and writing is in ``qgc_items``. Plan-level QGC fields
+(firmwareType, vehicleType, cruiseSpeed, hoverSpeed, globalPlanAltitudeMode) are kept as read. Versions
+QGC still reads: mission version 2 (plans), version 1 (older ``.mission`` files, MissionController's
+``_loadJsonMissionFileV1``) except its surveys.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import shapely
@@ -20,14 +23,6 @@ from pymavlink import mavutil
 from shapely.geometry import Polygon
 
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError, Problem
-from missions.commands import CommandClass, command_info
-from missions.formats.codec import (
-    CodecError,
-    RawItem,
-    item_to_raw,
-    params_of,
-    raw_to_item,
-)
 from missions.formats.jsonread import (
     Problems,
     as_bool,
@@ -38,29 +33,28 @@ from missions.formats.jsonread import (
     lat_lon,
     type_name,
 )
+from missions.formats.qgc_items import (
+    ALT_MODE_RELATIVE,
+    ReadItem,
+    do_jump_ids,
+    read_simple_item,
+    simple_item_json,
+    typed_item,
+)
 from missions.formats.source import Source, parse_json, read_source
 from missions.model import (
     AltFrame,
-    DoJump,
     FenceCircle,
     FencePolygon,
     Geofence,
     GroundPoint,
     HomePosition,
-    Land,
-    Loiter,
     Mission,
     MissionItem,
     OperationCategory,
-    Orbit,
-    OtherCommand,
-    QgcItemInfo,
     QgcPlanInfo,
     RallyPoint,
-    RegionOfInterest,
-    Takeoff,
     VehicleProfile,
-    Waypoint,
 )
 
 mav = mavutil.mavlink
@@ -69,11 +63,6 @@ DEFAULT_MAX_ITEMS = 10_000
 """More items than any autopilot stores (PX4's dataman holds a few thousand): refuse, do not churn."""
 MAX_FENCE_VERTICES = 10_000
 
-# QGC's AltitudeMode values (QGroundControlQmlGlobal::AltMode).
-ALT_MODE_RELATIVE = 1
-ALT_MODE_ABSOLUTE = 2
-ALT_MODE_CALC_ABOVE_TERRAIN = 3
-ALT_MODE_TERRAIN_FRAME = 4
 
 QGC_FIRMWARE_PX4 = 12
 QGC_VEHICLE_MULTIROTOR = 2
@@ -104,74 +93,6 @@ class BorderwatchBlock(BaseModel):
 
 _MULTIROTOR_TYPES = frozenset({2, 3, 4, 13, 14, 15})
 """MAV_TYPE values QGC flies at hoverSpeed (quad, coaxial, helicopter, hexa, octo, tricopter)."""
-
-
-def _specifies_altitude(item: MissionItem) -> bool:
-    """Items QGC writes AltitudeMode/Altitude/AMSLAltAboveTerrain for (SimpleMissionItem::save: commands
-    that specify a coordinate or an altitude)."""
-    if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | RegionOfInterest | Land):
-        return True
-    if isinstance(item, OtherCommand):
-        info = command_info(item.command)
-        return info is not None and info.cls is CommandClass.POSITIONAL
-    return False
-
-
-def _jump_ids(items: tuple[MissionItem, ...]) -> list[int]:
-    """Each item's doJumpId: as read where every item kept a distinct one, else QGC's own numbering
-    (sequence number, 1 for the first item after the planned home)."""
-    ids = [item.qgc.do_jump_id if item.qgc is not None else None for item in items]
-    if all(i is not None for i in ids) and len(set(ids)) == len(ids):
-        return [int(i) for i in ids if i is not None]
-    return list(range(1, len(items) + 1))
-
-
-def _altitude_fields(item: MissionItem, raw: RawItem) -> tuple[RawItem, dict[str, Any]]:
-    """QGC's altitude keys for an item, and the raw item as QGC stores it (mode 3 keeps frame 0 with
-    param7 null until terrain is known)."""
-    info = item.qgc
-    mode = info.altitude_mode if info is not None else None
-    if mode is None:
-        if info is not None or not _specifies_altitude(item):
-            return raw, {}
-        if raw.frame in (mav.MAV_FRAME_GLOBAL_TERRAIN_ALT, mav.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT):
-            mode = ALT_MODE_CALC_ABOVE_TERRAIN
-        elif raw.frame in (mav.MAV_FRAME_GLOBAL_RELATIVE_ALT, mav.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT):
-            mode = ALT_MODE_RELATIVE
-        elif getattr(item, "agl_intent_m", None) is not None:
-            mode = ALT_MODE_CALC_ABOVE_TERRAIN
-        else:
-            mode = ALT_MODE_ABSOLUTE
-    p = list(raw.params)
-    if mode == ALT_MODE_CALC_ABOVE_TERRAIN:
-        if raw.frame in (mav.MAV_FRAME_GLOBAL_TERRAIN_ALT, mav.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT):
-            altitude, p[6] = p[6], None
-            unresolved = RawItem(raw.command, mav.MAV_FRAME_GLOBAL, params_of(p))
-            return unresolved, {"AMSLAltAboveTerrain": None, "Altitude": altitude, "AltitudeMode": mode}
-        intent = getattr(item, "agl_intent_m", None)
-        altitude = intent if intent is not None else (info.altitude if info is not None else None)
-        return raw, {"AMSLAltAboveTerrain": p[6], "Altitude": altitude, "AltitudeMode": mode}
-    amsl = info.amsl_alt_above_terrain if info is not None else None
-    return raw, {"AMSLAltAboveTerrain": amsl, "Altitude": p[6], "AltitudeMode": mode}
-
-
-def _simple_item(item: MissionItem, index: int, jump_ids: list[int]) -> dict[str, Any]:
-    raw = item_to_raw(item)
-    if isinstance(item, DoJump):
-        # QGC's DO_JUMP param1 is the target's doJumpId, not its index (PlanManager translates on upload)
-        target = jump_ids[item.target_item] if item.target_item < len(jump_ids) else item.target_item + 1
-        raw = RawItem(raw.command, raw.frame, (float(target), *raw.params[1:]))
-    raw, altitude = _altitude_fields(item, raw)
-    out: dict[str, Any] = {
-        "autoContinue": item.qgc.auto_continue if item.qgc is not None else True,
-        "command": raw.command,
-        "doJumpId": jump_ids[index],
-        "frame": raw.frame,
-        "params": list(raw.params),
-        "type": "SimpleItem",
-    }
-    out.update(altitude)
-    return out
 
 
 def _fence_json(fence: Geofence) -> dict[str, Any]:
@@ -209,8 +130,8 @@ def _mission_items_json(mission: Mission) -> list[dict[str, Any]]:
     """Simple items, and each QGC complex item exactly as read when the items it generated are unchanged
     (a survey drawn in QGC stays a survey QGC can edit); a changed one is written as its simple items."""
     items = mission.items
-    jump_ids = _jump_ids(items)
-    simple = [_simple_item(item, k, jump_ids) for k, item in enumerate(items)]
+    jump_ids = do_jump_ids(items)
+    simple = [simple_item_json(item, k, jump_ids) for k, item in enumerate(items)]
     complex_items = mission.qgc.complex_items if mission.qgc is not None else ()
     out: list[dict[str, Any]] = []
     k = 0
@@ -281,153 +202,6 @@ def dump_plan(mission: Mission) -> dict[str, Any]:
 # ---- import -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _ReadItem:
-    """One SimpleItem as read, before DO_JUMP targets are translated and the item is typed."""
-
-    raw: RawItem
-    info: QgcItemInfo
-    where: str
-
-
-def _params_json(obj: dict[str, Any], where: str, problems: Problems) -> list[Any] | None:
-    """Params 1-7 from any item format QGC still reads (MissionItem::load): 7 ``params``; or 4 ``params``
-    with a ``coordinate`` [lat, lon, alt] (QGC's older format, as in its unit-test plans); or the V1
-    keys ``param1``..``param4`` with a ``coordinate``."""
-    if "params" not in obj and all(f"param{k}" in obj for k in range(1, 5)):
-        first_four: list[Any] | None = [obj[f"param{k}"] for k in range(1, 5)]
-    else:
-        first_four = as_list(obj.get("params"), f"{where}.params", problems)
-        if first_four is None:
-            return None
-        if len(first_four) == 7:
-            return first_four
-    if first_four is None or len(first_four) != 4:
-        count = len(first_four) if first_four is not None else 0
-        problems.add(f"{where}.params", f"expected 7 params, or 4 with a coordinate (older QGC), got {count}")
-        return None
-    coordinate = as_list(obj.get("coordinate"), f"{where}.coordinate", problems)
-    if coordinate is None:
-        return None
-    if len(coordinate) != 3:
-        problems.add(f"{where}.coordinate", f"expected [lat, lon, alt], got {len(coordinate)} values")
-        return None
-    return [*first_four, *coordinate]
-
-
-def _altitude_info(obj: dict[str, Any], where: str, problems: Problems) -> tuple[int | None, Any, Any]:
-    keys = ("AltitudeMode", "Altitude", "AMSLAltAboveTerrain")
-    present = [k for k in keys if k in obj]
-    if not present:
-        return None, None, None
-    missing = [k for k in keys if k not in obj]
-    if missing:
-        problems.add(
-            where,
-            "QGC writes AltitudeMode, Altitude and AMSLAltAboveTerrain together; "
-            f"missing {', '.join(missing)}",
-        )
-        return None, None, None
-    mode = as_int(obj["AltitudeMode"], f"{where}.AltitudeMode", problems, lo=0, hi=5)
-    altitude = as_number(
-        obj["Altitude"], f"{where}.Altitude", problems, nullable=True, lo=-1000.0, hi=20000.0
-    )
-    amsl = as_number(
-        obj["AMSLAltAboveTerrain"],
-        f"{where}.AMSLAltAboveTerrain",
-        problems,
-        nullable=True,
-        lo=-1000.0,
-        hi=20000.0,
-    )
-    return mode, altitude, amsl
-
-
-def _read_simple(
-    obj_json: Any, where: str, problems: Problems, complex_index: int | None
-) -> _ReadItem | None:
-    obj = as_object(obj_json, where, problems)
-    if obj is None:
-        return None
-    kind = obj.get("type")
-    if kind not in ("SimpleItem", "missionItem"):
-        problems.add(f"{where}.type", f"expected 'SimpleItem', got {kind!r}"[:200])
-        return None
-    command = as_int(obj.get("command"), f"{where}.command", problems, lo=0, hi=65535)
-    frame = as_int(obj.get("frame"), f"{where}.frame", problems, lo=0, hi=255)
-    params_json = _params_json(obj, where, problems)
-    auto = obj.get("autoContinue", True)
-    auto_continue = as_bool(auto, f"{where}.autoContinue", problems)
-    jump = obj.get("doJumpId")
-    do_jump_id = as_int(jump, f"{where}.doJumpId", problems, lo=-1, hi=2**31) if jump is not None else None
-    mode, altitude, amsl = _altitude_info(obj, where, problems)
-    if command is None or frame is None or params_json is None or auto_continue is None:
-        return None
-    values = [
-        as_number(v, f"{where}.params[{k}]", problems, nullable=True) for k, v in enumerate(params_json)
-    ]
-    if any(v is not None and values[k] is None for k, v in enumerate(params_json)):
-        return None
-    info = QgcItemInfo(
-        do_jump_id=do_jump_id,
-        auto_continue=auto_continue,
-        altitude_mode=mode,
-        altitude=altitude,
-        amsl_alt_above_terrain=amsl,
-        complex_index=complex_index,
-    )
-    return _ReadItem(RawItem(command, frame, params_of(values)), info, where)
-
-
-def _typed_item(read: _ReadItem, jump_index: dict[int, int], problems: Problems) -> MissionItem | None:
-    """The typed item, reading the altitude as QGC does (SimpleMissionItem::load): mode 3
-    (CalcAboveTerrain) is frame 0 with ``Altitude`` the height above terrain and param7 the AMSL altitude
-    QGC computed, or null while QGC had no terrain: then the height above terrain is all there is."""
-    raw, info, where = read.raw, read.info, read.where
-    agl_intent: float | None = None
-    if raw.command == mav.MAV_CMD_DO_JUMP:
-        target = raw.params[0]
-        if target is None or target != int(target) or int(target) not in jump_index:
-            problems.add(
-                f"{where}.params[0]",
-                f"DO_JUMP target {target!r} is not the doJumpId of any item (QGC refers to the target's "
-                "doJumpId, not its position)",
-            )
-            return None
-        raw = RawItem(raw.command, raw.frame, params_of([float(jump_index[int(target)]), *raw.params[1:]]))
-    elif info.altitude_mode == ALT_MODE_CALC_ABOVE_TERRAIN and _positional(raw.command):
-        if raw.frame != mav.MAV_FRAME_GLOBAL:
-            problems.add(
-                f"{where}.frame", f"AltitudeMode 3 (calculated above terrain) is frame 0, got {raw.frame}"
-            )
-            return None
-        if info.altitude is None:
-            problems.add(f"{where}.Altitude", "AltitudeMode 3 needs Altitude (the height above terrain)")
-            return None
-        if raw.params[6] is None:
-            p = list(raw.params)
-            p[6] = info.altitude
-            raw = RawItem(raw.command, mav.MAV_FRAME_GLOBAL_TERRAIN_ALT, params_of(p))
-        else:
-            agl_intent = info.altitude
-    try:
-        item = raw_to_item(raw)
-    except CodecError as exc:
-        problems.add(where, f"command {raw.command}: {exc}")
-        return None
-    update: dict[str, Any] = {"qgc": info}
-    if agl_intent is not None and isinstance(item, Takeoff | Waypoint | Loiter | Orbit) and agl_intent >= 0:
-        update["agl_intent_m"] = agl_intent
-    return item.model_copy(update=update)
-
-
-def _positional(command: int) -> bool:
-    info = command_info(command)
-    return info is not None and (
-        info.cls is CommandClass.POSITIONAL or command == mav.MAV_CMD_DO_SET_ROI_LOCATION
-    )
-
-
 def _polygon_lonlat(
     value: Any, where: str, problems: Problems, *, max_vertices: int
 ) -> tuple[tuple[float, float], ...] | None:
@@ -452,7 +226,7 @@ def _polygon_lonlat(
 
 def _complex_read(
     obj: dict[str, Any], where: str, problems: Problems, budget: int, complex_index: int
-) -> list[_ReadItem]:
+) -> list[ReadItem]:
     """The simple items QGC generated for a survey or corridor scan (what QGC uploads), to be checked;
     the complex item itself is kept as read and written back unchanged."""
     kind = obj.get("complexItemType")
@@ -475,9 +249,9 @@ def _complex_read(
             f"{transect_where}.Items",
             "empty: QGC did not generate the survey's items; open and save the plan in QGC",
         )
-    out: list[_ReadItem] = []
+    out: list[ReadItem] = []
     for k, sub in enumerate(generated):
-        parsed = _read_simple(sub, f"{transect_where}.Items[{k}]", problems, complex_index)
+        parsed = read_simple_item(sub, f"{transect_where}.Items[{k}]", problems, complex_index)
         if parsed is not None:
             out.append(parsed)
         if problems.full:
@@ -491,7 +265,7 @@ def _mission_items(
     items_json = as_list(mission_obj.get("items"), "$.mission.items", problems, max_len=max_items)
     if items_json is None:
         return [], ()
-    read: list[_ReadItem] = []
+    read: list[ReadItem] = []
     complex_items: list[dict[str, Any]] = []
     for i, entry in enumerate(items_json):
         where = f"$.mission.items[{i}]"
@@ -502,7 +276,7 @@ def _mission_items(
             read.extend(_complex_read(obj, where, problems, max_items - len(read), len(complex_items)))
             complex_items.append(obj)
         else:
-            parsed = _read_simple(obj, where, problems, None)
+            parsed = read_simple_item(obj, where, problems, None)
             if parsed is not None:
                 read.append(parsed)
         if len(read) > max_items:
@@ -515,7 +289,7 @@ def _mission_items(
         jump_index = {int(i): k for k, i in enumerate(ids) if i is not None and i >= 0}
     else:  # no doJumpIds at all: QGC numbers items 1.. after the planned home
         jump_index = {k + 1: k for k in range(len(read))}
-    items = [t for r in read if (t := _typed_item(r, jump_index, problems)) is not None]
+    items = [t for r in read if (t := typed_item(r, jump_index, problems)) is not None]
     return items, tuple(complex_items)
 
 
@@ -652,25 +426,25 @@ def _mission_items_v1(
         )
         return [], ()
     items_json = as_list(mission_obj.get("items"), "$.mission.items", problems, max_len=max_items) or []
-    read: list[_ReadItem] = []
+    read: list[ReadItem] = []
     for i, entry in enumerate(items_json):
-        parsed = _read_simple(entry, f"$.mission.items[{i}]", problems, None)
+        parsed = read_simple_item(entry, f"$.mission.items[{i}]", problems, None)
         if parsed is None:
             continue
         if parsed.info.do_jump_id is None and isinstance(entry.get("id"), int):
-            parsed = _ReadItem(
+            parsed = ReadItem(
                 parsed.raw, parsed.info.model_copy(update={"do_jump_id": entry["id"]}), parsed.where
             )
         read.append(parsed)
     jump_index = {int(r.info.do_jump_id): k for k, r in enumerate(read) if r.info.do_jump_id is not None}
     if not jump_index:
         jump_index = {k + 1: k for k in range(len(read))}
-    return [t for r in read if (t := _typed_item(r, jump_index, problems)) is not None], ()
+    return [t for r in read if (t := typed_item(r, jump_index, problems)) is not None], ()
 
 
 def _planned_home_v1(value: Any, problems: Problems) -> tuple[float, float, float | None] | None:
     """Version 1: the planned home is itself an item object with a coordinate."""
-    home = _read_simple(value, "$.mission.plannedHomePosition", problems, None)
+    home = read_simple_item(value, "$.mission.plannedHomePosition", problems, None)
     if home is None:
         return None
     lat, lon, alt = home.raw.params[4], home.raw.params[5], home.raw.params[6]
