@@ -24,7 +24,7 @@ from missions.model import AltFrame, HomePosition, Mission, position_of
 from missions.path import TerrainLike
 from missions.patterns import Altitude, build_mission, survey_grid, terrain_follow
 from missions.region import RegionLike
-from missions.validate import Lang, Severity, validate
+from missions.validate import CheckRecord, Lang, Severity, validate
 
 mission_app = typer.Typer(no_args_is_help=True, help="Mission plans: validate, survey, convert, profile.")
 
@@ -192,9 +192,27 @@ def validate_command(
             typer.echo(f"{v.severity.value:7} [{v.rule_id.value}]{where}: {v.messages[lang]}")
         errors = sum(v.severity is Severity.ERROR for v in report.violations)
         warnings = len(report.violations) - errors
+        if report.checked is not None:
+            typer.echo(_checked_line(report.checked))
         verdict = "LEGAL" if report.ok else "NOT LEGAL"
         typer.echo(f"{verdict}: {errors} error(s), {warnings} warning(s)")
     raise typer.Exit(int(MissionExit.OK if report.ok else MissionExit.HAS_ERRORS))
+
+
+def _checked_line(checked: CheckRecord) -> str:
+    """What the verdict rests on, in one line: legs checked, coverage, terrain, zone data sources."""
+    legs = checked.legs
+    zones = sum(leg.zones for leg in legs)
+    border = sum(leg.border for leg in legs)
+    terrain = {
+        name: sum(leg.terrain == name for leg in legs) for name in ("precise", "approximate", "unknown")
+    }
+    terrain_text = ", ".join(f"{count} {name}" for name, count in terrain.items() if count)
+    sources = "; ".join(checked.zone_sources) or "none"
+    return (
+        f"checked {len(legs)} leg(s): zone data covers {zones}, border data covers {border}, "
+        f"terrain {terrain_text or 'none'} (zone data: {sources})"
+    )
 
 
 def _parse_home(text: str | None) -> tuple[float, float] | None:
