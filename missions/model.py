@@ -291,6 +291,8 @@ class QgcPlanInfo(_Frozen):
     ground_station: str | None = None
     complex_items: tuple[dict[str, Any], ...] = ()
     """QGC complex items (survey, corridor scan) exactly as read; their generated items are in ``items``."""
+    fence_breach_return: tuple[float | None, ...] | None = None
+    """GeoFenceController's ``breachReturn`` [lat, lon, alt] (ArduPilot's fence return point), as read."""
 
 
 class Mission(_Frozen):

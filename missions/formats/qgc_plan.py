@@ -95,8 +95,8 @@ _MULTIROTOR_TYPES = frozenset({2, 3, 4, 13, 14, 15})
 """MAV_TYPE values QGC flies at hoverSpeed (quad, coaxial, helicopter, hexa, octo, tricopter)."""
 
 
-def _fence_json(fence: Geofence) -> dict[str, Any]:
-    return {
+def _fence_json(fence: Geofence, breach_return: tuple[float | None, ...] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "circles": [
             {
                 "circle": {"center": [c.lat, c.lon], "radius": c.radius_m},
@@ -111,6 +111,9 @@ def _fence_json(fence: Geofence) -> dict[str, Any]:
         ],
         "version": 2,
     }
+    if breach_return is not None:
+        out["breachReturn"] = list(breach_return)
+    return out
 
 
 def _same_json(a: Any, b: Any) -> bool:
@@ -190,7 +193,7 @@ def dump_plan(mission: Mission) -> dict[str, Any]:
         del mission_json["globalPlanAltitudeMode"]  # older QGC: absent means per-item modes
     return {
         "fileType": "Plan",
-        "geoFence": _fence_json(mission.geofence),
+        "geoFence": _fence_json(mission.geofence, qgc.fence_breach_return),
         "groundStation": qgc.ground_station or "borderwatch",
         "mission": mission_json,
         "rallyPoints": {"points": [[r.lat, r.lon, r.alt_m] for r in mission.rally_points], "version": 2},
@@ -379,6 +382,15 @@ def _qgc_info(
         return None if value is None else as_int(value, f"$.mission.{key}", problems, lo=0, hi=hi)
 
     station = doc.get("groundStation")
+    fence = doc.get("geoFence")
+    breach: tuple[float | None, ...] | None = None
+    if isinstance(fence, dict) and "breachReturn" in fence:
+        values = as_list(fence["breachReturn"], "$.geoFence.breachReturn", problems) or []
+        numbers = [
+            as_number(v, f"$.geoFence.breachReturn[{k}]", problems, nullable=True)
+            for k, v in enumerate(values)
+        ]
+        breach = tuple(numbers)
     return QgcPlanInfo(
         firmware_type=whole("firmwareType", 255),
         vehicle_type=whole("vehicleType", 255),
@@ -387,6 +399,7 @@ def _qgc_info(
         global_plan_altitude_mode=whole("globalPlanAltitudeMode", 5),
         ground_station=station if isinstance(station, str) else None,
         complex_items=complex_items,
+        fence_breach_return=breach,
     )
 
 
