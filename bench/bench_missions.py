@@ -195,8 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"zone index over {len(all_zones)} zones built in {time.perf_counter() - t0:.2f} s (not timed below)"
     )
-    region_only = AdHocRegion(zones=region.zones, border=region.border, terrain=terrain)
-    with_synthetic = AdHocRegion(zones=big_index, border=region.border, terrain=terrain)
+    region_only = AdHocRegion(
+        zones=region.zones, border=region.border, terrain=terrain, coverage=region.coverage
+    )
+    with_synthetic = AdHocRegion(
+        zones=big_index, border=region.border, terrain=terrain, coverage=region.coverage
+    )
 
     report = validate(mission, with_synthetic, rules=config)
     print(

@@ -17,9 +17,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+import shapely
 from pyproj import Geod
+from shapely.geometry import box
 
 from geodata.border import Border
+from geodata.coverage import DataCoverage
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, GeodataError, InputError, Problem
 from geodata.regions import DEFAULT_REGION, REGIONS_DIR
 from geodata.regions.dem_search import DemCandidate, TerrainStatus, resolve_terrain
@@ -55,6 +58,8 @@ class ZoneLayer:
     zone_count: int
     replaced_count: int
     """Zones of earlier layers with the same country and identifier that this layer replaced."""
+    coverage_bbox: tuple[float, float, float, float] | None = None
+    """User imports: the area the file is complete for (declared at import, else its zones' extent)."""
 
 
 @dataclass
@@ -102,6 +107,22 @@ class Region:
             return None
         return float(sample.elevation_amsl_m)
 
+    @functools.cached_property
+    def coverage(self) -> DataCoverage:
+        """Where this region's data is complete: zones over the manifest's declared area plus every
+        import's declared or computed coverage; the border over its country polygons (contract 18)."""
+        areas = [box(*self.bbox)]
+        sources = [f"region {self.name} manifest bbox {_bbox_text(self.bbox)}"]
+        for layer in self.zone_layers:
+            if layer.origin is ZoneOrigin.USER and layer.coverage_bbox is not None:
+                areas.append(box(*layer.coverage_bbox))
+                sources.append(f"import {layer.path.name}: {_bbox_text(layer.coverage_bbox)}")
+        border_area = shapely.union_all(list(self.border.countries.values()))
+        zones_area = shapely.union_all(areas)
+        shapely.prepare(zones_area)
+        shapely.prepare(border_area)
+        return DataCoverage(zones=zones_area, border=border_area, zone_sources=tuple(sources))
+
     def zones_at(
         self, lon: float, lat: float, alt_m: float, ref: VerticalRef, *, at: datetime | None = None
     ) -> list[ZoneHit]:
@@ -140,14 +161,26 @@ def _parse_zone_file(
     return load_zones(path, format=fmt, strict=False, max_bytes=max_bytes)
 
 
+def _bbox_text(bbox: tuple[float, float, float, float]) -> str:
+    return f"lon {bbox[0]:.4f}..{bbox[2]:.4f}, lat {bbox[1]:.4f}..{bbox[3]:.4f}"
+
+
+def zones_bbox(zones: Sequence[Zone]) -> tuple[float, float, float, float] | None:
+    """The extent of the zones' footprints: an import's computed coverage when none was declared."""
+    if not zones:
+        return None
+    west, south, east, north = shapely.total_bounds([z.footprint for z in zones])
+    return float(west), float(south), float(east), float(north)
+
+
 def _layer_zones(
-    layers: Sequence[tuple[ZoneOrigin, Path, ImportResult]],
+    layers: Sequence[tuple[ZoneOrigin, Path, ImportResult, tuple[float, float, float, float] | None]],
 ) -> tuple[list[Zone], list[ZoneLayer]]:
     """Later layers replace earlier zones of the same (country, identifier): authority data wins."""
     merged: dict[tuple[str, str], Zone] = {}
     anonymous: list[Zone] = []
     described: list[ZoneLayer] = []
-    for origin, path, result in layers:
+    for origin, path, result, coverage in layers:
         replaced = 0
         own_keys: set[tuple[str, str]] = set()
         for zone in result.zones:
@@ -163,7 +196,7 @@ def _layer_zones(
                 continue
             own_keys.add(key)
             merged[key] = zone
-        described.append(ZoneLayer(origin, path, len(result.zones), replaced))
+        described.append(ZoneLayer(origin, path, len(result.zones), replaced, coverage))
     return [*merged.values(), *anonymous], described
 
 
@@ -200,7 +233,9 @@ def load_region(
     region_zones = files.get("zones", zones_path, functools.partial(_parse_zone_file, format_name=None))
     if region_zones.rejected:
         raise InputError(str(zones_path), list(region_zones.rejected))
-    layers: list[tuple[ZoneOrigin, Path, ImportResult]] = [(ZoneOrigin.REGION, zones_path, region_zones)]
+    layers: list[tuple[ZoneOrigin, Path, ImportResult, tuple[float, float, float, float] | None]] = [
+        (ZoneOrigin.REGION, zones_path, region_zones, manifest.bbox)
+    ]
     for imported in user_data.imported_zone_files(manifest.name):
         record = imported.record
         parse = functools.partial(_parse_zone_file, format_name=record.format, max_bytes=record.max_bytes)
@@ -215,7 +250,8 @@ def load_region(
                 f"{imported.path}: {len(result.rejected)} zone(s) rejected on reload (kept the other "
                 f"{len(result.zones)})"
             )
-        layers.append((ZoneOrigin.USER, imported.path, result))
+        coverage = record.coverage_bbox or zones_bbox(result.zones)
+        layers.append((ZoneOrigin.USER, imported.path, result, coverage))
     zone_list, zone_layers = _layer_zones(layers)
 
     border = files.get("border", region_file(manifest.files.border, "border"), Border.from_geojson)

@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from geodata.atlas import Region, RegionNotFoundError, ZoneOrigin, load_region, summarise
+from geodata.atlas import Region, RegionNotFoundError, ZoneOrigin, load_region, summarise, zones_bbox
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, GeodataError, InputError
 from geodata.fetch_dem import FetchProgress, TileStatus
 from geodata.terrain import TerrainQuality
@@ -158,6 +158,16 @@ def _check_lonlat(lon: float, lat: float) -> None:
 # ---- zones -----------------------------------------------------------------------------------------
 
 
+def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        _fail(f"--coverage {text!r} must be LON_MIN,LAT_MIN,LON_MAX,LAT_MAX", ExitCode.USAGE)
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        _fail(f"--coverage {text!r} is not a lon/lat box with min < max", ExitCode.USAGE)
+    return west, south, east, north
+
+
 @zones_app.command("import")
 @clean_errors
 def zones_import(
@@ -177,9 +187,18 @@ def zones_import(
         int,
         typer.Option("--max-bytes", min=1, help="Refuse larger files before parsing (design contract 13)."),
     ] = DEFAULT_MAX_INPUT_BYTES,
+    coverage: Annotated[
+        str | None,
+        typer.Option(
+            "--coverage",
+            help="LON_MIN,LAT_MIN,LON_MAX,LAT_MAX the authority's file is complete for (default: the "
+            "bounding box of its zones). Missions outside all zone coverage are not legal.",
+        ),
+    ] = None,
     region: RegionOption = None,
 ) -> None:
     """Import zones into the user data directory, layered over the region's zones."""
+    declared = _parse_bbox(coverage) if coverage is not None else None
     loaded = _load(region)
     # --strict: the importer itself raises on any problem, listing every one with its location
     result = load_zones(file, format=format_, strict=strict, max_bytes=max_bytes)
@@ -198,6 +217,8 @@ def zones_import(
         zones_imported=len(result.zones),
         zones_rejected=len(result.rejected),
         max_bytes=max_bytes,
+        coverage_bbox=declared or zones_bbox(result.zones),
+        coverage_declared=declared is not None,
     )
     typer.echo(
         f"imported {len(result.zones)} zone(s) from {file} into region {loaded.name} "

@@ -50,6 +50,11 @@ class ImportRecord(BaseModel):
     zones_rejected: int
     max_bytes: int = DEFAULT_MAX_INPUT_BYTES
     """The size limit the import was made with, so a reload accepts the same file."""
+    coverage_bbox: tuple[float, float, float, float] | None = None
+    """lon_min, lat_min, lon_max, lat_max the file is complete for: declared at import (``--coverage``) or
+    computed from its zones. Missions there are checked against it; outside every coverage they are not
+    legal (design contract 18). None in records written before coverage was recorded (computed on load)."""
+    coverage_declared: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ class UserData:
         zones_imported: int,
         zones_rejected: int,
         max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+        coverage_bbox: tuple[float, float, float, float] | None = None,
+        coverage_declared: bool = False,
     ) -> ImportedZoneFile:
         """Copies an already validated file into the region's zone folder and records how it was read."""
         folder = self.zones_dir(region_name)
@@ -131,6 +138,8 @@ class UserData:
             zones_imported=zones_imported,
             zones_rejected=zones_rejected,
             max_bytes=max_bytes,
+            coverage_bbox=coverage_bbox,
+            coverage_declared=coverage_declared,
         )
         record_path = folder / (stored_name + IMPORT_RECORD_SUFFIX)
         partial_record = folder / (stored_name + IMPORT_RECORD_SUFFIX + ".partial")

@@ -10,21 +10,21 @@ import json
 from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 import typer
 from shapely.geometry import Polygon
 
-from geodata.errors import GeodataError, InputError
+from geodata.errors import GeodataError, InputError, Problem
 from missions.formats.codec import CodecError
 from missions.formats.convert import MissionFormat, format_of, read_mission, write_mission
 from missions.formats.geojson import load_area
-from missions.model import AltFrame, HomePosition, Mission
+from missions.model import AltFrame, HomePosition, Mission, position_of
 from missions.path import TerrainLike
 from missions.patterns import Altitude, build_mission, survey_grid, terrain_follow
 from missions.region import RegionLike
-from missions.validate import Lang, Severity, validate
+from missions.validate import CheckRecord, Lang, Severity, validate
 
 mission_app = typer.Typer(no_args_is_help=True, help="Mission plans: validate, survey, convert, profile.")
 
@@ -50,40 +50,110 @@ def register(app: typer.Typer) -> None:
     app.add_typer(mission_app, name="mission")
 
 
-def _bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+def error_object(
+    code: str, message: str, source: str = "", problems: list[Problem] | None = None
+) -> dict[str, Any]:
+    """The stable JSON shape of a CLI error: ``{"ok": false, "error": {code, message, source, problems:
+    [{path, message}]}}`` (``path`` is the JSON path or line of the problem)."""
+    return {
+        "ok": False,
+        "error": {
+            "code": code,
+            "message": message,
+            "source": source,
+            "problems": [{"path": p.location, "message": p.message} for p in problems or []],
+        },
+    }
+
+
+def _bad_input(
+    message: str, *, as_json: bool = False, code: str = "bad_input", error: InputError | None = None
+) -> NoReturn:
+    """Exit 2 with the problem on stderr, or with ``--json`` as the error object on stdout."""
+    if as_json:
+        body = error_object(code, message, error.source if error else "", error.problems if error else None)
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"error: {message}", err=True)
     raise typer.Exit(int(MissionExit.BAD_INPUT))
 
 
-def _load_region(region: str | None, dem: list[Path] | None) -> RegionLike:
+def _load_region(region: str | None, dem: list[Path] | None, *, as_json: bool = False) -> RegionLike:
     from geodata.atlas import load_region
 
     try:
         loaded = load_region(region, dem_paths=list(dem or ()))
+    except InputError as exc:
+        _bad_input(f"region: {exc}", as_json=as_json, code="bad_region", error=exc)
     except (GeodataError, OSError) as exc:
-        _bad_input(f"region: {exc}")
+        _bad_input(f"region: {exc}", as_json=as_json, code="bad_region")
     for warning in loaded.warnings:
         typer.echo(f"note: {warning}", err=True)
     return loaded
 
 
-def _read(path: Path) -> Mission:
+def _read(path: Path, *, as_json: bool = False) -> Mission:
     try:
         return read_mission(path)
     except InputError as exc:
-        _bad_input(str(exc))
+        _bad_input(str(exc), as_json=as_json, error=exc)
     except (CodecError, ValueError, OSError) as exc:
-        _bad_input(f"{path}: {exc}")
+        _bad_input(f"{path}: {exc}", as_json=as_json)
 
 
-def _parse_time(text: str | None) -> datetime | None:
+def _parse_time(text: str | None, *, as_json: bool = False) -> datetime | None:
     if text is None:
         return None
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        _bad_input(f"--at {text!r} is not an ISO 8601 time (e.g. 2026-07-01T08:00:00Z)")
+        _bad_input(
+            f"--at {text!r} is not an ISO 8601 time (e.g. 2026-07-01T08:00:00Z)",
+            as_json=as_json,
+            code="bad_option",
+        )
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def mission_bbox(mission: Mission) -> tuple[float, float, float, float]:
+    """lon_min, lat_min, lon_max, lat_max of home and every item with a position."""
+    points = [(mission.home.lon, mission.home.lat)]
+    points += [p for p in map(position_of, mission.items) if p is not None]
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _dem_notes(dem: list[Path] | None, mission: Mission) -> list[str]:
+    """Each --dem file that does not cover the mission area, with its bounds: a DEM named on the command
+    line and then quietly unused would leave the pilot believing terrain was checked."""
+    import rasterio
+    from rasterio.errors import RasterioError
+    from rasterio.warp import transform_bounds
+
+    west, south, east, north = mission_bbox(mission)
+    area = f"lon {west:.4f}..{east:.4f}, lat {south:.4f}..{north:.4f}"
+    notes: list[str] = []
+    for path in dem or ():
+        try:
+            with rasterio.open(path) as dataset:
+                bounds = dataset.bounds
+                crs = dataset.crs
+                left, bottom, right, top = (
+                    transform_bounds(crs, "EPSG:4326", *bounds)
+                    if crs is not None and crs.to_epsg() != 4326
+                    else tuple(bounds)
+                )
+        except (RasterioError, OSError) as exc:
+            notes.append(f"--dem {path}: cannot be read ({exc}); it is not used")
+            continue
+        if left <= west and right >= east and bottom <= south and top >= north:
+            continue
+        notes.append(
+            f"--dem {path} covers lon {left:.4f}..{right:.4f}, lat {bottom:.4f}..{top:.4f}; "
+            f"it does not cover the mission area ({area})"
+        )
+    return notes
 
 
 @mission_app.command("validate")
@@ -96,12 +166,17 @@ def validate_command(
     dem: DemOption = None,
 ) -> None:
     """Checks a mission against zones, border, terrain, battery and structure. Exit 0 legal, 1 errors."""
-    when = _parse_time(at)
-    mission = _read(plan)
-    loaded = _load_region(region, dem)
+    when = _parse_time(at, as_json=as_json)
+    mission = _read(plan, as_json=as_json)
+    loaded = _load_region(region, dem, as_json=as_json)
+    notes = _dem_notes(dem, mission)
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
     report = validate(mission, loaded, at=when)
     if as_json:
-        typer.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+        body = report.to_json_dict()
+        body["notes"] = notes
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:
         for v in report.violations:
             place = []
@@ -117,9 +192,27 @@ def validate_command(
             typer.echo(f"{v.severity.value:7} [{v.rule_id.value}]{where}: {v.messages[lang]}")
         errors = sum(v.severity is Severity.ERROR for v in report.violations)
         warnings = len(report.violations) - errors
+        if report.checked is not None:
+            typer.echo(_checked_line(report.checked))
         verdict = "LEGAL" if report.ok else "NOT LEGAL"
         typer.echo(f"{verdict}: {errors} error(s), {warnings} warning(s)")
     raise typer.Exit(int(MissionExit.OK if report.ok else MissionExit.HAS_ERRORS))
+
+
+def _checked_line(checked: CheckRecord) -> str:
+    """What the verdict rests on, in one line: legs checked, coverage, terrain, zone data sources."""
+    legs = checked.legs
+    zones = sum(leg.zones for leg in legs)
+    border = sum(leg.border for leg in legs)
+    terrain = {
+        name: sum(leg.terrain == name for leg in legs) for name in ("precise", "approximate", "unknown")
+    }
+    terrain_text = ", ".join(f"{count} {name}" for name, count in terrain.items() if count)
+    sources = "; ".join(checked.zone_sources) or "none"
+    return (
+        f"checked {len(legs)} leg(s): zone data covers {zones}, border data covers {border}, "
+        f"terrain {terrain_text or 'none'} (zone data: {sources})"
+    )
 
 
 def _parse_home(text: str | None) -> tuple[float, float] | None:

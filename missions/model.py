@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -39,7 +39,29 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class _Positioned(_Frozen):
+class QgcItemInfo(_Frozen):
+    """What a QGC ``SimpleItem`` carried besides its MAVLink command, kept so that a plan is written back
+    exactly as QGC wrote it (QGC's ``MissionItem::save`` and ``SimpleMissionItem::save``)."""
+
+    do_jump_id: int | None = None
+    """QGC's ``doJumpId``: the number DO_JUMP items in the plan refer to (not the item index)."""
+    auto_continue: bool = True
+    altitude_mode: int | None = None
+    """QGC AltitudeMode as read (1 relative, 2 absolute, 3 calc. above terrain, 4 terrain frame); None when
+    the item had no AltitudeMode/Altitude/AMSLAltAboveTerrain keys."""
+    altitude: float | None = None
+    """QGC ``Altitude`` as read (for mode 3 the height above terrain); None for JSON null."""
+    amsl_alt_above_terrain: float | None = None
+    complex_index: int | None = None
+    """Index into ``QgcPlanInfo.complex_items`` when a QGC complex item (survey) generated this item."""
+
+
+class _Item(_Frozen):
+    qgc: QgcItemInfo | None = None
+    """QGC plan fields of this item, when it came from a .plan (None: borderwatch made it)."""
+
+
+class _Positioned(_Item):
     lon: Longitude
     lat: Latitude
     alt_m: AltitudeM
@@ -82,14 +104,14 @@ class Orbit(_Positioned):
     clockwise: bool = True
 
 
-class CameraTriggerDistance(_Frozen):
+class CameraTriggerDistance(_Item):
     """Trigger the camera every ``distance_m`` metres; 0 stops triggering."""
 
     kind: Literal["camera_trigger_distance"] = "camera_trigger_distance"
     distance_m: NonNegative
 
 
-class CameraTriggerTime(_Frozen):
+class CameraTriggerTime(_Item):
     """Capture an image every ``interval_s`` seconds; ``count`` 0 means until stopped."""
 
     kind: Literal["camera_trigger_time"] = "camera_trigger_time"
@@ -97,17 +119,17 @@ class CameraTriggerTime(_Frozen):
     count: Annotated[int, Field(ge=0)] = 0
 
 
-class CameraStop(_Frozen):
+class CameraStop(_Item):
     kind: Literal["camera_stop"] = "camera_stop"
 
 
-class GimbalPitch(_Frozen):
+class GimbalPitch(_Item):
     kind: Literal["gimbal_pitch"] = "gimbal_pitch"
     pitch_deg: Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
     yaw_deg: Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)] = 0.0
 
 
-class RegionOfInterest(_Frozen):
+class RegionOfInterest(_Item):
     """Point the camera/vehicle at this location until cleared; not a place the vehicle flies to."""
 
     kind: Literal["roi"] = "roi"
@@ -117,22 +139,31 @@ class RegionOfInterest(_Frozen):
     alt_frame: AltFrame = AltFrame.AMSL
 
 
-class ChangeSpeed(_Frozen):
+class ChangeSpeed(_Item):
     kind: Literal["change_speed"] = "change_speed"
     speed_m_s: Positive
 
 
-class ReturnToLaunch(_Frozen):
+class ReturnToLaunch(_Item):
     kind: Literal["rtl"] = "rtl"
 
 
-class Land(_Frozen):
+class Land(_Item):
     kind: Literal["land"] = "land"
     lon: Longitude
     lat: Latitude
 
 
-class OtherCommand(_Frozen):
+class DoJump(_Item):
+    """MAV_CMD_DO_JUMP: go back to item ``target_item`` (index in ``items``, PX4's mission sequence number)
+    ``repeat`` more times. QGC plans refer to the target by its ``doJumpId``; the plan reader translates."""
+
+    kind: Literal["do_jump"] = "do_jump"
+    target_item: Annotated[int, Field(ge=0, le=65535)]
+    repeat: Annotated[int, Field(ge=-1, le=65535)]
+
+
+class OtherCommand(_Item):
     """A MAVLink command borderwatch has no typed item for, carried through unchanged (never dropped)."""
 
     kind: Literal["other"] = "other"
@@ -156,6 +187,7 @@ MissionItem = Annotated[
     | ChangeSpeed
     | ReturnToLaunch
     | Land
+    | DoJump
     | OtherCommand,
     Field(discriminator="kind"),
 ]
@@ -248,6 +280,21 @@ class RallyPoint(_Frozen):
     alt_frame: AltFrame = AltFrame.REL_HOME
 
 
+class QgcPlanInfo(_Frozen):
+    """Plan-level QGC fields as read, so export writes back what QGC wrote (None: the key was absent)."""
+
+    firmware_type: int | None = None
+    vehicle_type: int | None = None
+    cruise_speed: float | None = None
+    hover_speed: float | None = None
+    global_plan_altitude_mode: int | None = None
+    ground_station: str | None = None
+    complex_items: tuple[dict[str, Any], ...] = ()
+    """QGC complex items (survey, corridor scan) exactly as read; their generated items are in ``items``."""
+    fence_breach_return: tuple[float | None, ...] | None = None
+    """GeoFenceController's ``breachReturn`` [lat, lon, alt] (ArduPilot's fence return point), as read."""
+
+
 class Mission(_Frozen):
     """A flight plan plus everything the checks need to decide whether it may fly."""
 
@@ -268,6 +315,8 @@ class Mission(_Frozen):
     expected_wind_m_s: NonNegative = 0.0
     geofence: Geofence = Geofence()
     rally_points: tuple[RallyPoint, ...] = ()
+    qgc: QgcPlanInfo | None = None
+    """QGC plan fields when the mission came from a .plan (written back on export)."""
 
     @property
     def pilot_position(self) -> GroundPoint:
@@ -275,6 +324,12 @@ class Mission(_Frozen):
 
     def with_items(self, items: tuple[MissionItem, ...] | list[MissionItem]) -> Mission:
         return self.model_copy(update={"items": tuple(items)})
+
+    def without_qgc(self) -> Mission:
+        """The same flight without the QGC bookkeeping (doJumpIds, modes as read, complex items): what
+        to compare when asking "is this the same mission", not "the same file"."""
+        items = tuple(item.model_copy(update={"qgc": None}) for item in self.items)
+        return self.model_copy(update={"items": items, "qgc": None})
 
 
 def utc_start(mission: Mission, at: datetime | None) -> datetime | None:

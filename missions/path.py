@@ -15,13 +15,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from geodata.crs import LocalTangentPlane
+from missions.commands import DELAY_PARAM1_COMMANDS, CommandClass, command_info
+from missions.formats.codec import ALT_OF_FRAME
 from missions.model import (
     AltFrame,
     ChangeSpeed,
+    DoJump,
     Land,
     Loiter,
     Mission,
+    MissionItem,
     Orbit,
+    OtherCommand,
     ReturnToLaunch,
     Takeoff,
     Waypoint,
@@ -116,20 +121,106 @@ def resolve_alt_amsl_m(alt_m: float, frame: AltFrame, ground_amsl_m: float, home
     return ground_amsl_m + alt_m
 
 
+@dataclass(frozen=True)
+class OtherTarget:
+    """Where a positional command without a typed item sends the vehicle (MAVLink params 5-7).
+
+    ``None`` coordinates mean "where the vehicle is" (MAVLink's NaN), as PX4 reads them.
+    """
+
+    lon: float | None
+    lat: float | None
+    alt_m: float | None
+    frame: AltFrame
+    lands: bool
+    radius_m: float
+    takes_off: bool = False
+
+
+def other_target(item: OtherCommand) -> OtherTarget | None:
+    """The target of a positional OtherCommand, or None when it cannot be placed (a frame that is not
+    global, or a command that is not positional): such an item is reported ``unchecked``."""
+    info = command_info(item.command)
+    if info is None or info.cls is not CommandClass.POSITIONAL:
+        return None
+    frame = ALT_OF_FRAME.get(item.frame)
+    if frame is None:
+        return None
+    p = item.params
+    lat = None if info.altitude_only else p[4]
+    lon = None if info.altitude_only else p[5]
+    if (lat is None) != (lon is None):
+        return None
+    radius = 0.0
+    if info.radius_param is not None:
+        value = p[info.radius_param]
+        radius = abs(float(value)) if value is not None and math.isfinite(value) else 0.0
+    return OtherTarget(lon, lat, p[6], frame, info.lands, radius, takes_off=info.takes_off)
+
+
+def placed_in_path(item: MissionItem) -> bool:
+    """Whether the path builder puts this item on the path (the record the validation report keeps)."""
+    if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | Land):
+        return True
+    return isinstance(item, OtherCommand) and other_target(item) is not None
+
+
+MAX_FLOWN_ITEMS = 20_000
+"""Unrolled DO_JUMP loops longer than this are cut (and reported by the structure rule)."""
+
+
+def flight_order(items: tuple[MissionItem, ...]) -> list[int]:
+    """Item indices in the order the vehicle executes them, DO_JUMP loops unrolled as PX4 does: a jump
+    with ``repeat`` n sends the vehicle back n times, then is passed. So every leg a loop flies, and the
+    time it takes, is checked. Invalid jumps (target out of range, negative repeat) are skipped here and
+    reported by the structure rule."""
+    remaining: dict[int, int] = {}
+    order: list[int] = []
+    k = 0
+    while k < len(items) and len(order) < MAX_FLOWN_ITEMS:
+        item = items[k]
+        order.append(k)
+        if isinstance(item, DoJump) and 0 <= item.target_item < len(items) and item.target_item != k:
+            left = remaining.setdefault(k, max(item.repeat, 0))
+            if left > 0:
+                remaining[k] = left - 1
+                k = item.target_item
+                continue
+        k += 1
+    return order
+
+
+def loop_overflows(items: tuple[MissionItem, ...]) -> bool:
+    """DO_JUMP loops that unroll to more than MAX_FLOWN_ITEMS items: the path cannot be checked whole."""
+    return len(flight_order(items)) >= MAX_FLOWN_ITEMS
+
+
+def _ground_points(mission: Mission) -> dict[int, tuple[float, float]]:
+    """(lon, lat) under every item whose altitude may need the terrain."""
+    out: dict[int, tuple[float, float]] = {}
+    for i, item in enumerate(mission.items):
+        if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | Land):
+            out[i] = (float(item.lon), float(item.lat))
+        elif isinstance(item, OtherCommand):
+            target = other_target(item)
+            if target is not None and target.lon is not None and target.lat is not None:
+                out[i] = (float(target.lon), float(target.lat))
+    return out
+
+
 def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertices:
-    """Turns the item list into the path a PX4-like vehicle flies, with every altitude in AMSL."""
+    """Turns the item list into the path a PX4-like vehicle flies, with every altitude in AMSL.
+
+    Every positional command takes part: typed items and the positional commands of the command table
+    (spline waypoints, unlimited loiters, loiter-to-altitude, VTOL take-off and landing, reposition...).
+    """
     home_amsl = home_ground_amsl_m(mission, terrain)
-    flying = [
-        (i, item)
-        for i, item in enumerate(mission.items)
-        if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | Land)
-    ]
-    agl_points = [(item.lon, item.lat) for _, item in flying]
-    ground = np.full(len(agl_points), math.nan)
-    if terrain is not None and agl_points:
-        pts = np.asarray(agl_points, dtype=np.float64)
+    points = _ground_points(mission)
+    ground = np.full(len(points), math.nan)
+    if terrain is not None and points:
+        pts = np.asarray(list(points.values()), dtype=np.float64)
         ground = np.asarray(terrain.sample(pts[:, 0], pts[:, 1]).elevation_amsl_m, dtype=np.float64)
-    ground_of = {index: float(g) for (index, _), g in zip(flying, ground, strict=True)}
+    ground_of = {index: float(g) for index, g in zip(points, ground, strict=True)}
 
     lon = [mission.home.lon]
     lat = [mission.home.lat]
@@ -162,7 +253,8 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
         radius.append(radius_m)
         speed.append(commanded)
 
-    for i, item in enumerate(mission.items):
+    for i in flight_order(mission.items):
+        item = mission.items[i]
         if isinstance(item, Takeoff):
             z = resolve_alt_amsl_m(item.alt_m, item.alt_frame, ground_of[i], home_amsl)
             add(lon[-1], lat[-1], z, i, Phase.TAKEOFF)
@@ -180,6 +272,30 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
             add(item.lon, item.lat, z, i, Phase.CRUISE, orbit_m=circle_m, radius_m=item.radius_m)
         elif isinstance(item, ChangeSpeed):
             commanded = float(item.speed_m_s)
+        elif isinstance(item, OtherCommand) and item.command in DELAY_PARAM1_COMMANDS:
+            wait = item.params[0]
+            if wait is not None and math.isfinite(wait) and wait > 0:
+                dwell[-1] += float(wait)
+        elif isinstance(item, OtherCommand) and (target := other_target(item)) is not None:
+            x = lon[-1] if target.lon is None else float(target.lon)
+            y = lat[-1] if target.lat is None else float(target.lat)
+            if target.lon is not None and terrain is not None and i not in ground_of:
+                ground_of[i] = math.nan
+            under = ground_of.get(i, math.nan) if target.lon is not None else _ground_at(terrain, x, y)
+            if target.alt_m is None or not math.isfinite(target.alt_m):
+                z = alt[-1]
+            else:
+                z = resolve_alt_amsl_m(float(target.alt_m), target.frame, under, home_amsl)
+            if target.lands:
+                add(x, y, alt[-1], i, Phase.CRUISE)
+                add(x, y, under, i, Phase.LANDING)
+                break
+            if target.takes_off:
+                add(lon[-1], lat[-1], z, i, Phase.TAKEOFF)
+                if (x, y) != (lon[-1], lat[-1]):
+                    add(x, y, z, i, Phase.CRUISE)
+            else:
+                add(x, y, z, i, Phase.CRUISE, radius_m=target.radius_m)
         elif isinstance(item, Land):
             add(item.lon, item.lat, alt[-1], i, Phase.CRUISE)
             add(item.lon, item.lat, ground_of[i], i, Phase.LANDING)
@@ -202,6 +318,12 @@ def build_vertices(mission: Mission, terrain: TerrainLike | None) -> PathVertice
         circle_radius_m=np.asarray(radius, dtype=np.float64),
         leg_speed_m_s=np.asarray(speed, dtype=np.float64),
     )
+
+
+def _ground_at(terrain: TerrainLike | None, lon: float, lat: float) -> float:
+    if terrain is None:
+        return math.nan
+    return float(terrain.sample(np.array([lon]), np.array([lat])).elevation_amsl_m[0])
 
 
 def leg_lengths_m(vertices: PathVertices) -> tuple[FloatArray, FloatArray]:

@@ -21,6 +21,7 @@ from geodata.crs import LocalTangentPlane
 from missions.model import (
     AltFrame,
     CameraTriggerDistance,
+    DoJump,
     FlyingItem,
     GroundPoint,
     HomePosition,
@@ -337,7 +338,9 @@ def terrain_follow(
     out: list[MissionItem] = []
     previous: tuple[float, float] | None = (mission.home.lon, mission.home.lat)
     home_amsl = mission.home.alt_amsl_m
+    new_index: list[int] = []
     for index, item in enumerate(items):
+        new_index.append(len(out))
         if not isinstance(item, Waypoint | Takeoff | Loiter | Orbit) or item.alt_frame is not AltFrame.AGL:
             if isinstance(item, FlyingItem | Land):
                 previous = (float(item.lon), float(item.lat))
@@ -373,6 +376,14 @@ def terrain_follow(
         amsl = resolve_alt_amsl_m(
             agl, AltFrame.AGL, float(ground[-1]), home_amsl if home_amsl is not None else math.nan
         )
+        new_index[-1] = len(out)  # a jump to this item lands on it, not on the waypoints inserted before it
         out.append(item.model_copy(update={"alt_m": amsl, "alt_frame": AltFrame.AMSL, "agl_intent_m": agl}))
         previous = (item.lon, item.lat)
+    # inserted waypoints shift the items after them: DO_JUMP targets follow their items
+    out = [
+        it.model_copy(update={"target_item": new_index[it.target_item]})
+        if isinstance(it, DoJump) and 0 <= it.target_item < len(new_index)
+        else it
+        for it in out
+    ]
     return mission.with_items(out)

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
+from geodata.coverage import DataCoverage
 from missions.path import TerrainLike
 
 
@@ -72,10 +73,18 @@ class RegionLike(Protocol):
     def terrain(self) -> TerrainLike | None: ...
 
 
+def coverage_of(region: object) -> DataCoverage | None:
+    """The region's declared coverage, or None when it declares none (then nothing counts as covered)."""
+    coverage = getattr(region, "coverage", None)
+    return coverage if isinstance(coverage, DataCoverage) else None
+
+
 @dataclass(frozen=True)
 class AdHocRegion:
-    """A region assembled by the caller (tests, a user's own zone layer over a DEM)."""
+    """A region assembled by the caller (tests, a user's own zone layer over a DEM). ``coverage`` says
+    where its zones and border are complete; without it no point counts as covered."""
 
     zones: ZoneIndexLike
     border: BorderLike | None
     terrain: TerrainLike | None
+    coverage: DataCoverage | None = None

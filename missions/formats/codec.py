@@ -20,6 +20,7 @@ from missions.model import (
     CameraTriggerDistance,
     CameraTriggerTime,
     ChangeSpeed,
+    DoJump,
     GimbalPitch,
     Land,
     Loiter,
@@ -65,17 +66,6 @@ ALT_OF_FRAME: dict[int, AltFrame] = {
     mav.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT: AltFrame.AGL,
 }
 
-POSITIONAL_COMMANDS = frozenset(
-    {
-        mav.MAV_CMD_NAV_TAKEOFF,
-        mav.MAV_CMD_NAV_WAYPOINT,
-        mav.MAV_CMD_NAV_LOITER_TIME,
-        mav.MAV_CMD_NAV_LOITER_TURNS,
-        mav.MAV_CMD_NAV_LAND,
-        mav.MAV_CMD_DO_SET_ROI_LOCATION,
-    }
-)
-"""Commands whose params 5-7 are a position in an altitude frame."""
 
 _MISSION_FRAME = mav.MAV_FRAME_MISSION
 
@@ -136,6 +126,10 @@ def item_to_raw(item: MissionItem) -> RawItem:
         return RawItem(mav.MAV_CMD_DO_CHANGE_SPEED, _MISSION_FRAME, (1.0, item.speed_m_s, -1.0, 0.0, 0, 0, 0))
     if isinstance(item, ReturnToLaunch):
         return RawItem(mav.MAV_CMD_NAV_RETURN_TO_LAUNCH, _MISSION_FRAME, (0.0, 0.0, 0.0, 0.0, 0, 0, 0))
+    if isinstance(item, DoJump):
+        return RawItem(
+            mav.MAV_CMD_DO_JUMP, _MISSION_FRAME, (float(item.target_item), float(item.repeat), 0, 0, 0, 0, 0)
+        )
     if isinstance(item, Land):
         return RawItem(
             mav.MAV_CMD_NAV_LAND,
@@ -181,11 +175,39 @@ def _position(raw: RawItem) -> dict[str, object]:
     }
 
 
+def _same_param(a: float | None, b: float | None) -> bool:
+    a_none = a is None or math.isnan(a)
+    b_none = b is None or math.isnan(b)
+    if a_none or b_none:
+        return a_none and b_none
+    assert a is not None and b is not None
+    return float(a) == float(b)
+
+
+def lossless(typed: MissionItem, raw: RawItem) -> bool:
+    """True when the typed item encodes back to exactly ``raw`` (command, frame, every param)."""
+    again = item_to_raw(typed)
+    return (
+        again.command == raw.command
+        and again.frame == raw.frame
+        and all(_same_param(a, b) for a, b in zip(again.params, raw.params, strict=True))
+    )
+
+
 def raw_to_item(raw: RawItem) -> MissionItem:
-    """The typed item for a MAVLink command; commands without a typed item become ``OtherCommand``.
+    """The typed item for a MAVLink command when the typed item keeps every param exactly; otherwise (no
+    typed item, or params the typed item would drop or change) an ``OtherCommand`` carrying the command
+    unchanged, so reading and writing a mission never alters what the vehicle gets.
 
     Raises CodecError (a ValueError) naming the bad parameter.
     """
+    typed = _typed(raw)
+    if not isinstance(typed, OtherCommand) and lossless(typed, raw):
+        return typed
+    return OtherCommand(command=raw.command, frame=raw.frame, params=raw.params)
+
+
+def _typed(raw: RawItem) -> MissionItem:
     p = raw.params
     cmd = raw.command
     try:
@@ -235,6 +257,10 @@ def raw_to_item(raw: RawItem) -> MissionItem:
             return ReturnToLaunch()
         if cmd == mav.MAV_CMD_NAV_LAND:
             return Land(lat=_num(p, 4), lon=_num(p, 5))
+        if cmd == mav.MAV_CMD_DO_JUMP:
+            target, repeat = _num(p, 0), _num(p, 1, 0.0)
+            if target == int(target) and repeat == int(repeat) and 0 <= target <= 65535 and repeat >= -1:
+                return DoJump(target_item=int(target), repeat=int(repeat))
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(x) for x in first["loc"])

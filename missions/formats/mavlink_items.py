@@ -13,11 +13,13 @@ from dataclasses import dataclass, fields
 import numpy as np
 from pymavlink import mavutil
 
+from missions.commands import is_positional
 from missions.formats.codec import (
     ALT_OF_FRAME,
     CodecError,
     RawItem,
     item_to_raw,
+    params_of,
     raw_to_item,
 )
 from missions.model import (
@@ -26,6 +28,7 @@ from missions.model import (
     HomePosition,
     Mission,
     MissionItem,
+    OtherCommand,
     RegionOfInterest,
     position_of,
 )
@@ -99,15 +102,45 @@ def raw_to_int(raw: RawItem, seq: int, mission_type: int = mav.MAV_MISSION_TYPE_
     )
 
 
-def _resolve_agl(item: MissionItem, terrain: TerrainLike) -> MissionItem:
-    """An AGL item as AMSL over the terrain under it, keeping the asked height as its intent."""
+PRECISE_TERRAIN_M = 10.0
+"""Design contract 2: only terrain this accurate may turn a height above terrain into an AMSL altitude."""
+_TERRAIN_FRAMES = (mav.MAV_FRAME_GLOBAL_TERRAIN_ALT, mav.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT)
+
+
+def _ground_amsl_m(terrain: TerrainLike | None, lon: float, lat: float, what: str) -> float:
+    """Precise terrain under a point, else CodecError saying why the altitude cannot be resolved."""
+    if terrain is None:
+        raise CodecError(f"{what}: no terrain model: a height above terrain cannot be turned into AMSL")
+    sample = terrain.sample(np.array([lon]), np.array([lat]))
+    ground = float(np.asarray(sample.elevation_amsl_m)[0])
+    accuracy = float(np.asarray(sample.accuracy_m)[0])
+    if math.isnan(ground) or math.isnan(accuracy):
+        raise CodecError(
+            f"{what}: terrain unknown at lon {lon:.6f}, lat {lat:.6f}: cannot turn AGL into AMSL"
+        )
+    if accuracy > PRECISE_TERRAIN_M:
+        raise CodecError(
+            f"{what}: terrain at lon {lon:.6f}, lat {lat:.6f} is only approximate (±{accuracy:g} m): "
+            "cannot turn AGL into AMSL"
+        )
+    return ground
+
+
+def _resolve_agl(item: MissionItem, terrain: TerrainLike | None, what: str) -> MissionItem:
+    """An AGL item (QGC CalcAboveTerrain without its AMSL value) as AMSL over precise terrain under it,
+    keeping the asked height as its intent. Raises CodecError where the terrain is not precise."""
+    if isinstance(item, OtherCommand) and item.frame in _TERRAIN_FRAMES and is_positional(item.command):
+        lat, lon, alt = item.params[4], item.params[5], item.params[6]
+        if lat is None or lon is None or alt is None:
+            raise CodecError(f"{what}: a height above terrain without a position cannot be resolved")
+        ground = _ground_amsl_m(terrain, float(lon), float(lat), what)
+        params = params_of([*item.params[:6], ground + float(alt)])
+        return item.model_copy(update={"frame": mav.MAV_FRAME_GLOBAL, "params": params})
     if not isinstance(item, AltitudeItem) or item.alt_frame is not AltFrame.AGL:
         return item
     lon = float(item.lon)
     lat = float(item.lat)
-    ground = float(terrain.sample(np.array([lon]), np.array([lat])).elevation_amsl_m[0])
-    if math.isnan(ground):
-        raise CodecError(f"no terrain under lon {lon:.6f}, lat {lat:.6f}: cannot turn AGL into AMSL")
+    ground = _ground_amsl_m(terrain, lon, lat, what)
     alt = float(item.alt_m)
     update: dict[str, object] = {"alt_m": ground + alt, "alt_frame": AltFrame.AMSL}
     if not isinstance(item, RegionOfInterest):
@@ -115,15 +148,31 @@ def _resolve_agl(item: MissionItem, terrain: TerrainLike) -> MissionItem:
     return item.model_copy(update=update)
 
 
+def unresolved_altitudes(mission: Mission, terrain: TerrainLike | None) -> list[str]:
+    """Items whose height above terrain cannot become an AMSL altitude (no precise terrain under them).
+
+    Such a mission can never be uploaded: no validation override gets past this, because the vehicle
+    would fly an altitude nobody knows.
+    """
+    problems: list[str] = []
+    for seq, item in enumerate(mission.items):
+        try:
+            _resolve_agl(item, terrain, f"item {seq}")
+        except CodecError as exc:
+            problems.append(str(exc))
+    return problems
+
+
 def mission_to_items(mission: Mission, terrain: TerrainLike | None = None) -> list[MissionItemInt]:
     """The MISSION_ITEM_INT list to upload (PX4 numbering: seq 0 is the first item, no home entry).
 
-    With ``terrain``, AGL altitudes become AMSL (MAV_FRAME_GLOBAL) over the terrain under each item; without,
-    they stay in MAV_FRAME_GLOBAL_TERRAIN_ALT. Raises CodecError where an AGL item has no terrain under it.
+    With ``terrain``, AGL altitudes become AMSL (MAV_FRAME_GLOBAL) over the terrain under each item, and
+    only where that terrain is precise (CodecError otherwise); without, they stay in
+    MAV_FRAME_GLOBAL_TERRAIN_ALT (for files, never for upload).
     """
     out: list[MissionItemInt] = []
     for seq, item in enumerate(mission.items):
-        resolved = _resolve_agl(item, terrain) if terrain is not None else item
+        resolved = _resolve_agl(item, terrain, f"item {seq}") if terrain is not None else item
         out.append(raw_to_int(item_to_raw(resolved), seq))
     return out
 

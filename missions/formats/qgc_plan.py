@@ -4,8 +4,12 @@ What QGC has no place for (authorisations, category, vehicle profile, start time
 in a top-level ``"borderwatch"`` block that QGC ignores (design contract 10). AGL intent needs no block:
 QGC's own "calculated above terrain" altitude mode (AltitudeMode 3) carries it.
 
-Complex items are imported as the simple items QGC generated for them (``TransectStyleComplexItem.Items``,
-exactly what QGC uploads), so a survey drawn in QGC is checked as flown; exported plans hold simple items.
+Complex items (survey, corridor scan) are checked as the simple items QGC generated for them
+(``TransectStyleComplexItem.Items``, exactly what QGC uploads) and written back exactly as read while those
+items are unchanged. Item-level reading and writing is in ``qgc_items``. Plan-level QGC fields
+(firmwareType, vehicleType, cruiseSpeed, hoverSpeed, globalPlanAltitudeMode) are kept as read. Versions
+QGC still reads: mission version 2 (plans), version 1 (older ``.mission`` files, MissionController's
+``_loadJsonMissionFileV1``) except its surveys.
 """
 
 from __future__ import annotations
@@ -15,16 +19,10 @@ from typing import Any, Literal
 
 import shapely
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pymavlink import mavutil
 from shapely.geometry import Polygon
 
-from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError
-from missions.formats.codec import (
-    CodecError,
-    RawItem,
-    item_to_raw,
-    params_of,
-    raw_to_item,
-)
+from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError, Problem
 from missions.formats.jsonread import (
     Problems,
     as_bool,
@@ -35,6 +33,14 @@ from missions.formats.jsonread import (
     lat_lon,
     type_name,
 )
+from missions.formats.qgc_items import (
+    ALT_MODE_RELATIVE,
+    ReadItem,
+    do_jump_ids,
+    read_simple_item,
+    simple_item_json,
+    typed_item,
+)
 from missions.formats.source import Source, parse_json, read_source
 from missions.model import (
     AltFrame,
@@ -43,28 +49,20 @@ from missions.model import (
     Geofence,
     GroundPoint,
     HomePosition,
-    Land,
-    Loiter,
     Mission,
     MissionItem,
     OperationCategory,
-    Orbit,
+    QgcPlanInfo,
     RallyPoint,
-    RegionOfInterest,
-    Takeoff,
     VehicleProfile,
-    Waypoint,
 )
+
+mav = mavutil.mavlink
 
 DEFAULT_MAX_ITEMS = 10_000
 """More items than any autopilot stores (PX4's dataman holds a few thousand): refuse, do not churn."""
 MAX_FENCE_VERTICES = 10_000
 
-# QGC's AltitudeMode values (QGroundControlQmlGlobal::AltMode).
-ALT_MODE_RELATIVE = 1
-ALT_MODE_ABSOLUTE = 2
-ALT_MODE_CALC_ABOVE_TERRAIN = 3
-ALT_MODE_TERRAIN_FRAME = 4
 
 QGC_FIRMWARE_PX4 = 12
 QGC_VEHICLE_MULTIROTOR = 2
@@ -93,34 +91,12 @@ class BorderwatchBlock(BaseModel):
 
 # ---- export -----------------------------------------------------------------------------------------
 
+_MULTIROTOR_TYPES = frozenset({2, 3, 4, 13, 14, 15})
+"""MAV_TYPE values QGC flies at hoverSpeed (quad, coaxial, helicopter, hexa, octo, tricopter)."""
 
-def _simple_item(item: MissionItem, seq: int) -> dict[str, Any]:
-    raw = item_to_raw(item)
+
+def _fence_json(fence: Geofence, breach_return: tuple[float | None, ...] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "autoContinue": True,
-        "command": raw.command,
-        "doJumpId": seq,
-        "frame": raw.frame,
-        "params": list(raw.params),
-        "type": "SimpleItem",
-    }
-    if isinstance(item, Takeoff | Waypoint | Loiter | Orbit | RegionOfInterest):
-        if item.alt_frame is AltFrame.AGL:
-            mode, altitude, amsl = ALT_MODE_TERRAIN_FRAME, item.alt_m, None
-        elif item.alt_frame is AltFrame.REL_HOME:
-            mode, altitude, amsl = ALT_MODE_RELATIVE, item.alt_m, None
-        elif isinstance(item, RegionOfInterest) or item.agl_intent_m is None:
-            mode, altitude, amsl = ALT_MODE_ABSOLUTE, item.alt_m, None
-        else:
-            mode, altitude, amsl = ALT_MODE_CALC_ABOVE_TERRAIN, item.agl_intent_m, item.alt_m
-        out.update({"AMSLAltAboveTerrain": amsl, "Altitude": altitude, "AltitudeMode": mode})
-    elif isinstance(item, Land):
-        out.update({"AMSLAltAboveTerrain": None, "Altitude": 0, "AltitudeMode": ALT_MODE_RELATIVE})
-    return out
-
-
-def _fence_json(fence: Geofence) -> dict[str, Any]:
-    return {
         "circles": [
             {
                 "circle": {"center": [c.lat, c.lon], "radius": c.radius_m},
@@ -135,10 +111,54 @@ def _fence_json(fence: Geofence) -> dict[str, Any]:
         ],
         "version": 2,
     }
+    if breach_return is not None:
+        out["breachReturn"] = list(breach_return)
+    return out
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Equal as QGC reads them: numbers by value (0 == 0.0), null as null, containers element-wise."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b)
+    return bool(a == b)
+
+
+def _mission_items_json(mission: Mission) -> list[dict[str, Any]]:
+    """Simple items, and each QGC complex item exactly as read when the items it generated are unchanged
+    (a survey drawn in QGC stays a survey QGC can edit); a changed one is written as its simple items."""
+    items = mission.items
+    jump_ids = do_jump_ids(items)
+    simple = [simple_item_json(item, k, jump_ids) for k, item in enumerate(items)]
+    complex_items = mission.qgc.complex_items if mission.qgc is not None else ()
+    out: list[dict[str, Any]] = []
+    k = 0
+    while k < len(items):
+        info = items[k].qgc
+        index = info.complex_index if info is not None else None
+        if index is not None and index < len(complex_items):
+            stop = k
+            while stop < len(items) and (q := items[stop].qgc) is not None and q.complex_index == index:
+                stop += 1
+            original = complex_items[index]
+            generated = original.get("TransectStyleComplexItem", {}).get("Items", [])
+            if _same_json(simple[k:stop], generated):
+                out.append(original)
+                k = stop
+                continue
+        out.append(simple[k])
+        k += 1
+    return out
 
 
 def dump_plan(mission: Mission) -> dict[str, Any]:
-    """The mission as a QGC plan document (``json.dumps`` it to write a file)."""
+    """The mission as a QGC plan document (``json.dumps`` it to write a file). A plan read from QGC is
+    written back with every field QGC reads unchanged."""
     home = mission.home
     frames = tuple(r.alt_frame for r in mission.rally_points)
     block = BorderwatchBlock(
@@ -155,24 +175,27 @@ def dump_plan(mission: Mission) -> dict[str, Any]:
         fence_not_represented=mission.geofence.not_represented,
         rally_alt_frames=frames if any(f is not AltFrame.REL_HOME for f in frames) else None,
     )
+    qgc = mission.qgc or QgcPlanInfo()
+    speed = mission.vehicle.cruise_speed_m_s
+    mission_json: dict[str, Any] = {
+        "cruiseSpeed": qgc.cruise_speed if qgc.cruise_speed is not None else speed,
+        "firmwareType": qgc.firmware_type if qgc.firmware_type is not None else QGC_FIRMWARE_PX4,
+        "globalPlanAltitudeMode": qgc.global_plan_altitude_mode
+        if qgc.global_plan_altitude_mode is not None
+        else ALT_MODE_RELATIVE,
+        "hoverSpeed": qgc.hover_speed if qgc.hover_speed is not None else speed,
+        "items": _mission_items_json(mission),
+        "plannedHomePosition": [home.lat, home.lon, home.alt_amsl_m],
+        "vehicleType": qgc.vehicle_type if qgc.vehicle_type is not None else QGC_VEHICLE_MULTIROTOR,
+        "version": 2,
+    }
+    if mission.qgc is not None and mission.qgc.global_plan_altitude_mode is None:
+        del mission_json["globalPlanAltitudeMode"]  # older QGC: absent means per-item modes
     return {
         "fileType": "Plan",
-        "geoFence": _fence_json(mission.geofence),
-        "groundStation": "borderwatch",
-        "mission": {
-            "cruiseSpeed": mission.vehicle.cruise_speed_m_s,
-            "firmwareType": QGC_FIRMWARE_PX4,
-            "globalPlanAltitudeMode": ALT_MODE_RELATIVE,
-            "hoverSpeed": mission.vehicle.cruise_speed_m_s,
-            "items": [_simple_item(item, seq) for seq, item in enumerate(mission.items, start=1)],
-            "plannedHomePosition": [
-                home.lat,
-                home.lon,
-                home.alt_amsl_m if home.alt_amsl_m is not None else 0,
-            ],
-            "vehicleType": QGC_VEHICLE_MULTIROTOR,
-            "version": 2,
-        },
+        "geoFence": _fence_json(mission.geofence, qgc.fence_breach_return),
+        "groundStation": qgc.ground_station or "borderwatch",
+        "mission": mission_json,
         "rallyPoints": {"points": [[r.lat, r.lon, r.alt_m] for r in mission.rally_points], "version": 2},
         "version": 1,
         "borderwatch": block.model_dump(mode="json", exclude_defaults=True),
@@ -180,48 +203,6 @@ def dump_plan(mission: Mission) -> dict[str, Any]:
 
 
 # ---- import -----------------------------------------------------------------------------------------
-
-
-def _raw_from_json(obj: dict[str, Any], where: str, problems: Problems) -> RawItem | None:
-    command = as_int(obj.get("command"), f"{where}.command", problems, lo=0, hi=65535)
-    frame = as_int(obj.get("frame"), f"{where}.frame", problems, lo=0, hi=255)
-    params_json = as_list(obj.get("params"), f"{where}.params", problems)
-    if params_json is not None and len(params_json) != 7:
-        problems.add(f"{where}.params", f"expected 7 params, got {len(params_json)}")
-        return None
-    if command is None or frame is None or params_json is None:
-        return None
-    values = [
-        as_number(v, f"{where}.params[{k}]", problems, nullable=True) for k, v in enumerate(params_json)
-    ]
-    bad = [k for k, v in enumerate(params_json) if v is not None and values[k] is None]
-    if bad:
-        return None
-    return RawItem(command, frame, params_of(values))
-
-
-def _simple_from_json(obj: Any, where: str, problems: Problems) -> MissionItem | None:
-    item_obj = as_object(obj, where, problems)
-    if item_obj is None:
-        return None
-    raw = _raw_from_json(item_obj, where, problems)
-    if raw is None:
-        return None
-    try:
-        item = raw_to_item(raw)
-    except CodecError as exc:
-        problems.add(where, f"command {raw.command}: {exc}")
-        return None
-    mode = item_obj.get("AltitudeMode")
-    if mode == ALT_MODE_CALC_ABOVE_TERRAIN and isinstance(item, Takeoff | Waypoint | Loiter | Orbit):
-        agl = as_number(item_obj.get("Altitude"), f"{where}.Altitude", problems, lo=0.0, hi=20000.0)
-        if agl is None:
-            return None
-        if item.alt_frame is not AltFrame.AMSL:
-            problems.add(f"{where}.frame", "AltitudeMode 3 (above terrain) needs frame 0 (AMSL)")
-            return None
-        item = item.model_copy(update={"agl_intent_m": agl})
-    return item
 
 
 def _polygon_lonlat(
@@ -246,7 +227,11 @@ def _polygon_lonlat(
     return lonlat
 
 
-def _complex_items(obj: dict[str, Any], where: str, problems: Problems, budget: int) -> list[MissionItem]:
+def _complex_read(
+    obj: dict[str, Any], where: str, problems: Problems, budget: int, complex_index: int
+) -> list[ReadItem]:
+    """The simple items QGC generated for a survey or corridor scan (what QGC uploads), to be checked;
+    the complex item itself is kept as read and written back unchanged."""
     kind = obj.get("complexItemType")
     if kind not in _TRANSECT_TYPES:
         problems.add(
@@ -262,41 +247,53 @@ def _complex_items(obj: dict[str, Any], where: str, problems: Problems, budget: 
     generated = as_list(transect.get("Items"), f"{transect_where}.Items", problems, max_len=budget)
     if generated is None:
         return []
-    items: list[MissionItem] = []
+    if not generated:
+        problems.add(
+            f"{transect_where}.Items",
+            "empty: QGC did not generate the survey's items; open and save the plan in QGC",
+        )
+    out: list[ReadItem] = []
     for k, sub in enumerate(generated):
-        parsed = _simple_from_json(sub, f"{transect_where}.Items[{k}]", problems)
+        parsed = read_simple_item(sub, f"{transect_where}.Items[{k}]", problems, complex_index)
         if parsed is not None:
-            items.append(parsed)
+            out.append(parsed)
         if problems.full:
             break
-    return items
+    return out
 
 
-def _mission_items(mission_obj: dict[str, Any], problems: Problems, max_items: int) -> list[MissionItem]:
+def _mission_items(
+    mission_obj: dict[str, Any], problems: Problems, max_items: int
+) -> tuple[list[MissionItem], tuple[dict[str, Any], ...]]:
     items_json = as_list(mission_obj.get("items"), "$.mission.items", problems, max_len=max_items)
     if items_json is None:
-        return []
-    items: list[MissionItem] = []
+        return [], ()
+    read: list[ReadItem] = []
+    complex_items: list[dict[str, Any]] = []
     for i, entry in enumerate(items_json):
         where = f"$.mission.items[{i}]"
         obj = as_object(entry, where, problems)
         if obj is None:
             continue
-        kind = obj.get("type")
-        if kind == "SimpleItem":
-            parsed = _simple_from_json(obj, where, problems)
-            if parsed is not None:
-                items.append(parsed)
-        elif kind == "ComplexItem":
-            items.extend(_complex_items(obj, where, problems, max_items - len(items)))
+        if obj.get("type") == "ComplexItem":
+            read.extend(_complex_read(obj, where, problems, max_items - len(read), len(complex_items)))
+            complex_items.append(obj)
         else:
-            problems.add(f"{where}.type", f"expected 'SimpleItem' or 'ComplexItem', got {kind!r}"[:200])
-        if len(items) > max_items:
+            parsed = read_simple_item(obj, where, problems, None)
+            if parsed is not None:
+                read.append(parsed)
+        if len(read) > max_items:
             problems.add("$.mission.items", f"more than {max_items} items after expanding complex items")
             break
         if problems.full:
             break
-    return items
+    ids = [r.info.do_jump_id for r in read]
+    if any(i is not None and i >= 0 for i in ids):
+        jump_index = {int(i): k for k, i in enumerate(ids) if i is not None and i >= 0}
+    else:  # no doJumpIds at all: QGC numbers items 1.. after the planned home
+        jump_index = {k + 1: k for k in range(len(read))}
+    items = [t for r in read if (t := typed_item(r, jump_index, problems)) is not None]
+    return items, tuple(complex_items)
 
 
 def _fence_entries(
@@ -370,14 +367,122 @@ def _block(doc: dict[str, Any], problems: Problems) -> BorderwatchBlock:
         return BorderwatchBlock()
 
 
-def _vehicle(mission_obj: dict[str, Any], block: BorderwatchBlock, problems: Problems) -> VehicleProfile:
+def _qgc_info(
+    doc: dict[str, Any],
+    mission_obj: dict[str, Any],
+    problems: Problems,
+    complex_items: tuple[dict[str, Any], ...],
+) -> QgcPlanInfo:
+    def number(key: str) -> float | None:
+        value = mission_obj.get(key)
+        return None if value is None else as_number(value, f"$.mission.{key}", problems, lo=0.0, hi=1000.0)
+
+    def whole(key: str, hi: int) -> int | None:
+        value = mission_obj.get(key)
+        return None if value is None else as_int(value, f"$.mission.{key}", problems, lo=0, hi=hi)
+
+    station = doc.get("groundStation")
+    fence = doc.get("geoFence")
+    breach: tuple[float | None, ...] | None = None
+    if isinstance(fence, dict) and "breachReturn" in fence:
+        values = as_list(fence["breachReturn"], "$.geoFence.breachReturn", problems) or []
+        numbers = [
+            as_number(v, f"$.geoFence.breachReturn[{k}]", problems, nullable=True)
+            for k, v in enumerate(values)
+        ]
+        breach = tuple(numbers)
+    return QgcPlanInfo(
+        firmware_type=whole("firmwareType", 255),
+        vehicle_type=whole("vehicleType", 255),
+        cruise_speed=number("cruiseSpeed"),
+        hover_speed=number("hoverSpeed"),
+        global_plan_altitude_mode=whole("globalPlanAltitudeMode", 5),
+        ground_station=station if isinstance(station, str) else None,
+        complex_items=complex_items,
+        fence_breach_return=breach,
+    )
+
+
+def _vehicle(block: BorderwatchBlock, qgc: QgcPlanInfo) -> VehicleProfile:
+    """The block's profile, else QGC's planning speed: hoverSpeed for multirotors, cruiseSpeed otherwise."""
     if block.vehicle is not None:
         return block.vehicle
-    speed = mission_obj.get("hoverSpeed", mission_obj.get("cruiseSpeed"))
-    if speed is None:
+    multirotor = qgc.vehicle_type is None or qgc.vehicle_type in _MULTIROTOR_TYPES
+    speed = qgc.hover_speed if multirotor else qgc.cruise_speed
+    speed = speed if speed is not None else (qgc.cruise_speed if multirotor else qgc.hover_speed)
+    if speed is None or not 0.1 <= speed <= 100.0:
         return VehicleProfile()
-    value = as_number(speed, "$.mission.hoverSpeed", problems, lo=0.1, hi=100.0)
-    return VehicleProfile(cruise_speed_m_s=value) if value is not None else VehicleProfile()
+    return VehicleProfile(cruise_speed_m_s=speed)
+
+
+class _MissionFileName(str):
+    """The name of an older .mission file, whose mission object is the document itself."""
+
+
+def _located(name: str, problems: list[Problem]) -> list[Problem]:
+    """JSON paths as they are in the file: a .mission file has no ``mission`` member."""
+    if not isinstance(name, _MissionFileName):
+        return problems
+    return [Problem(p.location.replace("$.mission", "$", 1), p.message) for p in problems]
+
+
+def _mission_items_v1(
+    mission_obj: dict[str, Any], problems: Problems, max_items: int
+) -> tuple[list[MissionItem], tuple[dict[str, Any], ...]]:
+    """QGC's version 1 mission (MissionController::_loadJsonMissionFileV1): simple items whose ``id`` is
+    their sequence number, and complex items in a separate ``complexItems`` list."""
+    if as_list(mission_obj.get("complexItems", []), "$.mission.complexItems", problems):
+        problems.add(
+            "$.mission.complexItems",
+            "version 1 survey items (QGC before 3.2) are not read: open and save the plan in QGC to "
+            "convert it",
+        )
+        return [], ()
+    items_json = as_list(mission_obj.get("items"), "$.mission.items", problems, max_len=max_items) or []
+    read: list[ReadItem] = []
+    for i, entry in enumerate(items_json):
+        parsed = read_simple_item(entry, f"$.mission.items[{i}]", problems, None)
+        if parsed is None:
+            continue
+        if parsed.info.do_jump_id is None and isinstance(entry.get("id"), int):
+            parsed = ReadItem(
+                parsed.raw, parsed.info.model_copy(update={"do_jump_id": entry["id"]}), parsed.where
+            )
+        read.append(parsed)
+    jump_index = {int(r.info.do_jump_id): k for k, r in enumerate(read) if r.info.do_jump_id is not None}
+    if not jump_index:
+        jump_index = {k + 1: k for k in range(len(read))}
+    return [t for r in read if (t := typed_item(r, jump_index, problems)) is not None], ()
+
+
+def _planned_home_v1(value: Any, problems: Problems) -> tuple[float, float, float | None] | None:
+    """Version 1: the planned home is itself an item object with a coordinate."""
+    home = read_simple_item(value, "$.mission.plannedHomePosition", problems, None)
+    if home is None:
+        return None
+    lat, lon, alt = home.raw.params[4], home.raw.params[5], home.raw.params[6]
+    if lat is None or lon is None:
+        problems.add("$.mission.plannedHomePosition.coordinate", "the planned home has no latitude/longitude")
+        return None
+    return lat, lon, alt
+
+
+def _planned_home(value: Any, problems: Problems) -> tuple[float, float, float | None] | None:
+    """QGC's [lat, lon, alt]; alt may be null (QGC reads it as NaN; MAVSDK's example plan has it): then
+    the home altitude is unknown and taken from the terrain where the terrain is known."""
+    where = "$.mission.plannedHomePosition"
+    values = as_list(value, where, problems)
+    if values is None:
+        return None
+    if len(values) != 3:
+        problems.add(where, f"expected [lat, lon, alt], got {len(values)} values")
+        return None
+    lat = as_number(values[0], f"{where}[0]", problems, lo=-90.0, hi=90.0)
+    lon = as_number(values[1], f"{where}[1]", problems, lo=-180.0, hi=180.0)
+    alt = as_number(values[2], f"{where}[2]", problems, lo=-1000.0, hi=20000.0, nullable=True)
+    if lat is None or lon is None or (values[2] is not None and alt is None):
+        return None
+    return lat, lon, alt
 
 
 def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX_ITEMS) -> Mission:
@@ -385,25 +490,36 @@ def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX
     problems = Problems()
     doc = as_object(doc_json, "$", problems)
     if doc is None:
-        raise InputError(name, problems.items)
+        raise InputError(str(name), _located(name, problems.items))
+    if doc.get("fileType") == "Mission":  # QGC's older .mission file: the document is the mission object
+        doc = {"fileType": "Plan", "mission": doc, "version": 1}
+        name = _MissionFileName(name)
     if doc.get("fileType") != "Plan":
         problems.add(
             "$.fileType",
-            f"expected 'Plan', got {type_name(doc.get('fileType'))} {doc.get('fileType')!r}"[:200],
+            f"expected 'Plan' (or an older 'Mission'), got {type_name(doc.get('fileType'))} "
+            f"{doc.get('fileType')!r}"[:200],
         )
     mission_obj = as_object(doc.get("mission"), "$.mission", problems)
     if mission_obj is None:
-        raise InputError(name, problems.items)
+        raise InputError(str(name), _located(name, problems.items))
+    version = mission_obj.get("version", 2)
+    if version not in (1, 2):
+        problems.add("$.mission.version", f"mission version {version!r}: QGC writes 1 or 2")
+        raise InputError(str(name), _located(name, problems.items))
     block = _block(doc, problems)
-    items = _mission_items(mission_obj, problems, max_items)
-    home_json = lat_lon(
-        mission_obj.get("plannedHomePosition"), "$.mission.plannedHomePosition", problems, with_alt=True
-    )
+    if version == 1:
+        items, complex_items = _mission_items_v1(mission_obj, problems, max_items)
+        home_json = _planned_home_v1(mission_obj.get("plannedHomePosition"), problems)
+    else:
+        items, complex_items = _mission_items(mission_obj, problems, max_items)
+        home_json = _planned_home(mission_obj.get("plannedHomePosition"), problems)
     geofence = _geofence(doc, problems, block.fence_not_represented)
     rally = _rally(doc, problems, block.rally_alt_frames)
-    vehicle = _vehicle(mission_obj, block, problems)
+    qgc = _qgc_info(doc, mission_obj, problems, complex_items)
+    vehicle = _vehicle(block, qgc)
     if problems:
-        raise InputError(name, problems.items)
+        raise InputError(str(name), _located(name, problems.items))
     if block.home is not None:
         home = block.home
     else:
@@ -424,11 +540,12 @@ def plan_from_document(doc_json: Any, name: str, *, max_items: int = DEFAULT_MAX
             expected_wind_m_s=block.expected_wind_m_s,
             geofence=geofence,
             rally_points=tuple(rally),
+            qgc=qgc,
         )
     except ValidationError as exc:
         for error in exc.errors()[:20]:
             problems.add("$.borderwatch." + ".".join(str(p) for p in error["loc"]), error["msg"])
-        raise InputError(name, problems.items) from None
+        raise InputError(str(name), _located(name, problems.items)) from None
 
 
 def load_plan(

@@ -9,12 +9,13 @@ from datetime import datetime
 from functools import cached_property
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from missions.model import Mission
 from missions.path import FloatArray, PathSamples, PathVertices, Phase, build_vertices, sample_legs
-from missions.region import RegionLike
+from missions.region import RegionLike, coverage_of
 from missions.validate.report import Where
 
 
@@ -30,8 +31,25 @@ class RuleConfig(BaseModel):
     sample_spacing_m: float = Field(default=25.0, gt=0)
     """Leg sampling for zones and terrain; finer than the 30 m of Copernicus GLO-30 pixels."""
     absurd_distance_from_home_m: float = Field(default=100_000.0, gt=0)
+    home_terrain_warn_m: float = Field(default=5.0, ge=0)
+    """Home altitude this far from precise terrain at home: a warning (a roof, a vehicle, a DEM pixel)."""
+    home_terrain_error_m: float = Field(default=30.0, ge=0)
+    """Beyond this the declared home altitude is wrong, and every altitude relative to home with it."""
     min_alt_amsl_m: float = -500.0
     max_alt_amsl_m: float = 10_000.0
+
+
+PRECISE_TERRAIN_LIMIT_M = 10.0
+"""Contract 2: terrain is 'precise' when its vertical accuracy is this or better."""
+
+
+def terrain_classes(accuracy_m: FloatArray) -> NDArray[np.str_]:
+    """'precise' (<= 10 m), 'approximate' (worse) or 'unknown' (no DEM: NaN accuracy) per value."""
+    acc = np.asarray(accuracy_m, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(
+            np.isnan(acc), "unknown", np.where(acc <= PRECISE_TERRAIN_LIMIT_M, "precise", "approximate")
+        )
 
 
 @dataclass(frozen=True)
@@ -71,10 +89,35 @@ class RuleContext:
             np.asarray(sample.accuracy_m, dtype=np.float64),
         )
 
-    @property
+    @cached_property
     def ground_amsl_m(self) -> FloatArray:
-        """Terrain under every sample, NaN where no DEM knows it."""
-        return self._terrain[0]
+        """Terrain under every sample, NaN where no DEM knows it: flat stand-in ground (no accuracy) gives no
+        heights above the terrain, only "terrain unknown" (design contract 2)."""
+        ground, accuracy = self._terrain
+        return np.where(np.isnan(accuracy), np.nan, ground)
+
+    @cached_property
+    def terrain_class(self) -> NDArray[np.str_]:
+        """'precise', 'approximate' or 'unknown' per sample (contract 2)."""
+        return terrain_classes(self.ground_accuracy_m)
+
+    @cached_property
+    def zones_covered(self) -> NDArray[np.bool_]:
+        """Samples inside the area the loaded zone data is complete for."""
+        coverage = coverage_of(self.region)
+        if coverage is None:
+            return np.zeros(self.samples.size, dtype=np.bool_)
+        return np.asarray(shapely.contains_xy(coverage.zones, self.samples.lon, self.samples.lat), dtype=bool)
+
+    @cached_property
+    def border_covered(self) -> NDArray[np.bool_]:
+        """Samples inside the area the loaded border data is complete for."""
+        coverage = coverage_of(self.region)
+        if coverage is None:
+            return np.zeros(self.samples.size, dtype=np.bool_)
+        return np.asarray(
+            shapely.contains_xy(coverage.border, self.samples.lon, self.samples.lat), dtype=bool
+        )
 
     @property
     def ground_accuracy_m(self) -> FloatArray:
@@ -115,6 +158,6 @@ class RuleContext:
             empty = np.zeros(0, dtype=np.intp)
             return ZoneHits(empty, empty)
         point_idx, zone_idx = self.region.zones.bulk_hits(
-            s.lon, s.lat, s.alt_amsl_m, ground_amsl_m=self.ground_amsl_m, at=self.at
+            s.lon, s.lat, s.alt_amsl_m, ground_amsl_m=self._terrain[0], at=self.at
         )
         return ZoneHits(np.asarray(point_idx, dtype=np.intp), np.asarray(zone_idx, dtype=np.intp))

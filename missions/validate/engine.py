@@ -10,6 +10,7 @@ from missions.region import RegionLike
 from missions.validate.context import RuleConfig, RuleContext
 from missions.validate.registry import DEFAULT_RULES, Rule
 from missions.validate.report import ValidationReport, Violation
+from missions.validate.rules_checked import check_record
 from missions.validate.rules_structure import geometry_problems, sequence_problems
 
 
@@ -37,4 +38,4 @@ def validate(
     found: list[Violation] = []
     for rule in rule_set:
         found.extend(rule.check(ctx))
-    return ValidationReport(violations=found)
+    return ValidationReport(violations=found, checked=check_record(ctx))

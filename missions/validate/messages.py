@@ -40,6 +40,16 @@ class Msg(StrEnum):
     EMPTY_MISSION = "empty_mission"
     LEGS_NOTE = "legs_note"
     JUMP_OUT_OF_RANGE = "jump_out_of_range"
+    JUMP_BAD_REPEAT = "jump_bad_repeat"
+    UNMODELLED_COMMAND = "unmodelled_command"
+    UNPLACEABLE_POSITION = "unplaceable_position"
+    NO_ZONE_DATA = "no_zone_data"
+    NO_BORDER_DATA = "no_border_data"
+    AGL_UNRESOLVED = "agl_unresolved"
+    TERRAIN_FRAME_PX4 = "terrain_frame_px4"
+    HOME_OFF_TERRAIN = "home_off_terrain"
+    HOME_ALT_UNKNOWN = "home_alt_unknown"
+    HOME_MOVED = "home_moved"
 
 
 _TEMPLATES: dict[Msg, dict[Lang, str]] = {
@@ -177,6 +187,87 @@ _TEMPLATES: dict[Msg, dict[Lang, str]] = {
         Lang.EN: "Item {item} jumps to item {target}, which does not exist.",
         Lang.CS: "Položka {item} skáče na položku {target}, která neexistuje.",
         Lang.PL: "Element {item} przeskakuje do elementu {target}, który nie istnieje.",
+    },
+    Msg.JUMP_BAD_REPEAT: {
+        Lang.EN: "Item {item} jumps back {repeat} time(s); only a finite, non-negative repeat count can be "
+        "checked.",
+        Lang.CS: "Položka {item} skáče zpět {repeat}krát; ověřit lze jen konečný nezáporný počet opakování.",
+        Lang.PL: "Element {item} skacze wstecz {repeat} raz(y); sprawdzić można tylko skończoną, nieujemną "
+        "liczbę powtórzeń.",
+    },
+    Msg.UNMODELLED_COMMAND: {
+        Lang.EN: "Item {item} is {name} (MAVLink {command}), which changes the flight in a way borderwatch "
+        "cannot check; the mission cannot be called legal.",
+        Lang.CS: "Položka {item} je {name} (MAVLink {command}), který mění let způsobem, jejž borderwatch "
+        "neumí ověřit; misi nelze označit za povolenou.",
+        Lang.PL: "Element {item} to {name} (MAVLink {command}), które zmienia lot w sposób, którego "
+        "borderwatch nie potrafi sprawdzić; misji nie można uznać za dozwoloną.",
+    },
+    Msg.UNPLACEABLE_POSITION: {
+        Lang.EN: "Item {item} ({name}, MAVLink {command}) flies to a position in frame {frame}, which is not "
+        "a global frame: its place on the path cannot be checked.",
+        Lang.CS: "Položka {item} ({name}, MAVLink {command}) letí na polohu v rámci {frame}, který není "
+        "globální: její místo na trase nelze ověřit.",
+        Lang.PL: "Element {item} ({name}, MAVLink {command}) leci do położenia w układzie {frame}, który nie "
+        "jest globalny: jego miejsca na trasie nie można sprawdzić.",
+    },
+    Msg.NO_ZONE_DATA: {
+        Lang.EN: "No zone data for this area: the loaded zones do not cover {count} point(s) of the path "
+        "(first at leg {leg}). Import the authority's data (borderwatch zones import).",
+        Lang.CS: "Pro tuto oblast nejsou data zón: načtené zóny nepokrývají {count} bod(ů) trasy "
+        "(první na úseku {leg}). Importujte data úřadu (borderwatch zones import).",
+        Lang.PL: "Brak danych stref dla tego obszaru: wczytane strefy nie obejmują {count} punktu(ów) trasy "
+        "(pierwszy na odcinku {leg}). Zaimportuj dane urzędu (borderwatch zones import).",
+    },
+    Msg.NO_BORDER_DATA: {
+        Lang.EN: "No border data for this area: the loaded state border does not cover {count} point(s) "
+        "of the path (first at leg {leg}), so crossings cannot be checked.",
+        Lang.CS: "Pro tuto oblast nejsou data hranic: načtená státní hranice nepokrývá {count} bod(ů) trasy "
+        "(první na úseku {leg}), přechody nelze ověřit.",
+        Lang.PL: "Brak danych granicy dla tego obszaru: wczytana granica państwa nie obejmuje {count} "
+        "punktu(ów) trasy (pierwszy na odcinku {leg}), więc przekroczeń nie można sprawdzić.",
+    },
+    Msg.AGL_UNRESOLVED: {
+        Lang.EN: "Item {item} is {agl:.0f} m above the terrain, but the terrain there is {quality}: its "
+        "altitude above sea level cannot be worked out, and it cannot be uploaded.",
+        Lang.CS: "Položka {item} je {agl:.0f} m nad terénem, ale terén je tam {quality}: její nadmořskou "
+        "výšku nelze určit a nelze ji nahrát.",
+        Lang.PL: "Element {item} jest {agl:.0f} m nad terenem, ale teren jest tam {quality}: jego wysokości "
+        "nad poziomem morza nie można ustalić i nie można go wysłać.",
+    },
+    Msg.TERRAIN_FRAME_PX4: {
+        Lang.EN: "Item {item} uses the terrain frame (MAV_FRAME_GLOBAL_TERRAIN_ALT, QGC 'Terrain Frame'), "
+        "which PX4 does not support in missions.",
+        Lang.CS: "Položka {item} používá terénní rámec (MAV_FRAME_GLOBAL_TERRAIN_ALT, v QGC 'Terrain "
+        "Frame'), který PX4 v misích nepodporuje.",
+        Lang.PL: "Element {item} używa układu terenowego (MAV_FRAME_GLOBAL_TERRAIN_ALT, w QGC 'Terrain "
+        "Frame'), którego PX4 nie obsługuje w misjach.",
+    },
+    Msg.HOME_OFF_TERRAIN: {
+        Lang.EN: "Home altitude {home:.0f} m AMSL is {difference:.0f} m {direction} the terrain at home "
+        "({ground:.0f} m AMSL); altitudes relative to home would be wrong by as much (margin "
+        "{margin:.0f} m).",
+        Lang.CS: "Výška domovské pozice {home:.0f} m n. m. je {difference:.0f} m {direction} terénem "
+        "({ground:.0f} m n. m.); výšky vztažené k domovské pozici by byly chybné o tolik (tolerance "
+        "{margin:.0f} m).",
+        Lang.PL: "Wysokość punktu startu {home:.0f} m n.p.m. jest {difference:.0f} m {direction} terenem "
+        "({ground:.0f} m n.p.m.); wysokości względem startu byłyby błędne o tyle (margines {margin:.0f} m).",
+    },
+    Msg.HOME_ALT_UNKNOWN: {
+        Lang.EN: "The plan gives no home altitude and no terrain model covers home: altitudes relative to "
+        "home cannot be checked.",
+        Lang.CS: "Plán neudává výšku domovské pozice a žádný model terénu ji nepokrývá: výšky vztažené "
+        "k domovské pozici nelze ověřit.",
+        Lang.PL: "Plan nie podaje wysokości punktu startu i żaden model terenu go nie obejmuje: wysokości "
+        "względem startu nie można sprawdzić.",
+    },
+    Msg.HOME_MOVED: {
+        Lang.EN: "The vehicle's home is {distance:.0f} m from the plan's home and {alt:+.0f} m higher; the "
+        "mission was checked again from the vehicle's home.",
+        Lang.CS: "Domovská pozice stroje je {distance:.0f} m od domovské pozice plánu a o {alt:+.0f} m výše; "
+        "mise byla znovu ověřena od domovské pozice stroje.",
+        Lang.PL: "Punkt startu maszyny jest {distance:.0f} m od punktu startu planu i {alt:+.0f} m wyżej; "
+        "misję sprawdzono ponownie od punktu startu maszyny.",
     },
     Msg.LEGS_NOTE: {
         Lang.EN: " [legs {first}-{last}, {count} in all]",

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 from missions.validate.context import RuleContext
 from missions.validate.report import RuleId, Violation
 from missions.validate.rules_airspace import check_border, check_zones
+from missions.validate.rules_checked import (
+    check_altitude_reference,
+    check_coverage,
+    check_home_altitude,
+    check_unchecked,
+)
 from missions.validate.rules_flight import check_endurance, check_vlos
 from missions.validate.rules_height import check_ceiling, check_clearance, check_terrain_quality
 from missions.validate.rules_structure import check_structure
@@ -26,6 +32,18 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "take-off first, RTL or landing last, no repeats or unknown commands",
         check_structure,
     ),
+    Rule(
+        RuleId.UNCHECKED,
+        "every command is known to the command table and its effect on the path is modelled",
+        check_unchecked,
+    ),
+    Rule(RuleId.DATA_COVERAGE, "zone and border data cover every point of the path", check_coverage),
+    Rule(
+        RuleId.ALTITUDE_REFERENCE,
+        "heights above terrain resolvable on precise terrain; no terrain frame on PX4",
+        check_altitude_reference,
+    ),
+    Rule(RuleId.HOME_ALTITUDE, "declared home altitude agrees with precise terrain", check_home_altitude),
     Rule(RuleId.ZONES, "UAS geographical zones along the sampled 3D path at the planned time", check_zones),
     Rule(RuleId.BORDER, "CZ-PL border crossings need a cross-border authorisation", check_border),
     Rule(

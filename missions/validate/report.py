@@ -24,6 +24,10 @@ class RuleId(StrEnum):
     TERRAIN_QUALITY = "terrain_quality"
     ENDURANCE = "endurance"
     VLOS = "vlos"
+    UNCHECKED = "unchecked"
+    DATA_COVERAGE = "data_coverage"
+    ALTITUDE_REFERENCE = "altitude_reference"
+    HOME_ALTITUDE = "home_altitude"
 
 
 class Violation(BaseModel):
@@ -83,10 +87,41 @@ def violation(
     )
 
 
+class LegCheck(BaseModel):
+    """What one leg of the path was checked against: the record behind a LEGAL verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    leg_index: int
+    item_index: int
+    """The item the leg flies to."""
+    zones: bool
+    """Every sample of the leg lies where the loaded zone data is complete."""
+    border: bool
+    """Every sample of the leg lies where the loaded border data is complete."""
+    terrain: str
+    """Worst terrain along the leg: 'precise', 'approximate' or 'unknown'."""
+
+
+class CheckRecord(BaseModel):
+    """Which items and legs the validation actually looked at, and against which data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    positional_items: list[int]
+    """Items the command table calls positional (they must all be on the path)."""
+    path_items: list[int]
+    """Items that put a vertex on the checked path."""
+    legs: list[LegCheck]
+    zone_sources: list[str]
+
+
 class ValidationReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     violations: list[Violation]
+    checked: CheckRecord | None = None
+    """None when the path could not even be built (broken coordinates): nothing was checked."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -104,4 +139,10 @@ class ValidationReport(BaseModel):
 
     def to_json_dict(self) -> dict[str, object]:
         """The CLI's and the API's shape: ``{"ok": bool, "violations": [...]}``."""
-        return {"ok": self.ok, "violations": [v.model_dump(mode="json") for v in self.violations]}
+        out: dict[str, object] = {
+            "ok": self.ok,
+            "violations": [v.model_dump(mode="json") for v in self.violations],
+        }
+        if self.checked is not None:
+            out["checked"] = self.checked.model_dump(mode="json")
+        return out

@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 
 from missions.model import OperationCategory
-from missions.validate.context import RuleContext
+from missions.validate.context import PRECISE_TERRAIN_LIMIT_M, RuleContext
 from missions.validate.messages import Msg
 from missions.validate.report import RuleId, Severity, Violation, violation
+from missions.validate.rules_checked import home_is_wrong
 from missions.validate.runs import worst_in_runs
 
-PRECISE_TERRAIN_LIMIT_M = 10.0
 _EPS = 1e-6
 
 
@@ -26,6 +26,8 @@ def _ceiling(ctx: RuleContext) -> tuple[float, Msg]:
 
 def check_ceiling(ctx: RuleContext) -> list[Violation]:
     """Above the open-category 120 m (or the approved ceiling) anywhere: one error per stretch."""
+    if home_is_wrong(ctx):
+        return []  # the home altitude error says it: heights built on a wrong home would only mislead
     ceiling, message = _ceiling(ctx)
     agl = ctx.alt_agl_m
     with np.errstate(invalid="ignore"):
@@ -45,6 +47,8 @@ def check_ceiling(ctx: RuleContext) -> list[Violation]:
 
 def check_clearance(ctx: RuleContext) -> list[Violation]:
     """Closer to the terrain than the minimum outside take-off and landing: one error per stretch."""
+    if home_is_wrong(ctx):
+        return []
     minimum = ctx.config.min_clearance_agl_m
     agl = ctx.alt_agl_m
     with np.errstate(invalid="ignore"):

@@ -13,8 +13,9 @@ import numpy as np
 from pymavlink import mavutil
 
 from geodata.crs import distance_m
+from missions.commands import command_info
 from missions.model import (
-    FlyingItem,
+    DoJump,
     Land,
     Loiter,
     Mission,
@@ -26,6 +27,7 @@ from missions.model import (
     Takeoff,
     Waypoint,
 )
+from missions.path import loop_overflows, other_target, placed_in_path
 from missions.validate.context import RuleConfig, RuleContext
 from missions.validate.messages import Msg
 from missions.validate.report import RuleId, Severity, Violation, Where, violation
@@ -104,31 +106,58 @@ def sequence_problems(mission: Mission) -> list[Violation]:
     """Order problems: no take-off first, no end, items after the end, exact repeats, unknown commands."""
     items = mission.items
     found: list[Violation] = []
-    flying = [(i, it) for i, it in enumerate(items) if isinstance(it, FlyingItem | Land)]
-    if not flying or not isinstance(flying[0][1], Takeoff):
+    flying = [(i, it) for i, it in enumerate(items) if placed_in_path(it)]
+    if not flying or not _takes_off(flying[0][1]):
         first = flying[0][0] if flying else None
         found.append(
             violation(RuleId.STRUCTURE, Severity.ERROR, Msg.NO_TAKEOFF, where=Where(item_index=first))
         )
-    end = next((i for i, it in enumerate(items) if isinstance(it, _ENDS)), None)
+    end = next((i for i, it in enumerate(items) if _ends(it)), None)
     if end is None:
         found.append(violation(RuleId.STRUCTURE, Severity.ERROR, Msg.NO_END))
     else:
         for index in range(end + 1, len(items)):
             found.append(_item_problem(Severity.ERROR, Msg.ITEMS_AFTER_END, index))
     for index in range(1, len(items)):
-        if items[index] == items[index - 1]:
+        if _bare(items[index]) == _bare(items[index - 1]):
             found.append(_item_problem(Severity.WARNING, Msg.DUPLICATE_ITEM, index, previous=index - 1))
     for index, item in enumerate(items):
-        if isinstance(item, OtherCommand) and item.command == mav.MAV_CMD_DO_JUMP:
-            target = item.params[0]
-            # DO_JUMP counts MAVLink sequence numbers, which are the item indices (no home entry, PX4)
-            if target is None or not (0 <= target < len(items)) or target != int(target):
-                found.append(_item_problem(Severity.ERROR, Msg.JUMP_OUT_OF_RANGE, index, target=target))
-            continue
-        if isinstance(item, OtherCommand):
-            found.append(_item_problem(Severity.WARNING, Msg.UNKNOWN_COMMAND, index, command=item.command))
+        if isinstance(item, DoJump):
+            # DO_JUMP counts MAVLink sequence numbers, which are the item indices (no home entry, PX4);
+            # QGC's doJumpId numbering is translated by the plan reader
+            if not 0 <= item.target_item < len(items) or item.target_item == index:
+                found.append(
+                    _item_problem(Severity.ERROR, Msg.JUMP_OUT_OF_RANGE, index, target=item.target_item)
+                )
+            if item.repeat < 0:
+                found.append(_item_problem(Severity.ERROR, Msg.JUMP_BAD_REPEAT, index, repeat=item.repeat))
+    if loop_overflows(items):
+        jumps = [i for i, it in enumerate(items) if isinstance(it, DoJump)]
+        found.append(
+            _item_problem(Severity.ERROR, Msg.JUMP_BAD_REPEAT, jumps[0] if jumps else 0, repeat="too many")
+        )
     return found
+
+
+def _bare(item: MissionItem) -> MissionItem:
+    """The item without its QGC bookkeeping (doJumpId differs between otherwise equal items)."""
+    return item.model_copy(update={"qgc": None})
+
+
+def _takes_off(item: MissionItem) -> bool:
+    if isinstance(item, Takeoff):
+        return True
+    info = command_info(item.command) if isinstance(item, OtherCommand) else None
+    return info is not None and info.takes_off
+
+
+def _ends(item: MissionItem) -> bool:
+    if isinstance(item, _ENDS):
+        return True
+    if isinstance(item, OtherCommand):
+        target = other_target(item)
+        return target is not None and target.lands
+    return False
 
 
 def check_structure(ctx: RuleContext) -> list[Violation]:

@@ -340,3 +340,27 @@ def test_terrain_tiles_are_written_as_png(
     assert f"wrote {len(pngs)} slope tile(s)" in out
     code, _, err = run(app, "terrain", "tiles", "--out", str(out_dir), "--zoom", "9-3")
     assert code == ExitCode.USAGE and "--zoom" in err
+
+
+def test_zones_import_records_its_coverage(app: typer.Typer, data_dir: Path, tmp_path: Path) -> None:
+    """Issue 11.2: an import's declared (or computed) coverage is recorded with the data and extends the
+    region's zone coverage, so missions there are checked and missions elsewhere are not legal."""
+    import shapely
+
+    from geodata.atlas import load_region
+
+    zone = ed269_circle_zone("LSR1", "Zurich test zone", (8.54, 47.37), 500, upper_m=500)
+    source = tmp_path / "swiss.ed269.json"
+    source.write_text(json.dumps({"title": "t", "features": [zone]}), encoding="utf-8")
+    code, _out, err = run(app, "zones", "import", str(source), "--coverage", "5.9,45.8,10.5,47.8")
+    assert code == ExitCode.OK, err
+    record = json.loads(next((data_dir / "regions").rglob("*.import.json")).read_text())
+    assert record["coverage_bbox"] == [5.9, 45.8, 10.5, 47.8] and record["coverage_declared"] is True
+    coverage = load_region("jesenik-nysa", data_dir=data_dir).coverage
+    assert shapely.contains_xy(coverage.zones, 8.54, 47.37)  # declared by the import
+    assert shapely.contains_xy(coverage.zones, 17.2, 50.3)  # the region's own manifest area
+    assert not shapely.contains_xy(coverage.zones, 2.35, 48.85)  # Paris: nobody said
+    assert not shapely.contains_xy(coverage.border, 8.54, 47.37)  # no border data for Switzerland
+    assert any("swiss.ed269.json" in s for s in coverage.zone_sources)
+    code, _out, err = run(app, "zones", "import", str(source), "--coverage", "10,50,9,51")
+    assert code == ExitCode.USAGE and "--coverage" in err

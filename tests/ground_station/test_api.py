@@ -270,6 +270,59 @@ def test_upload_refuses_invalid_mission_and_override_is_audited(station: Station
     assert short_reason.status_code == 422 and "override_reason" in short_reason.json()["message"]
 
 
+def test_override_cannot_upload_an_unresolved_altitude(station: Station) -> None:
+    """Issue 11.3: a height above terrain over terrain that is not precise (the shared SRTM30_PLUS DEM is
+    ±130 m) has no known AMSL altitude; even the commander's audited override cannot upload it."""
+    require_dem()
+    client = station.client
+    body = simple_mission("above terrain")
+    body["items"][1] = {**body["items"][1], "alt_m": 60.0, "alt_frame": "AGL"}
+    created = client.post("/api/missions", headers=station.headers("pilot"), json=body)
+    mission_id = created.json()["mission_id"]
+    refused = client.post(
+        "/api/vehicles/sim-1/mission",
+        headers=station.headers("commander"),
+        json={"mission_id": mission_id, "override_reason": "medical emergency at the hospital"},
+    )
+    assert refused.status_code == 409, refused.text
+    detail = refused.json()["detail"]
+    assert "cannot be resolved" in detail["message"] and "item 1" in detail["problems"][0]
+
+
+def test_upload_revalidates_from_the_vehicles_home(station: Station) -> None:
+    """Issue 11.5: relative altitudes are flown from the vehicle's HOME_POSITION; when it differs from the
+    plan's home the mission is validated again from there, and the record says so."""
+    require_dem()
+    client = station.client
+    body = simple_mission("re-homed")
+    mission_id = client.post("/api/missions", headers=station.headers("pilot"), json=body).json()[
+        "mission_id"
+    ]
+    home = body["home"]
+    status_msg = StatusMsg(
+        vehicle_id="sim-1",
+        time_utc=NOW,
+        state=VehicleState.CONNECTED,
+        armed=False,
+        in_air=False,
+        flight_mode="HOLD",
+        system_status="STANDBY",
+        autopilot="PX4",
+        firmware_version="1.16.0",
+        system_id=1,
+        home_lon=home["lon"] + 0.003,
+        home_lat=home["lat"],
+        home_alt_amsl_m=(home["alt_amsl_m"] or 0.0) + 40.0,
+    )
+    publish(station, topic_for(StatusMsg, "sim-1"), status_msg)
+    wait_until(station, lambda: station.context.vehicle_states.get("sim-1").status is not None)
+    client.post(
+        "/api/vehicles/sim-1/mission", headers=station.headers("commander"), json={"mission_id": mission_id}
+    )
+    records = client.get(f"/api/missions/{mission_id}/validations", headers=station.headers("pilot")).json()
+    assert any("checked again from the vehicle's home" in v["message"] for v in records[-1]["violations"])
+
+
 def test_flights_track_geojson_events_and_tlog(station: Station) -> None:
     store = station.context.store
     tlog_dir = station.context.settings.tlog_dir

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from shapely.geometry import Polygon, box
 
 from geodata.border import Border
+from geodata.coverage import DataCoverage
 from geodata.terrain import DemTerrain
 from geodata.vertical import VerticalRef
 from geodata.zones.index import ZoneIndex
@@ -139,8 +140,23 @@ def split_border() -> Border:
     )
 
 
-def region_with(terrain: object, zones: Sequence[Zone] = (), border: Border | None = None) -> AdHocRegion:
-    return AdHocRegion(zones=ZoneIndex(list(zones)), border=border, terrain=terrain)  # type: ignore[arg-type]
+WORLD = box(16.9, 49.9, 17.6, 50.6)
+"""Where the analytic world's zones and border are complete (the test world declares its coverage)."""
+WORLD_COVERAGE = DataCoverage(zones=WORLD, border=WORLD, zone_sources=("analytic test world",))
+
+
+def region_with(
+    terrain: object,
+    zones: Sequence[Zone] = (),
+    border: Border | None = None,
+    coverage: DataCoverage | None = WORLD_COVERAGE,
+) -> AdHocRegion:
+    return AdHocRegion(
+        zones=ZoneIndex(list(zones)),
+        border=border,
+        terrain=terrain,  # type: ignore[arg-type]
+        coverage=coverage,
+    )
 
 
 HOME = HomePosition(lon=17.10, lat=50.20)

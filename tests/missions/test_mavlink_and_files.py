@@ -22,6 +22,7 @@ from missions.formats.mavlink_items import (
     items_equal,
     items_to_mission,
     mission_to_items,
+    unresolved_altitudes,
 )
 from missions.formats.waypoints import dump_waypoints, load_waypoints
 from missions.model import AltFrame, Land, Mission, Takeoff, Waypoint
@@ -57,7 +58,7 @@ def test_agl_over_unknown_terrain_is_refused(ridge_terrain: DemTerrain) -> None:
         items=(Waypoint(lon=18.5, lat=50.2, alt_m=80, alt_frame=AltFrame.AGL),),
         home=every_kind_mission().home,
     )
-    with pytest.raises(CodecError, match=r"no terrain under lon 18\.5"):
+    with pytest.raises(CodecError, match=r"terrain unknown at lon 18\.5"):
         mission_to_items(far, ridge_terrain)
 
 
@@ -210,12 +211,15 @@ def test_convert_between_every_format(tmp_path: Path, ridge_terrain: DemTerrain)
         back = read_mission(path)
         assert len(back.items) > 3
         if not fmt.lossy:
-            assert back == mission
+            assert back.without_qgc() == mission
     with pytest.raises(InputError, match="unknown extension"):
         format_of(tmp_path / "mission.docx")
     del ridge_terrain
 
 
-def test_flat_terrain_resolves_agl_too() -> None:
-    items = mission_to_items(every_kind_mission(), FlatTerrain(400.0))
-    assert items[1].z == 480.0
+def test_flat_stand_in_terrain_never_resolves_agl() -> None:
+    """Issue 11.3: flat ground without a DEM (no accuracy) used to turn 80 m AGL into 480 m AMSL and upload
+    it; an altitude above terrain is resolved only on precise terrain, else it cannot be uploaded."""
+    with pytest.raises(CodecError, match="terrain unknown"):
+        mission_to_items(every_kind_mission(), FlatTerrain(400.0))
+    assert unresolved_altitudes(every_kind_mission(), FlatTerrain(400.0))

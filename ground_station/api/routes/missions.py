@@ -35,7 +35,9 @@ from ground_station.store.models import (
     MissionVersion,
     ValidationRecord,
 )
-from missions.model import Mission
+from missions.formats.mavlink_items import unresolved_altitudes
+from missions.home import mission_for_vehicle_home
+from missions.model import HomePosition, Mission
 
 router = APIRouter(tags=["missions"])
 
@@ -173,17 +175,21 @@ async def _create(
     )
 
 
-async def _validate_and_record(context: StationContext, version: MissionVersion) -> ValidationRecord:
-    mission = Mission.model_validate(version.body)
+async def _validate_and_record(
+    context: StationContext, version: MissionVersion, vehicle_home: HomePosition | None = None
+) -> ValidationRecord:
+    """Validates (for an upload: from the vehicle's own home when it differs from the plan's)."""
+    mission, home_note = mission_for_vehicle_home(Mission.model_validate(version.body), vehicle_home)
     try:
         report = await validate_mission(mission, context.region, context.region_error)
     except RegionUnavailableError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    notes = [home_note] if home_note is not None else []
     record = ValidationRecord(
         mission_id=version.mission_id,
         version=version.version,
         ok=report.ok,
-        violations=[v.model_dump(mode="json") for v in report.violations],
+        violations=[v.model_dump(mode="json") for v in [*notes, *report.violations]],
         region=getattr(context.region, "name", context.settings.region),
         validated_at=datetime.now(UTC),
     )
@@ -263,7 +269,18 @@ async def upload_mission(
     require_known_vehicle(context, slug)
     ensure_same_organisation(principal, context.settings.vehicle_organisation(slug), f"vehicle {slug!r}")
     version = await _version_for(context, principal, body.mission_id, body.version)
-    record = await _validate_and_record(context, version)
+    record = await _validate_and_record(context, version, _vehicle_home(context, slug))
+    unresolved = unresolved_altitudes(
+        Mission.model_validate(version.body), getattr(context.region, "terrain", None)
+    )
+    if unresolved:  # no override: nobody knows the altitude the vehicle would fly
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail={
+                "message": "altitudes above terrain cannot be resolved; not uploaded",
+                "problems": unresolved,
+            },
+        )
     overridden = False
     if not record.ok:
         if body.override_reason is None:
@@ -339,6 +356,16 @@ async def upload_mission(
         fence_items=len(items.fence_items),
         rally_items=len(items.rally_items),
         started=body.start,
+    )
+
+
+def _vehicle_home(context: StationContext, slug: str) -> HomePosition | None:
+    """The vehicle's HOME_POSITION as last reported, None before it reported one."""
+    status_msg = context.vehicle_states.get(slug).status
+    if status_msg is None or status_msg.home_lon is None or status_msg.home_lat is None:
+        return None
+    return HomePosition(
+        lon=status_msg.home_lon, lat=status_msg.home_lat, alt_amsl_m=status_msg.home_alt_amsl_m
     )
 
 
