@@ -67,7 +67,7 @@ async def test_a_read_during_an_open_transaction_sees_only_committed_rows(tmp_pa
 async def test_the_read_connection_cannot_write(tmp_path: Path) -> None:
     store = await open_sqlite_store(tmp_path / "db.sqlite3")
     try:
-        with pytest.raises(Exception, match="readonly|read-only|query_only|attempt to write"):
+        with pytest.raises(Exception, match=r"readonly|read-only|query_only|attempt to write"):
             await store.database.fetch_all(INSERT, (T0.isoformat(), AuditAction.LOGIN.value))
     finally:
         await store.close()
