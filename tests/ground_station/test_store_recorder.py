@@ -17,10 +17,17 @@ from ground_station.bus.messages import (
     LocalizedText,
     PositionMsg,
 )
+from ground_station.store.durable import DurableWriter
+from ground_station.store.journal import Journal
 from ground_station.store.recorder import Recorder
+from ground_station.store.repositories import Store
 from ground_station.store.sqlite import open_sqlite_store
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def durable_writer(store: Store, tmp_path: Path) -> DurableWriter:
+    return DurableWriter(store, Journal(tmp_path / "journal.jsonl"))
 
 
 def position(i: int) -> PositionMsg:
@@ -41,7 +48,7 @@ def position(i: int) -> PositionMsg:
 async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None:
     store = await open_sqlite_store(tmp_path / "db.sqlite3")
     bus = InProcessBus()
-    recorder = Recorder(bus, store, flush_interval_s=0.05)
+    recorder = Recorder(bus, store, durable_writer(store, tmp_path), flush_interval_s=0.05)
     await recorder.start()
     flight_topic = topic_for(FlightEventMsg, "sim-1")
     await bus.publish(topic_for(PositionMsg, "sim-1"), position(-1))
@@ -106,7 +113,7 @@ async def test_flight_left_open_by_a_crash_is_closed_at_its_last_point(tmp_path:
     await store.flights.start(Flight("f0", "sim-1", T0, None, None))
     last = T0 + timedelta(seconds=30)
     await store.flights.add_track([TrackPoint("sim-1", "f0", last, 17.0, 50.0, 500.0, 10.0)])
-    recorder = Recorder(InProcessBus(), store)
+    recorder = Recorder(InProcessBus(), store, durable_writer(store, tmp_path))
     await recorder.start()
     await recorder.stop()
     flight = await store.flights.get("f0")

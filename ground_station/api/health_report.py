@@ -1,0 +1,81 @@
+"""What the station knows about its own health, per component, as typed models.
+
+Three components decide whether the station is up: the store (reads answer, writes are accepted), the
+monitor (its tasks run) and the recorder (its tasks run, nothing is lost). Vehicle links that are down
+make the station ``degraded``, not failing: it still watches the others. The public ``/api/health``
+shows only the verdict; the component details (with last errors) need a token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ground_station.store.errors import StoreError
+
+DECIDING = ("store", "monitor", "recorder")
+"""Components whose failure makes ``/api/health`` answer 503."""
+
+
+class HealthStatus(StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    FAILING = "failing"
+    ABSENT = "absent"
+    """Not part of this station (no vehicle layer in a test, no video yet)."""
+
+
+class ComponentHealth(BaseModel):
+    status: HealthStatus
+    last_error: str | None = None
+    counters: dict[str, int | float] = Field(default_factory=dict)
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class HealthDetails(BaseModel):
+    status: HealthStatus
+    components: dict[str, ComponentHealth]
+    """``store``, ``recorder``, ``monitor``, ``bus``, ``link:<vehicle>``; video and sharing can add theirs."""
+
+
+@dataclass
+class LinkHealth:
+    vehicle_id: str
+    url: str
+    tlog_error: str | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LinksHealth:
+    """What the vehicle layer reports: its monitor (None when there is none) and each vehicle's link."""
+
+    monitor_problem: str | None = None
+    monitor_degraded: dict[str, str] = field(default_factory=dict)
+    monitor_dropped: int = 0
+    monitor_running: bool = False
+    links: list[LinkHealth] = field(default_factory=list)
+
+
+def overall(components: dict[str, ComponentHealth]) -> HealthStatus:
+    if any(components[name].status is HealthStatus.FAILING for name in DECIDING if name in components):
+        return HealthStatus.FAILING
+    if any(c.status in (HealthStatus.FAILING, HealthStatus.DEGRADED) for c in components.values()):
+        return HealthStatus.DEGRADED
+    return HealthStatus.OK
+
+
+async def store_health(store: Any, write_error: str | None, journal_pending: bool) -> ComponentHealth:
+    """A read probe (cheap: ``SELECT 1`` on the read connection) and the last refused write."""
+    try:
+        await store.ping()
+    except StoreError as exc:
+        return ComponentHealth(status=HealthStatus.FAILING, last_error=str(exc))
+    if write_error is not None:
+        return ComponentHealth(
+            status=HealthStatus.FAILING, last_error=write_error, detail={"journal_pending": journal_pending}
+        )
+    return ComponentHealth(status=HealthStatus.OK, detail={"journal_pending": journal_pending})
