@@ -88,6 +88,10 @@ class Recorder:
         self.lost_records = 0
         """Alerts/flight events neither stored nor journalled (the journal failed too): should stay 0."""
 
+    def current_flight(self, vehicle_id: str) -> str | None:
+        """The flight the vehicle's positions are filed under now (None between flights)."""
+        return self._current_flight.get(vehicle_id)
+
     @property
     def points_pending(self) -> int:
         return len(self._pending_points)

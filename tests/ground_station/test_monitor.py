@@ -33,6 +33,7 @@ from ground_station.bus.messages import (
 )
 from ground_station.monitor import Monitor, MonitorConfig
 from missions.formats.mavlink_items import MissionItemInt
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -242,7 +243,11 @@ async def test_monitor_runs_on_the_bus_and_publishes_on_alert() -> None:
         async with asyncio.timeout(5):
             _, alert = await alerts.__anext__()
         assert isinstance(alert, AlertMsg) and alert.kind is AlertKind.ZONE_ENTRY
-        await asyncio.sleep(0.2)
+        first_pass = monitor.checks
+        # every position consumed and evaluated again (the batch pass or the 1 Hz pass): still one alert
+        subscription = monitor._subscription
+        assert subscription is not None
+        await until(lambda: subscription.pending == 0 and monitor.checks > first_pass, "a later pass")
         assert alerts.drain() == []
     finally:
         await monitor.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +21,17 @@ from ground_station.store.journal import Journal
 from ground_station.store.recorder import Recorder
 from ground_station.store.repositories import Store
 from ground_station.store.sqlite import open_sqlite_store
+from tests.waiting import until
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def durable_writer(store: Store, tmp_path: Path) -> DurableWriter:
     return DurableWriter(store, Journal(tmp_path / "journal.jsonl"))
+
+
+async def recorder_has_alert(store: Store) -> bool:
+    return await store.alerts.get("sim-1:LOW_BATTERY") is not None
 
 
 def position(i: int) -> PositionMsg:
@@ -52,7 +56,7 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
     await recorder.start()
     flight_topic = topic_for(FlightEventMsg, "sim-1")
     await bus.publish(topic_for(PositionMsg, "sim-1"), position(-1))
-    await asyncio.sleep(0.01)
+    await until(lambda: recorder.points_pending + recorder.points_written == 1, "the pre-flight point")
     await bus.publish(
         flight_topic,
         FlightEventMsg(
@@ -63,7 +67,7 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
             tlog_path="/t.tlog",
         ),
     )
-    await asyncio.sleep(0.01)
+    await until(lambda: recorder.current_flight("sim-1") == "f1", "the flight start")
     for i in range(1000):  # 50 Hz for 20 s of flight, published in a burst
         await bus.publish(topic_for(PositionMsg, "sim-1"), position(i))
     await bus.publish(
@@ -78,7 +82,8 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
             time_utc=T0,
         ),
     )
-    await asyncio.sleep(0.05)
+    await until(lambda: recorder.points_pending + recorder.points_written == 1001, "every point")
+    await until(lambda: recorder_has_alert(store), "the alert")
     await bus.publish(
         flight_topic,
         FlightEventMsg(
@@ -88,7 +93,7 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
             flight_id="f1",
         ),
     )
-    await asyncio.sleep(0.2)
+    await until(lambda: recorder.current_flight("sim-1") is None, "the flight end")
     await recorder.stop()
     flight = await store.flights.get("f1")
     assert (
