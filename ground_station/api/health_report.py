@@ -94,10 +94,10 @@ async def collect(context: StationContext) -> HealthDetails:
     if recorder is None:
         components["recorder"] = ComponentHealth(status=HealthStatus.ABSENT)
     else:
-        problem = recorder.problem()
+        problem, losses = recorder.problem(), recorder.losses()
         components["recorder"] = ComponentHealth(
-            status=HealthStatus.FAILING if problem else HealthStatus.OK,
-            last_error=problem or recorder.last_error,
+            status=HealthStatus.FAILING if problem else HealthStatus.DEGRADED if losses else HealthStatus.OK,
+            last_error=problem or losses or recorder.last_error,
             counters={
                 "points_written": recorder.points_written,
                 "points_dropped": recorder.points_dropped,
