@@ -20,6 +20,8 @@ from fastapi import FastAPI
 from ground_station.api.body_limit import BodySizeLimit
 from ground_station.api.context import StationContext
 from ground_station.api.errors import install_error_handlers
+from ground_station.api.health_report import LinkHealth, LinksHealth
+from ground_station.api.readiness import ReadinessGate
 from ground_station.api.routes import (
     admin,
     alerts,
@@ -40,6 +42,8 @@ from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
 from ground_station.bus.inprocess import InProcessBus
 from ground_station.config import StationSettings
+from ground_station.store.durable import DurableWriter
+from ground_station.store.journal import Journal
 from ground_station.store.models import Organisation
 from ground_station.store.recorder import Recorder
 from ground_station.store.sqlite import open_sqlite_store
@@ -56,6 +60,12 @@ class VehicleLinks(Protocol):
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+
+def links_health_of(links: VehicleLinks) -> Callable[[], LinksHealth] | None:
+    """The vehicle layer's health reporter, when it has one (the idle layer of tests has none)."""
+    reporter = getattr(links, "health", None)
+    return reporter if callable(reporter) else None
 
 
 LinksFactory = Callable[[StationSettings, Bus, Any | None], Awaitable[VehicleLinks]]
@@ -94,6 +104,22 @@ class _CoreLinks:
     async def stop(self) -> None:
         await self.core.stop()
 
+    def health(self) -> LinksHealth:
+        """Monitor tasks and geographic checks, and per vehicle its link URL, tlog error and counters."""
+        monitor = self.core.monitor
+        links = []
+        for router in self.core.routers:
+            counters = {name: int(value) for name, value in vars(router.counters).items()}
+            for vehicle_id, recorder in router.recorders.items():
+                links.append(LinkHealth(vehicle_id, router.url, recorder.error, counters))
+        return LinksHealth(
+            monitor_problem=monitor.problem(),
+            monitor_degraded=dict(monitor.degraded),
+            monitor_dropped=monitor.dropped,
+            monitor_running=True,
+            links=links,
+        )
+
 
 async def fleet_links(settings: StationSettings, bus: Bus, region: Any | None) -> VehicleLinks:
     """The real vehicle layer for the configured vehicles, publishing on the service's bus."""
@@ -122,6 +148,10 @@ def create_app(
     region: Any | None = None,
 ) -> FastAPI:
     """``region`` short-cuts loading (tests share one loaded region); ``region_loader=None`` skips it."""
+    durable_ref: list[DurableWriter] = []  # the running station's, for the readiness gate
+
+    def not_ready() -> str | None:
+        return durable_ref[0].not_ready_reason if durable_ref else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -144,7 +174,9 @@ def create_app(
             elif loaded is None:
                 region_error = "region loading disabled"
             bus = InProcessBus()
-            recorder = Recorder(bus, store)
+            durable = DurableWriter(store, Journal(settings.journal_path))
+            durable_ref.append(durable)
+            recorder = Recorder(bus, store, durable)
             states = VehicleStateCache(bus)
             hub = TelemetryHub(bus)
             await recorder.start()
@@ -169,6 +201,8 @@ def create_app(
                 region=loaded,
                 region_error=region_error,
                 recorder=recorder,
+                durable=durable,
+                links_health=links_health_of(links),
             )
             app.state.recorder = recorder
             await links.start()
@@ -181,6 +215,7 @@ def create_app(
                 await recorder.stop()
                 await bus.close()
         finally:
+            durable_ref.clear()
             await store.close()
 
     app = FastAPI(
@@ -194,6 +229,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=lambda: settings.max_input_bytes)
+    app.add_middleware(ReadinessGate, reason=not_ready)
     for router in (
         health.router,
         auth.router,

@@ -76,6 +76,9 @@ class StorageConfig(_Strict):
     """Defaults to ``<data_dir>/tlogs``."""
     busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     """How long a write waits for a lock held by another process before it is reported as locked."""
+    journal_path: Path | None = None
+    """Spill journal for alerts/audit/flight events the store refuses; defaults to
+    ``<data_dir>/spill-journal.jsonl``. Put it on another disk than the database to survive a full one."""
 
 
 class HttpConfig(_Strict):
@@ -165,6 +168,10 @@ class StationSettings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.storage.sqlite_path or self.data_dir / "borderwatch.sqlite3"
+
+    @property
+    def journal_path(self) -> Path:
+        return self.storage.journal_path or self.data_dir / "spill-journal.jsonl"
 
     @property
     def tlog_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,10 +13,12 @@ from ground_station.api.vehicle_state import VehicleStateCache
 from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
+from ground_station.store.durable import DurableWriter
 from ground_station.store.recorder import Recorder
 from ground_station.store.repositories import Store
 
 if TYPE_CHECKING:
+    from ground_station.api.health_report import LinksHealth
     from ground_station.api.vehicle_control import VehicleControl
 
 
@@ -30,8 +33,11 @@ class StationContext:
     control: VehicleControl
     region: Any | None
     """``geodata.atlas.Region`` once loaded; ``None`` when the region could not be loaded (reported)."""
+    durable: DurableWriter
+    """Audit rows (and the recorder's alerts/flight events) go here: the store, else the spill journal."""
     region_error: str | None = None
     recorder: Recorder | None = None
+    links_health: Callable[[], LinksHealth] | None = None
 
 
 def get_context(request: Request) -> StationContext:

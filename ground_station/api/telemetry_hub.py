@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -331,7 +332,8 @@ class TelemetryHub:
             for dirty_vehicle in list(dirty):
                 if dirty_vehicle in self._scheduled:
                     continue
-                due = self._last_flush.get(dirty_vehicle, 0.0) + self._interval_s
+                # a vehicle never flushed is due now (loop time may start near 0, e.g. a virtual clock)
+                due = self._last_flush.get(dirty_vehicle, -math.inf) + self._interval_s
                 if now >= due:
                     self._flush(dirty_vehicle)
                 else:

@@ -40,6 +40,8 @@ class AlertKind(StrEnum):
     LOW_BATTERY = "LOW_BATTERY"
     LINK_LOST = "LINK_LOST"
     FAILSAFE = "FAILSAFE"
+    MONITORING_DEGRADED = "MONITORING_DEGRADED"
+    """The monitor could not run a check (e.g. the terrain or zone data failed): its silence means nothing."""
 
 
 class AlertSeverity(StrEnum):
@@ -169,12 +171,32 @@ class AlertMsg(BusMessage):
     """False once the condition has cleared (same ``alert_id``), so views can close it."""
 
 
+class AuditAction(StrEnum):
+    """Every accountable action, one value each: an action not listed here cannot be audited (an error,
+    never silently recorded as something else)."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    TOKEN_REFRESHED = "token_refreshed"
+    USER_CREATED = "user_created"
+    VEHICLE_COMMAND = "vehicle_command"
+    MISSION_UPLOAD = "mission_upload"
+    VALIDATION_OVERRIDE = "validation_override"
+    ALERT_ACKNOWLEDGED = "alert_acknowledged"
+    MISSION_CREATED = "mission_created"
+    MISSION_IMPORTED = "mission_imported"
+    MISSION_UPDATED = "mission_updated"
+    MISSION_DELETED = "mission_deleted"
+    MISSION_VALIDATED = "mission_validated"
+    PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
+
+
 class AuditMsg(BusMessage):
     """Something a person or the service did that must be accountable (commands, overrides, logins)."""
 
     time_utc: AwareDatetime
     actor: str | None
     organisation: str | None = None
-    action: str
+    action: AuditAction
     target: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)

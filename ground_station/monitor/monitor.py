@@ -18,7 +18,9 @@ from collections.abc import Sequence
 
 from ground_station.bus.base import Bus, Subscription
 from ground_station.bus.messages import (
+    AlertKind,
     AlertMsg,
+    AlertSeverity,
     BatteryMsg,
     BusMessage,
     LinkMsg,
@@ -37,6 +39,14 @@ log = logging.getLogger(__name__)
 FAILSAFE_TEXT_MAX_SEVERITY = 2  # MAV_SEVERITY_CRITICAL
 
 
+def degraded_finding(reason: str) -> Finding:
+    """A CRITICAL alert while geographic checks fail: silence from the monitor must never look like
+    "all clear". It closes like any alert once the checks run again (the condition is no longer found)."""
+    return Finding(
+        AlertKind.MONITORING_DEGRADED, AlertSeverity.CRITICAL, "monitoring-degraded", {"reason": reason}
+    )
+
+
 class Monitor:
     def __init__(self, bus: Bus, region: RegionLike | None, config: MonitorConfig | None = None) -> None:
         self.bus = bus
@@ -45,6 +55,10 @@ class Monitor:
         self.contexts: dict[str, VehicleContext] = {}
         self.book = AlertBook(self.config.clear_after_s)
         self.checks = 0
+        self.degraded: dict[str, str] = {}
+        """Vehicles whose geographic checks failed at their last evaluation, with the reason."""
+        self.last_error: str | None = None
+        self.last_pass_mono: float | None = None
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -65,6 +79,14 @@ class Monitor:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+
+    def problem(self) -> str | None:
+        """Why the monitor is not working (a stopped task), or None; read by the health route."""
+        for task in self._tasks:
+            if task.done() and not task.cancelled():
+                exc = task.exception()
+                return f"monitor task {task.get_name()!r} stopped: {exc!r}"
+        return None
 
     @property
     def dropped(self) -> int:
@@ -145,8 +167,16 @@ class Monitor:
             try:
                 for vehicle_id, found in rules.geo_rules(contexts, self.region, self.config, now).items():
                     out[vehicle_id].extend(found)
-            except Exception:  # a geodata failure must not silence link/battery/failsafe alerts
+            except Exception as exc:  # a geodata failure must not silence link/battery/failsafe alerts
                 log.exception("geographic monitoring failed")
+                reason = f"{type(exc).__name__}: {exc}"[:200]
+                self.last_error = reason
+                for ctx in contexts:
+                    self.degraded[ctx.vehicle_id] = reason
+                    out[ctx.vehicle_id].append(degraded_finding(reason))
+            else:
+                for ctx in contexts:
+                    self.degraded.pop(ctx.vehicle_id, None)
         for ctx in contexts:
             found = out[ctx.vehicle_id]
             found.extend(rules.link_rule(ctx))
@@ -159,6 +189,7 @@ class Monitor:
         now = dt.datetime.now(dt.UTC)
         mono = time.monotonic()
         published: list[AlertMsg] = []
+        self.last_pass_mono = mono
         for vehicle_id, found in self.findings(vehicle_ids, now).items():
             self.checks += 1
             for alert in self.book.update(vehicle_id, found, now, mono):

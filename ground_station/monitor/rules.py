@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from geodata.errors import OutsideCoverageError
 from geodata.zones.model import Restriction
 from ground_station.bus.messages import (
     AlertKind,
@@ -226,10 +227,13 @@ def geo_rules(
 
 
 def _ground(region: RegionLike, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Terrain elevation, NaN where no real DEM knows it (the flat fallback reports NaN accuracy)."""
+    """Terrain elevation, NaN where no real DEM knows it (the flat fallback reports NaN accuracy).
+
+    Only "outside coverage" means NaN here; any other failure (an unreadable DEM) propagates so that the
+    monitor raises its MONITORING_DEGRADED alert instead of quietly treating the terrain as unknown."""
     try:
         sample = region.terrain.sample(lon, lat)
-    except Exception:  # outside coverage must not stop the other rules
+    except OutsideCoverageError:  # outside coverage must not stop the other rules
         return np.full(lon.shape, np.nan)
     elevation = np.asarray(sample.elevation_amsl_m, dtype=np.float64)
     accuracy = np.asarray(sample.accuracy_m, dtype=np.float64)

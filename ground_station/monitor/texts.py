@@ -60,6 +60,11 @@ _TEMPLATES: dict[tuple[AlertKind, bool], tuple[str, str, str]] = {
         "{vehicle}: spojení ztraceno (žádný heartbeat {seconds:.0f} s)",
         "{vehicle}: utracono łączność (brak heartbeat od {seconds:.0f} s)",
     ),
+    (AlertKind.MONITORING_DEGRADED, False): (
+        "monitoring degraded for {vehicle}: {reason}",
+        "monitorování omezeno pro {vehicle}: {reason}",
+        "monitorowanie ograniczone dla {vehicle}: {reason}",
+    ),
     (AlertKind.FAILSAFE, False): (
         "{vehicle}: failsafe, mode {mode} ({detail})",
         "{vehicle}: failsafe, režim {mode} ({detail})",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from ground_station.auth.roles import Role
+from ground_station.bus.messages import AuditAction as AuditAction  # re-exported; lives with AuditMsg
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ class FlightEvent:
     kind: str
     time_utc: datetime
     detail: str | None = None
+    entry_id: str | None = None
+    """Idempotency key: the same event replayed from the spill journal is stored once."""
 
 
 @dataclass(frozen=True)
@@ -131,17 +133,6 @@ class AlertRecord:
     acknowledged_at: datetime | None = None
 
 
-class AuditAction(StrEnum):
-    LOGIN = "login"
-    LOGIN_FAILED = "login_failed"
-    USER_CREATED = "user_created"
-    VEHICLE_COMMAND = "vehicle_command"
-    MISSION_UPLOAD = "mission_upload"
-    VALIDATION_OVERRIDE = "validation_override"
-    ALERT_ACKNOWLEDGED = "alert_acknowledged"
-    PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
-
-
 @dataclass(frozen=True)
 class AuditEntry:
     time_utc: datetime
@@ -150,3 +141,5 @@ class AuditEntry:
     target: str | None
     detail: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+    entry_id: str | None = None
+    """Idempotency key: the same row replayed from the spill journal is stored once."""

@@ -1,9 +1,12 @@
-"""Persists what the bus carries: full-rate tracks, flight lifecycle, alerts and audit messages.
+"""Persists what the bus carries: full-rate tracks, flight lifecycle and alerts.
 
 Positions are written in batches (one transaction every ``flush_interval_s``) so full-rate telemetry
 from many vehicles costs a few commits a second. A batch that fails (locked database, full disk) is
 kept and retried, bounded by ``max_pending_points``; the count of points dropped beyond that bound is
-reported, never silently lost.
+reported (health details), never silently lost. Telemetry points are the only thing ever dropped:
+alerts and flight events go through :class:`DurableWriter`, into the store or else the spill journal,
+which the flush loop replays once the store accepts writes again. Audit rows are written by the
+routes themselves before they act (see ``ground_station.api.audit``), not from the bus.
 """
 
 from __future__ import annotations
@@ -11,18 +14,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any
 
 from ground_station.bus.base import Bus, Subscription
-from ground_station.bus.messages import AlertMsg, AuditMsg, FlightEventKind, FlightEventMsg, PositionMsg
+from ground_station.bus.messages import AlertMsg, FlightEventKind, FlightEventMsg, PositionMsg
+from ground_station.store.durable import DurableWriter
 from ground_station.store.errors import StoreError
-from ground_station.store.models import AlertRecord, AuditAction, AuditEntry, Flight, FlightEvent, TrackPoint
+from ground_station.store.journal import JournalError, new_record_id
+from ground_station.store.models import AlertRecord, Flight, FlightEvent, TrackPoint
 from ground_station.store.repositories import Store
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+FLIGHT_EVENT = "flight_event"
 
 
 def track_point(msg: PositionMsg, flight_id: str | None) -> TrackPoint:
@@ -56,23 +60,19 @@ def alert_record(msg: AlertMsg) -> AlertRecord:
     )
 
 
-def _audit_action(action: str) -> AuditAction:
-    try:
-        return AuditAction(action)
-    except ValueError:
-        return AuditAction.VEHICLE_COMMAND
-
-
 class Recorder:
     def __init__(
         self,
         bus: Bus,
         store: Store,
+        durable: DurableWriter,
         flush_interval_s: float = 0.25,
         max_pending_points: int = 200_000,
     ) -> None:
         self._bus = bus
         self._store = store
+        self.durable = durable
+        durable.register(FLIGHT_EVENT, self._replay_event)
         self._flush_interval_s = flush_interval_s
         self._max_pending_points = max_pending_points
         self._pending_points: list[TrackPoint] = []
@@ -84,6 +84,17 @@ class Recorder:
         self.points_written = 0
         self.points_dropped = 0
         self.last_error: str | None = None
+        """The last store error of a track batch (None once a batch is stored again)."""
+        self.lost_records = 0
+        """Alerts/flight events neither stored nor journalled (the journal failed too): should stay 0."""
+
+    def current_flight(self, vehicle_id: str) -> str | None:
+        """The flight the vehicle's positions are filed under now (None between flights)."""
+        return self._current_flight.get(vehicle_id)
+
+    @property
+    def points_pending(self) -> int:
+        return len(self._pending_points)
 
     @property
     def bus_dropped(self) -> int:
@@ -96,15 +107,30 @@ class Recorder:
         positions = self._bus.subscribe("vehicle.*.position", maxsize=100_000)
         events = self._bus.subscribe("vehicle.*.flight", maxsize=10_000)
         alerts = self._bus.subscribe("alert", maxsize=10_000)
-        audit = self._bus.subscribe("audit", maxsize=10_000)
-        self._subscriptions = [positions, events, alerts, audit]
+        self._subscriptions = [positions, events, alerts]
         self._tasks = [
             asyncio.create_task(self._collect_positions(positions), name="recorder-positions"),
             asyncio.create_task(self._record_events(events), name="recorder-flights"),
             asyncio.create_task(self._record_alerts(alerts), name="recorder-alerts"),
-            asyncio.create_task(self._record_audit(audit), name="recorder-audit"),
             asyncio.create_task(self._flush_periodically(), name="recorder-flush"),
         ]
+
+    def problem(self) -> str | None:
+        """Why the recorder is not working now (a stopped task, the journal failing), or None."""
+        for task in self._tasks:
+            if task.done() and not task.cancelled():
+                return f"recorder task {task.get_name()!r} stopped: {task.exception()!r}"
+        return self.durable.not_ready_reason
+
+    def losses(self) -> str | None:
+        """What was lost since start although it must not be (alerts or flight events the recorder fell
+        behind on, or that the journal could not take), or None: reported until the service restarts."""
+        lost_on_bus = sum(s.dropped for s in self._subscriptions[1:])
+        if lost_on_bus:
+            return f"{lost_on_bus} alert/flight-event message(s) lost on the bus: the recorder fell behind"
+        if self.lost_records:
+            return f"{self.lost_records} alert/flight-event record(s) neither stored nor journalled"
+        return None
 
     async def stop(self) -> None:
         """Stops listening, then writes everything still buffered."""
@@ -119,7 +145,12 @@ class Recorder:
             for _topic, msg in subscription.drain():
                 if isinstance(msg, PositionMsg):
                     self._pending_points.append(track_point(msg, self._current_flight.get(msg.vehicle_id)))
+                elif isinstance(msg, AlertMsg):
+                    await self._durably(self.durable.alert(alert_record(msg)))
+                elif isinstance(msg, FlightEventMsg):
+                    await self._durably(self._record_event_durably(msg))
         await self.flush()
+        await self.durable.replay()
 
     async def note_upload(self, vehicle_id: str, mission_id: str, version: int) -> None:
         """Links the vehicle's current (or next) flight to the mission version it was given."""
@@ -156,6 +187,8 @@ class Recorder:
         while True:
             await asyncio.sleep(self._flush_interval_s)
             await self.flush()
+            await self.durable.probe()
+            await self.durable.replay()
 
     async def flush(self) -> None:
         async with self._flush_lock:
@@ -176,9 +209,30 @@ class Recorder:
     async def _record_events(self, subscription: Subscription) -> None:
         async for _topic, msg in subscription:
             if isinstance(msg, FlightEventMsg):
-                await self._with_retry(self._record_event, msg)
+                await self._durably(self._record_event_durably(msg))
 
-    async def _record_event(self, msg: FlightEventMsg) -> None:
+    async def _record_alerts(self, subscription: Subscription) -> None:
+        async for _topic, msg in subscription:
+            if isinstance(msg, AlertMsg):
+                await self._durably(self.durable.alert(alert_record(msg)))
+
+    async def _durably(self, write: Any) -> None:
+        """A failed journal is reported (health, not-ready) but must not stop the recorder's loop."""
+        try:
+            await write
+        except JournalError as exc:
+            self.lost_records += 1
+            log.critical("record lost: %s", exc)
+
+    async def _record_event_durably(self, msg: FlightEventMsg) -> None:
+        payload = {"entry_id": new_record_id(), "msg": msg.model_dump(mode="json")}
+        await self.durable.write(FLIGHT_EVENT, payload)
+
+    async def _replay_event(self, payload: dict[str, Any]) -> None:
+        await self._record_event(FlightEventMsg.model_validate(payload["msg"]), payload["entry_id"])
+
+    async def _record_event(self, msg: FlightEventMsg, entry_id: str | None = None) -> None:
+        """Idempotent: flights are upserted, the event row is keyed by ``entry_id``, ends only once."""
         flight_id = msg.flight_id or self._current_flight.get(msg.vehicle_id)
         joins_flight = msg.flight_id is not None and self._current_flight.get(msg.vehicle_id) != msg.flight_id
         if msg.flight_id and (msg.kind is FlightEventKind.FLIGHT_STARTED or joins_flight):
@@ -200,42 +254,10 @@ class Recorder:
         elif msg.tlog_path and flight_id:
             await self._store.flights.set_tlog(flight_id, msg.tlog_path)
         await self._store.flights.add_event(
-            FlightEvent(msg.vehicle_id, flight_id, msg.kind.value, msg.time_utc, msg.detail)
+            FlightEvent(msg.vehicle_id, flight_id, msg.kind.value, msg.time_utc, msg.detail, entry_id)
         )
         if msg.kind is FlightEventKind.FLIGHT_ENDED and flight_id:
             await self.flush()
             await self._store.flights.end(flight_id, msg.time_utc)
             if self._current_flight.get(msg.vehicle_id) == flight_id:
                 del self._current_flight[msg.vehicle_id]
-
-    async def _record_alerts(self, subscription: Subscription) -> None:
-        async for _topic, msg in subscription:
-            if isinstance(msg, AlertMsg):
-                await self._with_retry(self._store.alerts.upsert, alert_record(msg))
-
-    async def _record_audit(self, subscription: Subscription) -> None:
-        async for _topic, msg in subscription:
-            if isinstance(msg, AuditMsg):
-                entry = AuditEntry(
-                    msg.time_utc,
-                    msg.actor,
-                    _audit_action(msg.action),
-                    msg.target,
-                    {**msg.detail, "action": msg.action},
-                )
-                await self._with_retry(self._store.audit.append, entry)
-
-    async def _with_retry(self, write: Callable[[T], Awaitable[object]], item: T, attempts: int = 20) -> None:
-        """Locked/full database: wait and retry, so an event is not lost to a short outage."""
-        delay = 0.1
-        for attempt in range(attempts):
-            try:
-                await write(item)
-                return
-            except StoreError as exc:
-                self.last_error = str(exc)
-                if attempt == attempts - 1:
-                    log.error("giving up storing %r after %d attempts: %s", item, attempts, exc)
-                    return
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)

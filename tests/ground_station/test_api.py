@@ -92,7 +92,7 @@ async def _sleep(seconds: float) -> None:
 def test_health_is_public_and_says_nothing_sensitive(station: Station) -> None:
     response = station.client.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "region_loaded": True}
+    assert response.json() == {"status": "ok", "region_loaded": True, "failing": []}
 
 
 def test_login_failures_and_refresh_rotation(station: Station) -> None:

@@ -1,10 +1,15 @@
-"""The WebSocket fan-out: per-vehicle rate limit, coalescing, and slow clients that never hold up others."""
+"""The WebSocket fan-out: per-vehicle rate limit, coalescing, and slow clients that never hold up others.
+
+Every test runs on a virtual clock (``tests.virtual_time``): the hub's rate limit, the stall watch and
+the tests' own sleeps all read ``loop.time()``, which jumps to the next timer whenever every task
+waits. The outcomes no longer depend on how busy the machine is (they did: the slow-client tests were
+flaky under load).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -19,6 +24,7 @@ from ground_station.api.telemetry_hub import (
 from ground_station.bus.catalogue import topic_for
 from ground_station.bus.inprocess import InProcessBus
 from ground_station.bus.messages import AlertKind, AlertMsg, AlertSeverity, LocalizedText, PositionMsg
+from tests.virtual_time import virtual_time
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -45,9 +51,10 @@ class Recorder:
         self.frames: list[tuple[float, dict[str, object]]] = []
 
     async def send(self, text: str) -> None:
-        self.frames.append((time.monotonic(), json.loads(text)))
+        self.frames.append((asyncio.get_running_loop().time(), json.loads(text)))
 
 
+@virtual_time
 async def test_frames_are_rate_limited_per_vehicle_and_carry_the_newest_value() -> None:
     bus = InProcessBus()
     hub = TelemetryHub(bus, max_rate_hz=10)
@@ -56,13 +63,13 @@ async def test_frames_are_rate_limited_per_vehicle_and_carry_the_newest_value() 
     client = TelemetryClient(fast.send, ClientFilter())
     hub.register(client)
     sender = asyncio.create_task(client.run())
-    started = time.monotonic()
+    started = asyncio.get_running_loop().time()
     for i in range(100):  # 100 Hz for one second, two vehicles
         await bus.publish(topic_for(PositionMsg, "a"), position("a", i))
         await bus.publish(topic_for(PositionMsg, "b"), position("b", i))
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.25)
-    elapsed = time.monotonic() - started
+    elapsed = asyncio.get_running_loop().time() - started
     for vehicle in ("a", "b"):
         frames = [f for _, f in fast.frames if f["vehicle_id"] == vehicle]
         assert 5 <= len(frames) <= elapsed * 10 + 2, len(frames)
@@ -72,6 +79,7 @@ async def test_frames_are_rate_limited_per_vehicle_and_carry_the_newest_value() 
     await bus.close()
 
 
+@virtual_time
 async def test_slow_client_is_dropped_and_does_not_delay_a_fast_one() -> None:
     bus = InProcessBus()
     hub = TelemetryHub(bus, max_rate_hz=10)
@@ -90,7 +98,7 @@ async def test_slow_client_is_dropped_and_does_not_delay_a_fast_one() -> None:
     slow_task = asyncio.create_task(slow_client.run())
     publish_times: list[float] = []
     for i in range(60):
-        publish_times.append(time.monotonic())
+        publish_times.append(asyncio.get_running_loop().time())
         for vehicle in ("a", "b", "c"):
             await bus.publish(topic_for(PositionMsg, vehicle), position(vehicle, i))
         await asyncio.sleep(0.02)
@@ -121,6 +129,7 @@ def alert(vehicle: str) -> AlertMsg:
     )
 
 
+@virtual_time
 async def test_vehicle_filter_applies_to_frames_and_alerts() -> None:
     bus = InProcessBus()
     hub = TelemetryHub(bus)
@@ -143,6 +152,7 @@ async def test_vehicle_filter_applies_to_frames_and_alerts() -> None:
     await bus.close()
 
 
+@virtual_time
 async def test_filter_change_reindexes_the_client_and_topic_filters_trim_frames() -> None:
     bus = InProcessBus()
     hub = TelemetryHub(bus, max_rate_hz=20)
@@ -179,6 +189,7 @@ async def test_filter_change_reindexes_the_client_and_topic_filters_trim_frames(
     await bus.close()
 
 
+@virtual_time
 async def test_a_new_client_starts_from_the_newest_snapshot() -> None:
     bus = InProcessBus()
     hub = TelemetryHub(bus)
@@ -198,6 +209,7 @@ async def test_a_new_client_starts_from_the_newest_snapshot() -> None:
     await bus.close()
 
 
+@virtual_time
 async def test_a_slow_but_moving_client_is_kept() -> None:
     """The stall limit is per send: a client that takes every frame, only slowly, is not dropped."""
     bus = InProcessBus()

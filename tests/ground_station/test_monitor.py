@@ -33,6 +33,7 @@ from ground_station.bus.messages import (
 )
 from ground_station.monitor import Monitor, MonitorConfig
 from missions.formats.mavlink_items import MissionItemInt
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -258,7 +259,42 @@ async def test_monitor_runs_on_the_bus_and_publishes_on_alert() -> None:
         async with asyncio.timeout(5):
             _, alert = await alerts.__anext__()
         assert isinstance(alert, AlertMsg) and alert.kind is AlertKind.ZONE_ENTRY
-        await asyncio.sleep(0.2)
+        first_pass = monitor.checks
+        # every position consumed and evaluated again (the batch pass or the 1 Hz pass): still one alert
+        subscription = monitor._subscription
+        assert subscription is not None
+        await until(lambda: subscription.pending == 0 and monitor.checks > first_pass, "a later pass")
         assert alerts.drain() == []
     finally:
         await monitor.stop()
+
+
+class FailingTerrain(RidgeTerrain):
+    """A terrain source whose DEM became unreadable (as when the GeoTIFF's disk goes away), until fixed."""
+
+    def __init__(self) -> None:
+        self.broken = True
+
+    def sample(self, lon: ArrayLike, lat: ArrayLike) -> TerrainSample:
+        if self.broken:
+            raise OSError("DEM tile unreadable: input/output error")
+        return super().sample(lon, lat)
+
+
+async def test_failing_geographic_checks_raise_a_critical_alert_that_clears_when_they_recover() -> None:
+    region = make_region()
+    terrain = FailingTerrain()
+    region.terrain = terrain
+    monitor = Monitor(InProcessBus(), region, MonitorConfig(clear_after_s=0.0))
+    monitor.apply(status())
+    degraded = await feed(monitor, position(17.15, 50.25))
+    assert [(a.kind, a.severity, a.active) for a in degraded] == [
+        (AlertKind.MONITORING_DEGRADED, AlertSeverity.CRITICAL, True)
+    ]
+    assert degraded[0].message.startswith("monitoring degraded for sim-1: OSError: DEM tile unreadable")
+    assert monitor.degraded == {"sim-1": "OSError: DEM tile unreadable: input/output error"}
+    assert await feed(monitor, position(17.151, 50.25)) == []  # one alert while it lasts
+    terrain.broken = False
+    recovered = await feed(monitor, position(17.152, 50.25))
+    assert [(a.alert_id, a.active) for a in recovered] == [(degraded[0].alert_id, False)]
+    assert monitor.degraded == {}

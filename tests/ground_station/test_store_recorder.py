@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,10 +16,22 @@ from ground_station.bus.messages import (
     LocalizedText,
     PositionMsg,
 )
+from ground_station.store.durable import DurableWriter
+from ground_station.store.journal import Journal
 from ground_station.store.recorder import Recorder
+from ground_station.store.repositories import Store
 from ground_station.store.sqlite import open_sqlite_store
+from tests.waiting import until
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def durable_writer(store: Store, tmp_path: Path) -> DurableWriter:
+    return DurableWriter(store, Journal(tmp_path / "journal.jsonl"))
+
+
+async def recorder_has_alert(store: Store) -> bool:
+    return await store.alerts.get("sim-1:LOW_BATTERY") is not None
 
 
 def position(i: int) -> PositionMsg:
@@ -41,11 +52,11 @@ def position(i: int) -> PositionMsg:
 async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None:
     store = await open_sqlite_store(tmp_path / "db.sqlite3")
     bus = InProcessBus()
-    recorder = Recorder(bus, store, flush_interval_s=0.05)
+    recorder = Recorder(bus, store, durable_writer(store, tmp_path), flush_interval_s=0.05)
     await recorder.start()
     flight_topic = topic_for(FlightEventMsg, "sim-1")
     await bus.publish(topic_for(PositionMsg, "sim-1"), position(-1))
-    await asyncio.sleep(0.01)
+    await until(lambda: recorder.points_pending + recorder.points_written == 1, "the pre-flight point")
     await bus.publish(
         flight_topic,
         FlightEventMsg(
@@ -56,7 +67,7 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
             tlog_path="/t.tlog",
         ),
     )
-    await asyncio.sleep(0.01)
+    await until(lambda: recorder.current_flight("sim-1") == "f1", "the flight start")
     for i in range(1000):  # 50 Hz for 20 s of flight, published in a burst
         await bus.publish(topic_for(PositionMsg, "sim-1"), position(i))
     await bus.publish(
@@ -71,7 +82,8 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
             time_utc=T0,
         ),
     )
-    await asyncio.sleep(0.05)
+    await until(lambda: recorder.points_pending + recorder.points_written == 1001, "every point")
+    await until(lambda: recorder_has_alert(store), "the alert")
     await bus.publish(
         flight_topic,
         FlightEventMsg(
@@ -81,7 +93,7 @@ async def test_flight_track_events_and_alerts_are_stored(tmp_path: Path) -> None
             flight_id="f1",
         ),
     )
-    await asyncio.sleep(0.2)
+    await until(lambda: recorder.current_flight("sim-1") is None, "the flight end")
     await recorder.stop()
     flight = await store.flights.get("f1")
     assert (
@@ -106,7 +118,7 @@ async def test_flight_left_open_by_a_crash_is_closed_at_its_last_point(tmp_path:
     await store.flights.start(Flight("f0", "sim-1", T0, None, None))
     last = T0 + timedelta(seconds=30)
     await store.flights.add_track([TrackPoint("sim-1", "f0", last, 17.0, 50.0, 500.0, 10.0)])
-    recorder = Recorder(InProcessBus(), store)
+    recorder = Recorder(InProcessBus(), store, durable_writer(store, tmp_path))
     await recorder.start()
     await recorder.stop()
     flight = await store.flights.get("f0")

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
+from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require
 from ground_station.auth.passwords import WeakPasswordError
 from ground_station.auth.roles import Permission, Role
 from ground_station.auth.tokens import Principal
 from ground_station.auth.users import InvalidUsernameError, create_user
-from ground_station.store.models import AuditAction, AuditEntry, Organisation, User
+from ground_station.store.models import AuditAction, Organisation, User
 
 router = APIRouter(tags=["admin"])
 
@@ -77,6 +78,13 @@ async def add_user(
         body.organisation_name or body.organisation,
         body.country or context.settings.organisation.country,
     )
+    await audit(
+        context,
+        principal.username,
+        AuditAction.USER_CREATED,
+        body.username,
+        {"role": body.role.value, "organisation": organisation.slug},
+    )
     try:
         user = await create_user(
             context.store.users,
@@ -88,15 +96,6 @@ async def add_user(
         )
     except (WeakPasswordError, InvalidUsernameError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from None
-    await context.store.audit.append(
-        AuditEntry(
-            datetime.now(UTC),
-            principal.username,
-            AuditAction.USER_CREATED,
-            user.username,
-            {"role": user.role.value, "organisation": user.organisation},
-        )
-    )
     return user_view(user)
 
 

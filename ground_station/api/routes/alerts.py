@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
+from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import ensure_same_organisation, require
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
-from ground_station.store.models import AlertRecord, AuditAction, AuditEntry
+from ground_station.store.models import AlertRecord, AuditAction
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
@@ -61,10 +62,8 @@ async def acknowledge_alert(
     if existing.vehicle_id is not None:
         owner = context.settings.vehicle_organisation(existing.vehicle_id)
         ensure_same_organisation(principal, owner, f"the vehicle of alert {alert_id!r}")
+    await audit(context, principal.username, AuditAction.ALERT_ACKNOWLEDGED, alert_id)
     record = await context.store.alerts.acknowledge(alert_id, principal.username, now)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"alert {alert_id!r} not found")
-    await context.store.audit.append(
-        AuditEntry(now, principal.username, AuditAction.ALERT_ACKNOWLEDGED, alert_id)
-    )
     return alert_view(record)

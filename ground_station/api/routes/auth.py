@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
+from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require, unauthorised
 from ground_station.auth.roles import ROLE_PERMISSIONS, Permission, Role
 from ground_station.auth.tokens import IssuedTokens, Principal, TokenError
 from ground_station.auth.users import authenticate
-from ground_station.store.models import AuditAction, AuditEntry
+from ground_station.store.models import AuditAction
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -49,20 +49,21 @@ async def login(
     context: StationContext = Depends(get_context),
 ) -> TokenResponse:
     user = await authenticate(context.store.users, form.username, form.password)
-    now = datetime.now(UTC)
     if user is None:
-        await context.store.audit.append(AuditEntry(now, form.username[:64], AuditAction.LOGIN_FAILED, None))
+        await audit(context, form.username[:64], AuditAction.LOGIN_FAILED)
         raise unauthorised("wrong user name or password")
-    await context.store.audit.append(AuditEntry(now, user.username, AuditAction.LOGIN, None))
+    await audit(context, user.username, AuditAction.LOGIN, organisation=user.organisation)
     return _response(await context.tokens.issue(user))
 
 
 @router.post("/refresh", response_model=TokenResponse, summary="Exchange a refresh token (rotated on use)")
 async def refresh(body: RefreshRequest, context: StationContext = Depends(get_context)) -> TokenResponse:
     try:
-        _user, tokens = await context.tokens.rotate(body.refresh_token)
+        user, tokens = await context.tokens.rotate(body.refresh_token)
     except TokenError as exc:
         raise unauthorised(str(exc)) from None
+    # after the rotation (only it tells who the caller is); a failed audit still withholds the tokens
+    await audit(context, user.username, AuditAction.TOKEN_REFRESHED, organisation=user.organisation)
     return _response(tokens)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
+from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.mission_ops import RegionUnavailableError, build_upload_items, validate_mission
 from ground_station.api.routes.vehicles import SlugPath, VehicleCommand, require_known_vehicle, run_command
@@ -30,7 +31,6 @@ from ground_station.auth.tokens import Principal
 from ground_station.store.models import (
     Approval,
     AuditAction,
-    AuditEntry,
     MissionSummary,
     MissionVersion,
     ValidationRecord,
@@ -147,6 +147,17 @@ class MissionScope:
     async def version(self, version: int | None) -> MissionVersion:
         return await _version_for(self.context, self.principal, self.mission_id, version)
 
+    async def audit(self, action: AuditAction, detail: dict[str, Any] | None = None) -> None:
+        """The audit row of this mission action, written before the action (503 if it cannot be)."""
+        await audit(
+            self.context,
+            self.principal.username,
+            action,
+            self.mission_id,
+            detail,
+            self.principal.organisation,
+        )
+
 
 def mission_scope(permission: Permission) -> Callable[..., Awaitable[MissionScope]]:
     async def dependency(
@@ -164,9 +175,16 @@ MissionEditor = Depends(mission_scope(Permission.EDIT_MISSIONS))
 
 
 async def _create(
-    context: StationContext, principal: Principal, mission: Mission, default_name: str
+    context: StationContext,
+    principal: Principal,
+    mission: Mission,
+    default_name: str,
+    action: AuditAction = AuditAction.MISSION_CREATED,
 ) -> MissionVersion:
     """A new mission owned by the caller's organisation; its first version is the given body."""
+    await audit(
+        context, principal.username, action, mission.name or default_name, None, principal.organisation
+    )
     return await context.store.missions.create(
         principal.organisation,
         mission.name or default_name,
@@ -223,6 +241,7 @@ async def get_mission(scope: MissionScope = MissionViewer) -> MissionVersionView
 @router.put("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Save a new version")
 async def update_mission(mission: Mission, scope: MissionScope = MissionEditor) -> MissionVersionView:
     await scope.summary()
+    await scope.audit(AuditAction.MISSION_UPDATED)
     body = mission.model_dump(mode="json")
     missions = scope.context.store.missions
     return version_view(await missions.add_version(scope.mission_id, body, scope.principal.username))
@@ -231,6 +250,7 @@ async def update_mission(mission: Mission, scope: MissionScope = MissionEditor) 
 @router.delete("/api/missions/{mission_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_mission(scope: MissionScope = MissionEditor) -> None:
     await scope.summary()
+    await scope.audit(AuditAction.MISSION_DELETED)
     await scope.context.store.missions.delete(scope.mission_id)
 
 
@@ -250,6 +270,7 @@ async def validate_route(
     version: int | None = Query(default=None, ge=1), scope: MissionScope = MissionViewer
 ) -> ValidationView:
     found = await scope.version(version)
+    await scope.audit(AuditAction.MISSION_VALIDATED, {"version": found.version})
     return validation_view(await _validate_and_record(scope.context, found))
 
 
@@ -298,19 +319,18 @@ async def upload_mission(
                 detail=f"role {principal.role.value!r} may not override a failed validation",
             )
         overridden = True
-        await context.store.audit.append(
-            AuditEntry(
-                datetime.now(UTC),
-                principal.username,
-                AuditAction.VALIDATION_OVERRIDE,
-                slug,
-                {
-                    "mission_id": version.mission_id,
-                    "version": version.version,
-                    "reason": body.override_reason,
-                    "errors": [v for v in record.violations if v.get("severity") == "ERROR"],
-                },
-            )
+        await audit(
+            context,
+            principal.username,
+            AuditAction.VALIDATION_OVERRIDE,
+            slug,
+            {
+                "mission_id": version.mission_id,
+                "version": version.version,
+                "reason": body.override_reason,
+                "errors": [v for v in record.violations if v.get("severity") == "ERROR"],
+            },
+            principal.organisation,
         )
     mission = Mission.model_validate(version.body)
     try:
@@ -414,7 +434,9 @@ async def import_plan(
                 "problems": [{"location": p.location, "message": p.message} for p in exc.problems[:100]],
             },
         ) from None
-    return version_view(await _create(context, principal, mission, "imported plan"))
+    return version_view(
+        await _create(context, principal, mission, "imported plan", AuditAction.MISSION_IMPORTED)
+    )
 
 
 @router.get("/api/missions/{mission_id}/plan", summary="Export a version as a QGroundControl .plan")

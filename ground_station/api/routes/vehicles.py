@@ -14,6 +14,7 @@ from enum import StrEnum
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
+from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import ensure_same_organisation, require
 from ground_station.api.vehicle_control import VehicleControl, VehicleUnavailableError
@@ -21,7 +22,7 @@ from ground_station.api.vehicle_state import VehicleSnapshot
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
 from ground_station.bus.messages import VehicleState
-from ground_station.store.models import AuditAction, AuditEntry
+from ground_station.store.models import AuditAction
 from ground_station.vehicles.errors import (
     CommandError,
     CommandTimeout,
@@ -199,11 +200,13 @@ async def run_command(
     """Checks the vehicle and the organisation, audits, then sends; each command error has one status."""
     require_known_vehicle(context, slug)
     ensure_same_organisation(principal, context.settings.vehicle_organisation(slug), f"vehicle {slug!r}")
-    now = datetime.now(UTC)
-    await context.store.audit.append(
-        AuditEntry(
-            now, principal.username, AuditAction.VEHICLE_COMMAND, slug, {"command": command, **(detail or {})}
-        )
+    await audit(
+        context,
+        principal.username,
+        AuditAction.VEHICLE_COMMAND,
+        slug,
+        {"command": command, **(detail or {})},
+        principal.organisation,
     )
     try:
         try:
@@ -229,14 +232,12 @@ async def _audit_failed_upload(
     context: StationContext, slug: str, command: VehicleCommand, exc: CommandError
 ) -> None:
     """A failed upload leaves the vehicle emptied (or, if that failed too, in doubt): the audit says which."""
-    await context.store.audit.append(
-        AuditEntry(
-            datetime.now(UTC),
-            None,
-            AuditAction.PLAN_CLEARED_AFTER_FAILED_UPLOAD,
-            slug,
-            {"command": command, "cleared": exc.plan_cleared, "error": str(exc)},
-        )
+    await audit(
+        context,
+        None,
+        AuditAction.PLAN_CLEARED_AFTER_FAILED_UPLOAD,
+        slug,
+        {"command": command, "cleared": exc.plan_cleared, "error": str(exc)},
     )
 
 

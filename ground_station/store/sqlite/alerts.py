@@ -88,19 +88,29 @@ class SqliteAudit:
         self._db = database
 
     async def append(self, entry: AuditEntry) -> AuditEntry:
+        """Appends once per ``entry_id``: a replayed entry returns the row already stored."""
         async with self._db.write() as connection:
             cursor = await connection.execute(
-                "INSERT INTO audit (time_utc, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO audit (time_utc, actor, action, target, detail, entry_id) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(entry_id) DO NOTHING",
                 (
                     to_db_time(entry.time_utc),
                     entry.actor,
                     entry.action.value,
                     entry.target,
                     json.dumps(entry.detail, default=str),
+                    entry.entry_id,
                 ),
             )
-            new_id = cursor.lastrowid
-        return AuditEntry(entry.time_utc, entry.actor, entry.action, entry.target, entry.detail, new_id)
+            new_id = cursor.lastrowid if cursor.rowcount else None
+            if new_id is None:
+                rows = await connection.execute_fetchall(
+                    "SELECT id FROM audit WHERE entry_id = ?", (entry.entry_id,)
+                )
+                new_id = next(iter(rows))[0]
+        return AuditEntry(
+            entry.time_utc, entry.actor, entry.action, entry.target, entry.detail, new_id, entry.entry_id
+        )
 
     async def find(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]:
         if action is None:
@@ -117,6 +127,7 @@ class SqliteAudit:
                 r["target"],
                 json.loads(r["detail"]),
                 r["id"],
+                r["entry_id"],
             )
             for r in rows
         ]

@@ -1,8 +1,10 @@
-"""One aiosqlite connection with explicit write transactions and readable errors.
+"""Two aiosqlite connections (one writer, one reader) with explicit write transactions and readable errors.
 
-A single connection per process keeps SQLite's locking simple: writes are serialised by an asyncio lock
-and run as ``BEGIN IMMEDIATE`` so a competing process makes us wait ``busy_timeout`` and then fail with
-:class:`StoreLockedError`, never a half-applied change. WAL lets readers continue during writes.
+Writes go through one connection, serialised by an asyncio lock and run as ``BEGIN IMMEDIATE`` so a
+competing process makes us wait ``busy_timeout`` and then fail with :class:`StoreLockedError`, never a
+half-applied change. Reads go through a second, ``query_only`` connection: under WAL each read sees the
+last *committed* state, so a reader never observes the rows of a transaction that is still open on the
+writer (or that is later rolled back), and reads do not queue behind writes.
 """
 
 from __future__ import annotations
@@ -44,9 +46,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+async def _open_reader(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
+    """The read connection; ``query_only`` so a read path can never write by mistake."""
+    reader = await aiosqlite.connect(str(path), timeout=busy_timeout_ms / 1000.0, isolation_level=None)
+    reader.row_factory = sqlite3.Row
+    try:
+        await reader.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        await reader.execute("PRAGMA query_only = ON")
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
+
+
 class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._connection = connection
+        self._reader: aiosqlite.Connection | None = None
         self.path = path
         self._write_lock = asyncio.Lock()
 
@@ -71,12 +87,16 @@ class Database:
                 raise StoreError(f"database {path}: could not switch to WAL journal mode")
             await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute("PRAGMA foreign_keys = ON")
+            database._reader = await _open_reader(path, busy_timeout_ms)
         except sqlite3.Error as exc:
             await connection.close()
             raise translate_sqlite_error(exc, str(path)) from None
         return database
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         await self._connection.close()
 
     async def execute_pragma(self, sql: str) -> None:
@@ -119,9 +139,10 @@ class Database:
             await connection.executemany(sql, rows)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Committed rows only: runs on the read connection, never inside the writer's transaction."""
+        reader = self._reader if self._reader is not None else self._connection
         try:
-            cursor = await self._connection.execute(sql, params)
-            return list(await cursor.fetchall())
+            return list(await reader.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc, str(self.path)) from None
 

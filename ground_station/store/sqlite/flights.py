@@ -136,9 +136,16 @@ class SqliteFlights:
 
     async def add_event(self, event: FlightEvent) -> None:
         await self._db.execute(
-            "INSERT INTO flight_events (vehicle_id, flight_id, kind, time_utc, detail) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (event.vehicle_id, event.flight_id, event.kind, to_db_time(event.time_utc), event.detail),
+            "INSERT INTO flight_events (vehicle_id, flight_id, kind, time_utc, detail, entry_id) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(entry_id) DO NOTHING",
+            (
+                event.vehicle_id,
+                event.flight_id,
+                event.kind,
+                to_db_time(event.time_utc),
+                event.detail,
+                event.entry_id,
+            ),
         )
 
     async def events(self, flight_id: str) -> list[FlightEvent]:

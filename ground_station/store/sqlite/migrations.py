@@ -125,6 +125,16 @@ MIGRATIONS: tuple[Migration, ...] = (
                 detail TEXT NOT NULL)""",
         ),
     ),
+    Migration(
+        2,
+        "idempotency keys for audit rows and flight events replayed from the spill journal",
+        (
+            "ALTER TABLE audit ADD COLUMN entry_id TEXT",
+            "CREATE UNIQUE INDEX audit_entry_id ON audit(entry_id)",
+            "ALTER TABLE flight_events ADD COLUMN entry_id TEXT",
+            "CREATE UNIQUE INDEX flight_events_entry_id ON flight_events(entry_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

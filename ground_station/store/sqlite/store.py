@@ -28,6 +28,14 @@ class SqliteStore:
     def path(self) -> Path:
         return self.database.path
 
+    async def ping(self) -> None:
+        """A cheap read on the read connection; raises StoreError when the database cannot be read."""
+        await self.database.fetch_one("SELECT 1")
+
+    async def check_writable(self) -> None:
+        """Takes and releases the write lock; raises StoreError when writes are refused (locked)."""
+        await self.database.check_writable()
+
     async def close(self) -> None:
         await self.database.close()
 
