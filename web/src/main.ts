@@ -1,0 +1,591 @@
+import "maplibre-gl/dist/maplibre-gl.css";
+import "./style.css";
+import maplibregl from "maplibre-gl";
+import { api, apiJson, AuthError, login, logout, Me, onTokenRenewed, postJson, refresh } from "./api";
+import { formatNumber, lang, Lang, LANGS, onLangChange, setLang, t, timeElement, translateDom } from "./i18n";
+import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent } from "./map";
+import { ConnectionState, Telemetry } from "./telemetry";
+
+const STALE_AFTER_MS = 5000;
+const LANG_NAMES: Record<Lang, string> = { en: "English", cs: "Čeština", pl: "Polski" };
+
+interface Vehicle {
+  id: string;
+  state?: string;
+  armed?: boolean;
+  in_air?: boolean;
+  flight_mode?: string | null;
+  position?: {
+    lon: number;
+    lat: number;
+    alt_amsl_m: number;
+    alt_rel_m: number;
+    ground_speed_mps: number;
+    heading_deg: number | null;
+    time_utc: string;
+  } | null;
+  ground_amsl_m?: number | null;
+  battery_pct?: number | null;
+  link_connected?: boolean;
+  mission_current?: number | null;
+  mission_total?: number | null;
+  last_position_ms?: number;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const state = {
+  me: null as Me | null,
+  vehicles: new Map<string, Vehicle>(),
+  selected: null as string | null,
+  alerts: new Map<string, any>(),
+  region: null as RegionInfo | null,
+  map: null as maplibregl.Map | null,
+  layer: null as VehicleLayer | null,
+  telemetry: null as Telemetry | null,
+  connection: "connecting" as ConnectionState,
+  picking: false,
+  lastResult: null as { key: string; params: Record<string, string> } | null,
+};
+(window as any).borderwatch = state; // for the browser tests and the benchmark
+
+// ---------------------------------------------------------------- language
+
+function setupLanguageSelects(): void {
+  document.querySelectorAll<HTMLSelectElement>("select.lang-select").forEach((select) => {
+    select.replaceChildren(
+      ...LANGS.map((code) => {
+        const option = document.createElement("option");
+        option.value = code;
+        option.textContent = LANG_NAMES[code];
+        option.lang = code;
+        return option;
+      }),
+    );
+    select.value = lang();
+    select.addEventListener("change", () => setLang(select.value as Lang));
+  });
+  onLangChange(() => {
+    document.querySelectorAll<HTMLSelectElement>("select.lang-select").forEach((s) => (s.value = lang()));
+    translateDom();
+    renderAll();
+  });
+}
+
+// ---------------------------------------------------------------- login
+
+function showLogin(messageKey?: string): void {
+  state.telemetry?.stop();
+  $("app").hidden = true;
+  $("login").hidden = false;
+  const message = $("login-message");
+  message.textContent = messageKey ? t(messageKey) : "";
+  message.dataset.key = messageKey ?? "";
+  $<HTMLInputElement>("username").focus();
+}
+
+async function onLoginSubmit(event: Event): Promise<void> {
+  event.preventDefault();
+  const message = $("login-message");
+  message.textContent = "";
+  try {
+    await login($<HTMLInputElement>("username").value, $<HTMLInputElement>("password").value);
+    $<HTMLInputElement>("password").value = "";
+    await startApp();
+  } catch (error) {
+    message.textContent = error instanceof AuthError ? t(error.message) : t("login.error", { reason: String(error) });
+  }
+}
+
+// ---------------------------------------------------------------- app
+
+function can(permission: string): boolean {
+  return !!state.me?.permissions.includes(permission);
+}
+
+async function startApp(): Promise<void> {
+  state.me = await apiJson<Me>("/api/auth/me");
+  $("login").hidden = true;
+  $("app").hidden = false;
+  document.body.dataset.role = state.me.role;
+  renderUser();
+  if (!state.map) {
+    state.map = createMap($("map"));
+    state.map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), "top-left");
+    state.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+    state.layer = new VehicleLayer(state.map, selectVehicle);
+    state.map.on("click", (event) => {
+      if (state.picking) finishPick(event.lngLat);
+    });
+    state.map.getContainer().addEventListener("keydown", (event) => {
+      if (!state.picking) return;
+      if (event.key === "Enter") finishPick(state.map!.getCenter());
+      if (event.key === "Escape") cancelPick();
+    });
+    (window as any).borderwatchMap = state.map;
+    let idles = 0;
+    state.map.on("idle", () => (document.body.dataset.mapIdle = String(++idles)));
+    try {
+      state.region = await apiJson<RegionInfo>("/api/map/region");
+      $("terrain-notice").hidden = state.region.terrain.loaded;
+      document.body.dataset.terrain = state.region.terrain.loaded ? "loaded" : "none";
+      await addStaticLayers(state.map, state.region, showZone);
+      document.body.dataset.layers = "ready";
+    } catch (error) {
+      console.error("map layers", error);
+    }
+  }
+  const vehicles = await apiJson<any[]>("/api/vehicles");
+  for (const v of vehicles) {
+    state.vehicles.set(v.vehicle_id, {
+      id: v.vehicle_id,
+      state: v.state,
+      armed: v.armed,
+      in_air: v.in_air,
+      flight_mode: v.flight_mode,
+      position: v.position,
+      battery_pct: v.battery_remaining_pct,
+      link_connected: v.link_connected,
+      mission_current: v.mission_current,
+      mission_total: v.mission_total,
+      last_position_ms: v.position ? performance.now() : undefined,
+    });
+    if (v.position) state.layer!.update(v.vehicle_id, v.position);
+  }
+  const alerts = await apiJson<any[]>("/api/alerts?limit=200");
+  state.alerts.clear();
+  for (const alert of alerts) state.alerts.set(alert.alert_id, alert);
+  if (!state.selected && vehicles.length) state.selected = vehicles[0].vehicle_id;
+  renderAll();
+  state.telemetry?.stop();
+  state.telemetry = new Telemetry({
+    onTelemetry,
+    onAlert: (alert) => {
+      const known = state.alerts.get(alert.alert_id);
+      state.alerts.set(alert.alert_id, { ...known, ...alert });
+      renderAlerts();
+    },
+    onState: (connection) => {
+      state.connection = connection;
+      renderConnection();
+    },
+    onAuthLost: (reason) => showLogin(reason === "disabled" ? "login.disabled" : "login.expired"),
+  });
+  state.telemetry.start();
+}
+
+onTokenRenewed((accessToken) => state.telemetry?.renew(accessToken));
+
+function onTelemetry(id: string, data: Record<string, any>): void {
+  const v = state.vehicles.get(id) ?? { id };
+  state.vehicles.set(id, v);
+  if (data.position) {
+    const p = data.position;
+    v.position = {
+      lon: p.lon,
+      lat: p.lat,
+      alt_amsl_m: p.alt_amsl_m,
+      alt_rel_m: p.alt_rel_m,
+      ground_speed_mps: Math.hypot(p.vn_mps, p.ve_mps),
+      heading_deg: p.heading_deg ?? null,
+      time_utc: p.time_utc,
+    };
+    v.last_position_ms = performance.now();
+    state.layer?.update(id, v.position);
+    state.layer?.setStale(id, false);
+  }
+  if (data.status) {
+    Object.assign(v, {
+      state: data.status.state,
+      armed: data.status.armed,
+      in_air: data.status.in_air,
+      flight_mode: data.status.flight_mode,
+    });
+  }
+  if (data.battery) v.battery_pct = data.battery.remaining_pct;
+  if (data.link) v.link_connected = data.link.connected;
+  if (data.mission) {
+    v.mission_current = data.mission.current;
+    v.mission_total = data.mission.total;
+  }
+  scheduleRender();
+}
+
+let renderQueued = false;
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    renderFleet();
+    renderHud();
+  });
+}
+
+function renderAll(): void {
+  renderUser();
+  renderConnection();
+  renderFleet();
+  renderHud();
+  renderAlerts();
+}
+
+function renderUser(): void {
+  if (!state.me) return;
+  $("user").textContent = t("user.as", { user: state.me.username, role: t(`role.${state.me.role}`) });
+}
+
+function renderConnection(): void {
+  const el = $("connection");
+  el.dataset.state = state.connection;
+  el.textContent = t(`conn.${state.connection}`);
+}
+
+function isStale(v: Vehicle): boolean {
+  return v.last_position_ms === undefined || performance.now() - v.last_position_ms > STALE_AFTER_MS;
+}
+
+function renderFleet(): void {
+  const list = $("fleet-list");
+  if (!state.vehicles.size) {
+    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: t("fleet.none") }));
+    return;
+  }
+  const items = [...state.vehicles.values()].map((v) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "fleet-item";
+    button.dataset.vehicleId = v.id;
+    button.setAttribute("aria-pressed", String(v.id === state.selected));
+    const stale = isStale(v) ? ` · ${t("hud.stale")}` : "";
+    button.textContent = `${v.id} · ${v.flight_mode ?? v.state ?? "—"}${stale}`;
+    button.addEventListener("click", () => selectVehicle(v.id));
+    li.append(button);
+    return li;
+  });
+  list.replaceChildren(...items);
+}
+
+function selectVehicle(id: string): void {
+  state.selected = id;
+  state.layer?.setSelected(id);
+  renderFleet();
+  renderHud();
+}
+
+function hudRow(dl: HTMLElement, key: string, value: string, field: string): void {
+  const dt = document.createElement("dt");
+  dt.textContent = t(key);
+  const dd = document.createElement("dd");
+  dd.textContent = value;
+  dd.dataset.field = field;
+  dl.append(dt, dd);
+}
+
+function renderHud(): void {
+  const v = state.selected ? state.vehicles.get(state.selected) : undefined;
+  const title = $("hud-title");
+  const dl = $("hud-values");
+  renderCommands(!!v);
+  if (!v) {
+    title.textContent = t("hud.none");
+    dl.replaceChildren();
+    return;
+  }
+  title.textContent = t("hud.heading", { id: v.id });
+  dl.replaceChildren();
+  const p = v.position;
+  const stale = isStale(v);
+  hudRow(dl, "hud.state", v.state ?? t("unknown"), "state");
+  hudRow(dl, "hud.mode", v.flight_mode ?? t("unknown"), "mode");
+  hudRow(dl, "hud.armed", v.armed ? t("hud.yes") : t("hud.no"), "armed");
+  const terrainKnown = state.region?.terrain.loaded && v.ground_amsl_m != null;
+  hudRow(
+    dl,
+    "hud.agl",
+    p && terrainKnown ? `${formatNumber(p.alt_amsl_m - v.ground_amsl_m!)} m` : t("hud.terrainUnknown"),
+    "agl",
+  );
+  hudRow(dl, "hud.amsl", p ? `${formatNumber(p.alt_amsl_m)} m` : "—", "amsl");
+  hudRow(dl, "hud.speed", p ? `${formatNumber(p.ground_speed_mps, 1)} m/s` : "—", "speed");
+  hudRow(dl, "hud.heading_deg", p?.heading_deg != null ? `${formatNumber(p.heading_deg)}°` : "—", "heading");
+  hudRow(dl, "hud.battery", v.battery_pct != null ? `${formatNumber(v.battery_pct)} %` : "—", "battery");
+  hudRow(dl, "hud.gps", p ? (stale ? t("hud.stale") : t("hud.fix", { age: "✓" })) : t("hud.noFix"), "gps");
+  hudRow(dl, "hud.link", v.link_connected ? t("hud.linkUp") : t("hud.linkDown"), "link");
+  hudRow(
+    dl,
+    "hud.mission",
+    v.mission_total ? t("hud.missionProgress", { current: (v.mission_current ?? 0) + 1, total: v.mission_total }) : t("hud.missionNone"),
+    "mission",
+  );
+  if (p && state.region?.terrain.loaded && v.ground_amsl_m === undefined) void fetchGround(v);
+  renderResult();
+}
+
+const groundRequests = new Map<string, number>();
+async function fetchGround(v: Vehicle): Promise<void> {
+  const now = performance.now();
+  if ((groundRequests.get(v.id) ?? 0) > now - 2000 || !v.position) return;
+  groundRequests.set(v.id, now);
+  const response = await api(`/api/terrain/elevation?lon=${v.position.lon}&lat=${v.position.lat}`);
+  if (!response.ok) return;
+  const body = await response.json();
+  v.ground_amsl_m = body.elevation_amsl_m;
+  window.setTimeout(() => (v.ground_amsl_m = undefined), 2000);
+  scheduleRender();
+}
+
+// ---------------------------------------------------------------- commands
+
+const COMMANDS = ["arm", "takeoff", "mission_start", "pause", "resume", "goto", "rtl", "land", "disarm"];
+
+/** Command buttons exist only for roles that may command (a partner viewer gets none in the page). */
+function renderCommands(show: boolean): void {
+  const box = $("commands");
+  const allowed = show && can("command_vehicles");
+  box.hidden = !allowed;
+  if (!allowed) {
+    box.replaceChildren();
+    return;
+  }
+  const heading = document.createElement("h3");
+  heading.textContent = t("cmd.heading");
+  heading.id = "commands-heading";
+  const buttons = COMMANDS.map((name) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `command cmd-${name}`;
+    button.dataset.command = name;
+    button.textContent = t(`cmd.${name}`);
+    button.addEventListener("click", () => void command(name));
+    return button;
+  });
+  const existing = box.querySelectorAll("button[data-command]");
+  if (existing.length === COMMANDS.length && box.dataset.lang === lang()) return; // keep focus stable
+  box.dataset.lang = lang();
+  box.replaceChildren(heading, ...buttons);
+}
+
+const COMMAND_PATHS: Record<string, string> = {
+  arm: "arm",
+  disarm: "disarm",
+  takeoff: "takeoff",
+  mission_start: "mission/start",
+  pause: "pause",
+  resume: "resume",
+  rtl: "rtl",
+  land: "land",
+  goto: "goto",
+};
+
+function confirmDialog(text: string): Promise<boolean> {
+  const dialog = $<HTMLDialogElement>("confirm");
+  $("confirm-text").textContent = text;
+  return new Promise((resolve) => {
+    const done = (answer: boolean) => {
+      dialog.close();
+      $("confirm-yes").onclick = null;
+      $("confirm-no").onclick = null;
+      resolve(answer);
+    };
+    $("confirm-yes").onclick = () => done(true);
+    $("confirm-no").onclick = () => done(false);
+    dialog.oncancel = () => done(false);
+    dialog.showModal();
+    $("confirm-no").focus();
+  });
+}
+
+async function command(name: string): Promise<void> {
+  const id = state.selected;
+  if (!id) return;
+  if (name === "goto") {
+    state.picking = true;
+    $("pick-hint").hidden = false;
+    state.map?.getCanvas().focus();
+    return;
+  }
+  if (!(await confirmDialog(t("cmd.confirm", { command: t(`cmd.${name}`), id })))) return;
+  await send(id, name, name === "takeoff" ? {} : undefined);
+}
+
+function cancelPick(): void {
+  state.picking = false;
+  $("pick-hint").hidden = true;
+}
+
+async function finishPick(lngLat: maplibregl.LngLat): Promise<void> {
+  cancelPick();
+  const id = state.selected;
+  const v = id ? state.vehicles.get(id) : undefined;
+  if (!id || !v) return;
+  const alt = v.position ? v.position.alt_amsl_m : 0;
+  const text = t("cmd.confirmGoto", {
+    id,
+    lat: formatNumber(lngLat.lat, 5),
+    lon: formatNumber(lngLat.lng, 5),
+    alt: formatNumber(alt),
+  });
+  if (!(await confirmDialog(text))) return;
+  await send(id, "goto", { lon: lngLat.lng, lat: lngLat.lat, alt_amsl_m: alt });
+}
+
+async function send(id: string, name: string, body?: unknown): Promise<void> {
+  const params = { id, command: name };
+  state.lastResult = { key: "cmd.sending", params };
+  renderResult();
+  const response = await postJson(`/api/vehicles/${encodeURIComponent(id)}/${COMMAND_PATHS[name]}`, body);
+  if (response.ok) {
+    state.lastResult = { key: "cmd.accepted", params };
+  } else {
+    const error = await response.json().catch(() => ({}));
+    const reasonKey = error.code
+      ? `refusal.${error.code}`
+      : response.status === 403
+        ? "refusal.forbidden"
+        : "refusal.other";
+    state.lastResult = {
+      key: "cmd.refused",
+      params: { ...params, reasonKey, reason: error.reason ?? "", status: String(response.status), code: error.code ?? "" },
+    };
+  }
+  renderResult();
+}
+
+function renderResult(): void {
+  const el = $("command-result");
+  const result = state.lastResult;
+  if (!result || result.params.id !== state.selected) {
+    el.textContent = "";
+    el.dataset.outcome = "";
+    return;
+  }
+  const p: Record<string, string> = { ...result.params, command: t(`cmd.${result.params.command}`) };
+  if (result.key === "cmd.refused") {
+    const known = p.reason ? t(`result.${p.reason}`) : "";
+    const autopilot = known && known !== `result.${p.reason}` ? known : p.reason || t("unknown");
+    const reason = t(p.reasonKey, { reason: autopilot, status: p.status });
+    el.textContent = t("cmd.refused", { ...p, reason });
+    el.dataset.outcome = "refused";
+    el.dataset.code = p.code;
+  } else {
+    el.textContent = t(result.key, p);
+    el.dataset.outcome = result.key === "cmd.accepted" ? "accepted" : "sending";
+  }
+}
+
+// ---------------------------------------------------------------- alerts
+
+const alertMarkers = new Map<string, maplibregl.Marker>();
+
+function renderAlerts(): void {
+  const list = $("alert-list");
+  const alerts = [...state.alerts.values()].sort((a, b) => (a.time_utc < b.time_utc ? 1 : -1));
+  const open = alerts.filter((a) => !a.acknowledged_by && a.active !== false);
+  const critical = open.find((a) => a.severity === "CRITICAL");
+  const banner = $("critical-banner");
+  banner.hidden = !critical;
+  banner.textContent = critical ? t("alerts.critical", { message: alertText(critical) }) : "";
+  document.body.classList.toggle("critical", !!critical);
+  if (!alerts.length) {
+    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: t("alerts.none") }));
+  } else {
+    list.replaceChildren(...alerts.slice(0, 100).map(alertItem));
+  }
+  if (!state.map) return;
+  for (const [id, marker] of alertMarkers) {
+    if (!open.some((a) => a.alert_id === id)) {
+      marker.remove();
+      alertMarkers.delete(id);
+    }
+  }
+  for (const alert of open) {
+    if (alert.lon == null || alert.lat == null || alertMarkers.has(alert.alert_id)) continue;
+    const el = document.createElement("div");
+    el.className = `alert-marker sev-${alert.severity}`;
+    el.setAttribute("role", "img");
+    el.setAttribute("aria-label", `${t(`sev.${alert.severity}`)}: ${alertText(alert)}`);
+    el.title = alertText(alert);
+    el.textContent = "!";
+    alertMarkers.set(alert.alert_id, new maplibregl.Marker({ element: el }).setLngLat([alert.lon, alert.lat]).addTo(state.map));
+  }
+}
+
+function alertText(alert: any): string {
+  return alert.messages?.[lang()] ?? alert.message;
+}
+
+function alertItem(alert: any): HTMLElement {
+  const li = document.createElement("li");
+  li.className = `alert sev-${alert.severity}`;
+  li.dataset.alertId = alert.alert_id;
+  const head = document.createElement("div");
+  const sev = document.createElement("strong");
+  sev.textContent = t(`sev.${alert.severity}`);
+  head.append(sev, ` · ${alert.vehicle_id ?? "—"} · `, timeElement(alert.time_utc));
+  const text = document.createElement("p");
+  text.textContent = alertText(alert);
+  li.append(head, text);
+  if (alert.acknowledged_by) {
+    const note = document.createElement("p");
+    note.className = "acked";
+    note.textContent = t("alerts.acked", { user: alert.acknowledged_by });
+    li.append(note);
+  } else if (can("acknowledge_alerts")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "ack";
+    button.textContent = t("alerts.ack");
+    button.setAttribute("aria-label", t("alerts.ackLabel", { kind: alert.kind, vehicle: alert.vehicle_id ?? "—" }));
+    button.addEventListener("click", async () => {
+      const response = await postJson(`/api/alerts/${encodeURIComponent(alert.alert_id)}/acknowledge`);
+      if (response.ok) {
+        state.alerts.set(alert.alert_id, await response.json());
+        renderAlerts();
+      }
+    });
+    li.append(button);
+  }
+  return li;
+}
+
+function showZone(zone: any, lngLat: maplibregl.LngLat): void {
+  new maplibregl.Popup({ closeButton: true, maxWidth: "320px" })
+    .setLngLat(lngLat)
+    .setDOMContent(zonePopupContent(zone))
+    .addTo(state.map!);
+}
+
+// ---------------------------------------------------------------- start
+
+window.setInterval(() => {
+  for (const v of state.vehicles.values()) state.layer?.setStale(v.id, isStale(v));
+  if (state.me) {
+    renderFleet();
+    renderHud();
+  }
+}, 1000);
+
+async function boot(): Promise<void> {
+  document.documentElement.lang = lang();
+  setupLanguageSelects();
+  translateDom();
+  $("login-form").addEventListener("submit", (e) => void onLoginSubmit(e));
+  $("logout").addEventListener("click", async () => {
+    await logout();
+    state.me = null;
+    showLogin();
+  });
+  if (await refresh()) {
+    try {
+      await startApp();
+      return;
+    } catch (error) {
+      console.error(error);
+    }
+  }
+  showLogin();
+}
+
+void boot();
