@@ -245,26 +245,35 @@ function isStale(v: Vehicle): boolean {
   return v.last_position_ms === undefined || performance.now() - v.last_position_ms > STALE_AFTER_MS;
 }
 
+/** Updates the fleet buttons in place (never re-created per frame: focus and clicks stay put). */
 function renderFleet(): void {
   const list = $("fleet-list");
   if (!state.vehicles.size) {
     list.replaceChildren(Object.assign(document.createElement("li"), { textContent: t("fleet.none") }));
     return;
   }
-  const items = [...state.vehicles.values()].map((v) => {
-    const li = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "fleet-item";
-    button.dataset.vehicleId = v.id;
-    button.setAttribute("aria-pressed", String(v.id === state.selected));
+  const present = new Map<string, HTMLButtonElement>();
+  list.querySelectorAll<HTMLButtonElement>("button.fleet-item").forEach((b) => present.set(b.dataset.vehicleId!, b));
+  if (present.size !== state.vehicles.size) list.replaceChildren();
+  for (const v of state.vehicles.values()) {
+    let button = present.get(v.id);
+    if (!button || !button.isConnected) {
+      const li = document.createElement("li");
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "fleet-item";
+      button.dataset.vehicleId = v.id;
+      const id = v.id;
+      button.addEventListener("click", () => selectVehicle(id));
+      li.append(button);
+      list.append(li);
+    }
     const stale = isStale(v) ? ` · ${t("hud.stale")}` : "";
-    button.textContent = `${v.id} · ${v.flight_mode ?? v.state ?? "—"}${stale}`;
-    button.addEventListener("click", () => selectVehicle(v.id));
-    li.append(button);
-    return li;
-  });
-  list.replaceChildren(...items);
+    const text = `${v.id} · ${v.flight_mode ?? v.state ?? "—"}${stale}`;
+    if (button.textContent !== text) button.textContent = text;
+    const pressed = String(v.id === state.selected);
+    if (button.getAttribute("aria-pressed") !== pressed) button.setAttribute("aria-pressed", pressed);
+  }
 }
 
 function selectVehicle(id: string): void {
@@ -274,13 +283,19 @@ function selectVehicle(id: string): void {
   renderHud();
 }
 
+/** Sets one HUD value, creating its row once; labels follow the language, values update in place. */
 function hudRow(dl: HTMLElement, key: string, value: string, field: string): void {
-  const dt = document.createElement("dt");
-  dt.textContent = t(key);
-  const dd = document.createElement("dd");
-  dd.textContent = value;
-  dd.dataset.field = field;
-  dl.append(dt, dd);
+  let dd = dl.querySelector<HTMLElement>(`dd[data-field="${field}"]`);
+  if (!dd) {
+    const dt = document.createElement("dt");
+    dt.dataset.key = key;
+    dd = document.createElement("dd");
+    dd.dataset.field = field;
+    dl.append(dt, dd);
+  }
+  const dt = dd.previousElementSibling as HTMLElement;
+  if (dt.textContent !== t(key)) dt.textContent = t(key);
+  if (dd.textContent !== value) dd.textContent = value;
 }
 
 function renderHud(): void {
@@ -294,7 +309,6 @@ function renderHud(): void {
     return;
   }
   title.textContent = t("hud.heading", { id: v.id });
-  dl.replaceChildren();
   const p = v.position;
   const stale = isStale(v);
   hudRow(dl, "hud.state", v.state ?? t("unknown"), "state");
@@ -349,6 +363,8 @@ function renderCommands(show: boolean): void {
     box.replaceChildren();
     return;
   }
+  const existing = box.querySelectorAll("button[data-command]");
+  if (existing.length === COMMANDS.length && box.dataset.lang === lang()) return; // keep focus stable
   const heading = document.createElement("h3");
   heading.textContent = t("cmd.heading");
   heading.id = "commands-heading";
@@ -361,8 +377,6 @@ function renderCommands(show: boolean): void {
     button.addEventListener("click", () => void command(name));
     return button;
   });
-  const existing = box.querySelectorAll("button[data-command]");
-  if (existing.length === COMMANDS.length && box.dataset.lang === lang()) return; // keep focus stable
   box.dataset.lang = lang();
   box.replaceChildren(heading, ...buttons);
 }
@@ -508,7 +522,7 @@ function renderAlerts(): void {
     el.setAttribute("aria-label", `${t(`sev.${alert.severity}`)}: ${alertText(alert)}`);
     el.title = alertText(alert);
     el.textContent = "!";
-    alertMarkers.set(alert.alert_id, new maplibregl.Marker({ element: el }).setLngLat([alert.lon, alert.lat]).addTo(state.map));
+    alertMarkers.set(alert.alert_id, new maplibregl.Marker({ element: el, offset: [16, -16] }).setLngLat([alert.lon, alert.lat]).addTo(state.map));
   }
 }
 

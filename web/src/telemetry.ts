@@ -18,6 +18,8 @@ export class Telemetry {
   private stopped = false;
   private backoffMs = 500;
   private timer: number | undefined;
+  /** Sessions established (hello received) since start: the reconnect test and the status read it. */
+  connects = 0;
 
   constructor(private readonly handlers: TelemetryHandlers) {}
 
@@ -55,6 +57,7 @@ export class Telemetry {
       const message = JSON.parse(event.data as string);
       switch (message.type) {
         case "hello":
+          this.connects += 1;
           this.backoffMs = 500;
           this.handlers.onState("live");
           break;
