@@ -131,7 +131,8 @@ def test_hud_command_confirmed_and_refusal_explained_in_czech(demo: Demo, new_pa
     page.wait_for_function(
         "() => { const v = window.borderwatch.vehicles.get('sim-1');"
         " return v && v.armed && v.in_air && v.mission_total > 0"
-        " && v.mission_current < v.mission_total - 3; }"
+        " && v.mission_current < v.mission_total - 3; }",
+        timeout=180_000,
     )
     hud = page.locator("#hud")
     assert hud.locator("dd[data-field='agl']").inner_text() == "terén neznámý"
@@ -155,6 +156,17 @@ def test_hud_command_confirmed_and_refusal_explained_in_czech(demo: Demo, new_pa
         "sim-1 odmítl povel „Zajistit“: autopilot povel odmítl (v tomto stavu nelze provést)"
     )
     screenshot(page, "hud-refusal-cs")
+
+    # go-to by keyboard: the command asks for a target, Enter takes the map centre, then confirm
+    page.locator("button[data-command='goto']").click()
+    page.locator("#pick-hint").wait_for(state="visible")
+    page.keyboard.press("Enter")
+    dialog.wait_for(state="visible")
+    centre = page.evaluate("window.borderwatchMap.getCenter().toArray()")
+    assert f"{centre[1]:.5f}".replace(".", ",") in dialog.inner_text()  # Czech decimal comma
+    page.locator("#confirm-yes").click()
+    page.locator("#command-result[data-outcome='accepted']").wait_for()
+    assert page.locator("#command-result").inner_text() == "sim-1 přijal povel „Letět na…“."
     assert not page.errors, page.errors
 
 

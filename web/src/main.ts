@@ -117,10 +117,17 @@ async function startApp(): Promise<void> {
     state.map.on("click", (event) => {
       if (state.picking) finishPick(event.lngLat);
     });
-    state.map.getContainer().addEventListener("keydown", (event) => {
+    // While picking a go-to target the keyboard works from anywhere: Enter takes the map centre (move it
+    // with the arrow keys on the focused map), Escape cancels.
+    document.addEventListener("keydown", (event) => {
       if (!state.picking) return;
-      if (event.key === "Enter") finishPick(state.map!.getCenter());
-      if (event.key === "Escape") cancelPick();
+      if (event.key === "Enter") {
+        event.preventDefault();
+        void finishPick(state.map!.getCenter());
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        cancelPick();
+      }
     });
     (window as any).borderwatchMap = state.map;
     let idles = 0;
@@ -333,7 +340,7 @@ function renderHud(): void {
     v.mission_total ? t("hud.missionProgress", { current: (v.mission_current ?? 0) + 1, total: v.mission_total }) : t("hud.missionNone"),
     "mission",
   );
-  if (p && state.region?.terrain.loaded && v.ground_amsl_m === undefined) void fetchGround(v);
+  if (p && state.region?.terrain.loaded) void fetchGround(v);
   renderResult();
 }
 
@@ -345,8 +352,7 @@ async function fetchGround(v: Vehicle): Promise<void> {
   const response = await api(`/api/terrain/elevation?lon=${v.position.lon}&lat=${v.position.lat}`);
   if (!response.ok) return;
   const body = await response.json();
-  v.ground_amsl_m = body.elevation_amsl_m;
-  window.setTimeout(() => (v.ground_amsl_m = undefined), 2000);
+  v.ground_amsl_m = body.elevation_amsl_m; // refreshed every 2 s at most; kept in between (no flicker)
   scheduleRender();
 }
 
