@@ -120,7 +120,15 @@ async function startApp(): Promise<void> {
     // While picking a go-to target the keyboard works from anywhere: Enter takes the map centre (move it
     // with the arrow keys on the focused map), Escape cancels.
     document.addEventListener("keydown", (event) => {
-      if (!state.picking) return;
+      if (!state.picking) {
+        // "i" on the focused map: the zones at its centre (the keyboard's way to click a zone)
+        if (event.key === "i" && state.map!.getContainer().contains(document.activeElement)) {
+          const centre = state.map!.getCenter();
+          const hit = state.map!.queryRenderedFeatures(state.map!.project(centre), { layers: ["zones-fill"] })[0];
+          if (hit) zoneAt(hit, centre);
+        }
+        return;
+      }
       if (event.key === "Enter") {
         event.preventDefault();
         void finishPick(state.map!.getCenter());
@@ -136,7 +144,7 @@ async function startApp(): Promise<void> {
       state.region = await apiJson<RegionInfo>("/api/map/region");
       $("terrain-notice").hidden = state.region.terrain.loaded;
       document.body.dataset.terrain = state.region.terrain.loaded ? "loaded" : "none";
-      await addStaticLayers(state.map, state.region, showZone);
+      zoneLookup = await addStaticLayers(state.map, state.region, showZone);
       document.body.dataset.layers = "ready";
     } catch (error) {
       console.error("map layers", error);
@@ -332,7 +340,14 @@ function renderHud(): void {
   hudRow(dl, "hud.speed", p ? `${formatNumber(p.ground_speed_mps, 1)} m/s` : "—", "speed");
   hudRow(dl, "hud.heading_deg", p?.heading_deg != null ? `${formatNumber(p.heading_deg)}°` : "—", "heading");
   hudRow(dl, "hud.battery", v.battery_pct != null ? `${formatNumber(v.battery_pct)} %` : "—", "battery");
-  hudRow(dl, "hud.gps", p ? (stale ? t("hud.stale") : t("hud.fix", { age: "✓" })) : t("hud.noFix"), "gps");
+  const age = v.last_position_ms === undefined ? null : (performance.now() - v.last_position_ms) / 1000;
+  const ageText = age === null ? "" : `${formatNumber(age, age < 10 ? 1 : 0)} s`;
+  hudRow(
+    dl,
+    "hud.gps",
+    p ? (stale ? `${t("hud.stale")} (${ageText})` : t("hud.fix", { age: ageText })) : t("hud.noFix"),
+    "gps",
+  );
   hudRow(dl, "hud.link", v.link_connected ? t("hud.linkUp") : t("hud.linkDown"), "link");
   hudRow(
     dl,
@@ -568,6 +583,13 @@ function alertItem(alert: any): HTMLElement {
     li.append(button);
   }
   return li;
+}
+
+let zoneLookup: ((hit: maplibregl.MapGeoJSONFeature) => any) | null = null;
+
+function zoneAt(hit: maplibregl.MapGeoJSONFeature, lngLat: maplibregl.LngLat): void {
+  const zone = zoneLookup?.(hit);
+  if (zone) showZone(zone, lngLat);
 }
 
 function showZone(zone: any, lngLat: maplibregl.LngLat): void {

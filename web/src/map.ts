@@ -19,6 +19,7 @@ export interface RegionInfo {
 }
 
 const TRAIL_POINTS = 300;
+const TRAIL_REDRAW_MS = 1000;
 
 export function createMap(container: HTMLElement): maplibregl.Map {
   return new maplibregl.Map({
@@ -102,7 +103,7 @@ export async function addStaticLayers(
   map: maplibregl.Map,
   region: RegionInfo,
   onZoneClick: (zone: any, lngLat: maplibregl.LngLat) => void,
-): Promise<void> {
+): Promise<(hit: maplibregl.MapGeoJSONFeature) => any> {
   await loaded(map);
   const [w, s, e, n] = region.bbox;
   map.fitBounds(
@@ -206,6 +207,7 @@ export async function addStaticLayers(
   });
   map.on("mouseenter", "zones-fill", () => (map.getCanvas().style.cursor = "pointer"));
   map.on("mouseleave", "zones-fill", () => (map.getCanvas().style.cursor = ""));
+  const lookup = (hit: maplibregl.MapGeoJSONFeature) => zonesById.get(String(hit.properties?.zone_key));
   map.addSource("trails", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({
     id: "trails",
@@ -213,6 +215,7 @@ export async function addStaticLayers(
     source: "trails",
     paint: { "line-color": "#08306b", "line-width": 2, "line-opacity": 0.8 },
   });
+  return lookup;
 }
 
 export interface VehiclePosition {
@@ -227,14 +230,26 @@ export class VehicleLayer {
   private markers = new Map<string, { marker: maplibregl.Marker; el: HTMLButtonElement }>();
   private trails = new Map<string, [number, number][]>();
   private trailsDirty = false;
+  private trailsDrawnMs = 0;
 
   constructor(
     private readonly map: maplibregl.Map,
     private readonly onSelect: (id: string) => void,
   ) {
     const flush = () => {
-      if (this.trailsDirty && this.map.getSource("trails")) {
+      // bench/bench_ui.py: lag from a position's time_utc to the frame that draws it
+      const bench = (window as any).borderwatchBench;
+      if (bench?.pending.length) {
+        const now = Date.now();
+        for (const stamp of bench.pending) bench.lags.push(now - Date.parse(stamp));
+        bench.pending.length = 0;
+      }
+      // Trails redraw the WebGL map (costly on software rendering): at most once a second. Markers are
+      // DOM elements that move every frame without a map repaint.
+      const now = performance.now();
+      if (this.trailsDirty && now - this.trailsDrawnMs >= TRAIL_REDRAW_MS && this.map.getSource("trails")) {
         this.trailsDirty = false;
+        this.trailsDrawnMs = now;
         (this.map.getSource("trails") as maplibregl.GeoJSONSource).setData({
           type: "FeatureCollection",
           features: [...this.trails].map(([id, coords]) => ({
@@ -266,16 +281,19 @@ export class VehicleLayer {
       this.markers.set(id, entry);
     }
     entry.marker.setLngLat([position.lon, position.lat]);
+    (window as any).borderwatchBench?.pending.push(position.time_utc);
     const heading = position.heading_deg ?? 0;
     (entry.el.querySelector(".arrow") as HTMLElement).style.transform = `rotate(${heading}deg)`;
     entry.el.dataset.lon = String(position.lon);
     entry.el.dataset.lat = String(position.lat);
     entry.el.dataset.timeUtc = position.time_utc;
     entry.el.dataset.receivedMs = String(performance.now());
-    entry.el.setAttribute(
-      "aria-label",
-      t("vehicle.label", { id, heading: position.heading_deg === null ? t("unknown") : `${Math.round(heading)}°` }),
-    );
+    // the accessible name changes only when the rounded heading does (not at every position)
+    const label = t("vehicle.label", {
+      id,
+      heading: position.heading_deg === null ? t("unknown") : `${Math.round(heading / 5) * 5}°`,
+    });
+    if (entry.el.getAttribute("aria-label") !== label) entry.el.setAttribute("aria-label", label);
     const trail = this.trails.get(id) ?? [];
     trail.push([position.lon, position.lat]);
     if (trail.length > TRAIL_POINTS) trail.splice(0, trail.length - TRAIL_POINTS);
