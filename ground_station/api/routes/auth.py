@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
@@ -109,6 +110,10 @@ async def refresh(
     context: StationContext = Depends(get_context),
 ) -> TokenResponse:
     presented = (body.refresh_token if body else None) or request.cookies.get(REFRESH_COOKIE)
+    if body is not None and not presented:  # a body that forgot its token: say which field is missing
+        raise RequestValidationError(
+            [{"loc": ("body", "refresh_token"), "msg": "Field required", "type": "missing"}]
+        )
     try:
         if not presented:
             raise TokenError("no refresh token: send it in the body or as the session cookie")
