@@ -167,9 +167,7 @@ async function startApp(): Promise<void> {
     });
     if (v.position) state.layer!.update(v.vehicle_id, v.position);
   }
-  const alerts = await apiJson<any[]>("/api/alerts?limit=200");
-  state.alerts.clear();
-  for (const alert of alerts) state.alerts.set(alert.alert_id, alert);
+  await reloadAlerts();
   if (!state.selected && vehicles.length) state.selected = vehicles[0].vehicle_id;
   renderAll();
   state.telemetry?.stop();
@@ -181,12 +179,21 @@ async function startApp(): Promise<void> {
       renderAlerts();
     },
     onState: (connection) => {
+      const reconnected = connection === "live" && state.connection === "reconnecting";
       state.connection = connection;
       renderConnection();
+      if (reconnected) void reloadAlerts(); // alerts raised while the socket was down
     },
     onAuthLost: (reason) => showLogin(reason === "disabled" ? "login.disabled" : "login.expired"),
   });
   state.telemetry.start();
+}
+
+async function reloadAlerts(): Promise<void> {
+  const alerts = await apiJson<any[]>("/api/alerts?limit=200");
+  state.alerts.clear();
+  for (const alert of alerts) state.alerts.set(alert.alert_id, alert);
+  renderAlerts();
 }
 
 onTokenRenewed((accessToken) => state.telemetry?.renew(accessToken));
