@@ -195,10 +195,25 @@ def test_alert_acknowledged_and_language_remembered(demo: Demo, new_page: Any) -
     page.locator("#app-lang").select_option("en")
 
 
-def test_map_survives_a_dropped_websocket(demo: Demo, new_page: Any) -> None:
+def test_token_renewed_on_the_open_socket_and_map_survives_a_dropped_one(demo: Demo, new_page: Any) -> None:
     page = new_page()
     log_in(page, demo, "demo-pilot")
     page.wait_for_function("() => window.borderwatch.telemetry?.connects === 1")
+
+    # the server's "token_expiring" (its timer is tested in test_web_api): the page refreshes its access
+    # token with the cookie and renews it on the same socket, which answers auth_ok; no reconnect
+    cookie_before = next(c["value"] for c in page.context.cookies() if c["name"] == "bw_refresh")
+    page.evaluate(
+        "() => window.borderwatch.telemetry.socket.onmessage("
+        "{data: JSON.stringify({type: 'token_expiring'})})"
+    )
+    page.wait_for_function("() => window.borderwatch.telemetry.renewals === 1")
+    assert page.evaluate("window.borderwatch.telemetry.connects") == 1
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["bw_refresh"]["value"] != cookie_before  # rotated
+    assert cookies["bw_refresh"]["httpOnly"] and cookies["bw_refresh"]["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""  # the page's scripts cannot read it
+
     page.locator(".vehicle-marker[data-vehicle-id='sim-2']").wait_for()
     page.evaluate("window.borderwatch.telemetry.drop()")
     page.wait_for_function("() => window.borderwatch.telemetry.connects === 2")

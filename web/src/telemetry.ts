@@ -20,6 +20,8 @@ export class Telemetry {
   private timer: number | undefined;
   /** Sessions established (hello received) since start: the reconnect test and the status read it. */
   connects = 0;
+  /** Token renewals the server confirmed (auth_ok) on a live socket. */
+  renewals = 0;
 
   constructor(private readonly handlers: TelemetryHandlers) {}
 
@@ -66,6 +68,9 @@ export class Telemetry {
           break;
         case "alert":
           this.handlers.onAlert(message.alert);
+          break;
+        case "auth_ok":
+          this.renewals += 1;
           break;
         case "token_expiring":
           void refresh(); // the renewed token reaches renew() through onTokenRenewed
