@@ -87,6 +87,22 @@ def test_pilot_sees_the_map_and_drones_drawn_where_the_api_says(demo: Demo, new_
         arg=["sim-1", drawn["lon"], drawn["lat"]],
     )
 
+    # each vehicle leaves a trail; each fixed camera is drawn with its footprint (a nominal sector, said
+    # so, while no terrain is loaded)
+    page.wait_for_function(
+        "() => (window.borderwatchMap.getSource('trails').serialize().data.features || [])"
+        ".some((f) => f.properties.id === 'sim-1' && f.geometry.coordinates.length > 1)"
+    )
+    cameras = demo.get("demo-pilot", "/api/map/cameras")["features"]
+    markers = page.locator(".camera-marker")
+    assert markers.count() == len(cameras) > 0
+    assert all(
+        "terrain unknown" in (markers.nth(i).get_attribute("aria-label") or "") for i in range(len(cameras))
+    )
+    assert page.evaluate(
+        "window.borderwatchMap.getSource('camera-footprints').serialize().data.features.length"
+    ) == len(cameras)
+
     # a zone tells its restriction, altitude band, authority and whether its outline is approximate
     bbox = ",".join(map(str, demo.get("demo-pilot", "/api/map/region")["bbox"]))
     zones = demo.get("demo-pilot", f"/api/zones?bbox={bbox}")["features"]
@@ -177,6 +193,7 @@ def test_alert_acknowledged_and_language_remembered(demo: Demo, new_page: Any) -
     item = page.locator("li.alert:has(button.ack)").first
     item.wait_for()
     alert_id = item.get_attribute("data-alert-id")
+    assert page.locator(".alert-marker").count() >= 1  # open alerts are drawn where they happened
     page.locator(f"li.alert[data-alert-id='{alert_id}'] button.ack").click()
     page.locator(f"li.alert[data-alert-id='{alert_id}'] .acked").wait_for()
     stored = {a["alert_id"]: a for a in demo.get("demo-pilot", "/api/alerts")}

@@ -168,12 +168,9 @@ export async function addStaticLayers(
     paint: { "line-color": "#3b0a57", "line-width": 3.5, "line-dasharray": [4, 1.5] },
   });
   for (const feature of cameras.features as any[]) {
-    if (!feature.geometry) {
-      feature.geometry = nominalSector(feature.properties);
-      feature.properties.nominal = true;
-    } else {
-      feature.properties.nominal = false;
-    }
+    // no footprint, or one ray-cast onto the flat stand-in ground: drawn faint and said to be nominal
+    feature.properties.nominal = !feature.geometry || feature.properties.terrain === "unknown";
+    if (!feature.geometry) feature.geometry = nominalSector(feature.properties);
   }
   map.addSource("camera-footprints", { type: "geojson", data: cameras });
   map.addLayer({
