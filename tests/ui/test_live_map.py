@@ -272,6 +272,7 @@ def test_no_serious_accessibility_violations(demo: Demo, new_page: Any) -> None:
     page.goto(demo.base_url + "/")
     page.locator("#login").wait_for(state="visible")
     assert serious_violations(page) == [], "login page"
+    screenshot(page, "login")
     log_in(page, demo, "demo-pilot")
     page.locator(".fleet-item[data-vehicle-id='sim-1']").click()
     page.locator("button[data-command='rtl']").wait_for()
