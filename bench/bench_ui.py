@@ -1,6 +1,6 @@
 """Web UI in headless Chromium while the simulator flies 1, 10 and 50 vehicles.
 
-    .venv/bin/python -m bench.bench_ui [--counts 1,10,50] [--measure 15] [--speed 3] [--keep DIR]
+    .venv/bin/python -m bench.bench_ui [--counts 1,10,50] [--measure 15] [--warmup 8] [--speed 3] [--keep DIR]
 
 For each count: ``borderwatch demo --vehicles N --no-cameras`` (simulator child + service + patrols) on
 free ports, then headless Debian Chromium (``/usr/bin/chromium`` or ``BORDERWATCH_CHROMIUM``, SwiftShader
@@ -111,7 +111,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def measure(browser: Any, base_url: str, password: str, count: int, seconds: float) -> dict[str, Any]:
+def measure(
+    browser: Any, base_url: str, password: str, count: int, seconds: float, warmup_s: float
+) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 850}, bypass_csp=True)
     context.set_default_timeout(120_000)  # a service starved by N simulated vehicles answers slowly
     page = context.new_page()
@@ -125,6 +127,7 @@ def measure(browser: Any, base_url: str, password: str, count: int, seconds: flo
             f"() => document.querySelectorAll('.vehicle-marker').length >= {count}",
             timeout=120_000 + 3000 * count,
         )
+        page.wait_for_timeout(warmup_s * 1000)  # first frames: shader compilation, layer tessellation
         result: dict[str, Any] = page.evaluate(MEASURE_JS, seconds)
         return result
     finally:
@@ -137,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--counts", default="1,10,50")
     parser.add_argument("--measure", type=float, default=15.0, help="measurement window, seconds")
+    parser.add_argument("--warmup", type=float, default=8.0, help="seconds between map ready and measuring")
     parser.add_argument("--speed", type=float, default=3.0, help="simulation speed factor")
     parser.add_argument("--keep", help="directory that keeps the demo logs (default: a temp dir)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -158,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
                 try:
                     process, base_url, password, _log = start_demo(count, args.speed, work)
                     try:
-                        result = measure(browser, base_url, password, count, args.measure)
+                        result = measure(browser, base_url, password, count, args.measure, args.warmup)
                     finally:
                         stop(process)
                 except Exception as exc:  # one count failing (e.g. the machine saturated) keeps the others
