@@ -616,6 +616,15 @@ window.setInterval(() => {
   }
 }, 1000);
 
+// A session that can no longer be refreshed (logged out elsewhere, expired, user disabled) ends here.
+window.addEventListener("unhandledrejection", (event) => {
+  if (event.reason instanceof AuthError) {
+    event.preventDefault();
+    state.me = null;
+    showLogin(event.reason.message);
+  }
+});
+
 async function boot(): Promise<void> {
   document.documentElement.lang = lang();
   setupLanguageSelects();
