@@ -255,6 +255,14 @@ def test_partner_viewer_sees_everything_but_commands_nothing(demo: Demo, new_pag
     assert "partner" in page.locator("#user").inner_text()
     screenshot(page, "partner-viewer")
 
+    # signing out revokes the refresh cookie: a reload shows the login form again
+    page.locator("#logout").click()
+    page.locator("#login").wait_for(state="visible")
+    assert not [c for c in page.context.cookies() if c["name"] == "bw_refresh"]
+    page.reload()
+    page.locator("#login").wait_for(state="visible")
+    assert page.locator("#app").is_hidden()
+
 
 def serious_violations(page: Any) -> list[dict[str, Any]]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
