@@ -91,7 +91,9 @@ def start_demo(count: int, speed: float, work: Path) -> tuple[subprocess.Popen[b
         "--base-port", str(free_udp_base(count)), "--no-cameras", "--data-dir", str(work / f"data-{count}"),
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + 60 + 3 * count
     while "Ctrl-C stops" not in log_path.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -103,11 +105,12 @@ def start_demo(count: int, speed: float, work: Path) -> tuple[subprocess.Popen[b
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C to the demo; if it hangs, its whole process group (the simulator child too) is killed."""
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=90)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 
