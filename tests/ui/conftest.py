@@ -107,7 +107,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
         "--no-cameras", "--data-dir", str(work / "data"),
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 120
         while "Ctrl-C stops" not in log_path.read_text(errors="replace"):
@@ -121,8 +123,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        except subprocess.TimeoutExpired:  # a hung demo goes with its simulator child
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
