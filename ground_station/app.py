@@ -30,6 +30,7 @@ from ground_station.api.routes import (
     flights,
     geo,
     health,
+    mapdata,
     missions,
     telemetry_ws,
     vehicles,
@@ -47,7 +48,7 @@ from ground_station.store.journal import Journal
 from ground_station.store.models import Organisation
 from ground_station.store.recorder import Recorder
 from ground_station.store.sqlite import open_sqlite_store
-from ground_station.web import status
+from ground_station.web import status, ui
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_exception_handler(vehicles.CommandRefused, vehicles.command_refused_handler)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_bytes=lambda: settings.max_input_bytes)
     app.add_middleware(ReadinessGate, reason=not_ready)
     for router in (
@@ -238,10 +240,13 @@ def create_app(
         flights.router,
         alerts.router,
         geo.router,
+        mapdata.router,
         telemetry_ws.router,
         admin.router,
         cameras.router,
         status.router,
+        ui.router,
     ):
         app.include_router(router)
+    ui.mount_assets(app)
     return app

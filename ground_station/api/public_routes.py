@@ -10,13 +10,27 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/api/auth/token"),
         ("POST", "/api/auth/refresh"),
+        # Revokes the refresh token the caller presents (cookie or body) and clears the cookie: holding
+        # that token is the proof, as for refresh.
+        ("POST", "/api/auth/logout"),
         ("GET", "/api/health"),
         ("GET", "/openapi.json"),
         ("GET", "/docs"),
         ("GET", "/docs/oauth2-redirect"),
         ("GET", "/redoc"),
-        # The status page is a static login form; all data it shows is fetched with the user's token.
+        # The web UI's HTML and the plain status page: static login forms; all data they show is fetched
+        # with the user's token.
         ("GET", "/"),
+        ("GET", "/status"),
     }
 )
 """(method, path) pairs; HEAD is implied wherever GET is public."""
+
+PUBLIC_MOUNTS: frozenset[str] = frozenset(
+    {
+        # The web UI's built assets (JS, CSS, icons from web/dist): code, no data; contract 15.
+        "/ui",
+    }
+)
+"""Paths of mounted sub-applications and static folders that answer without a token. Nothing else may be
+mounted: the route-coverage test fails on any mount not listed here."""

@@ -178,6 +178,7 @@ class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     TOKEN_REFRESHED = "token_refreshed"
+    LOGOUT = "logout"
     USER_CREATED = "user_created"
     VEHICLE_COMMAND = "vehicle_command"
     MISSION_UPLOAD = "mission_upload"

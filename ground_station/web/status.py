@@ -1,4 +1,4 @@
-"""``GET /``: a static login form + tables of vehicles, flights and alerts fetched with the user's token.
+"""``GET /status``: a static login form + tables of vehicles, flights and alerts, fetched with a token.
 
 The HTML carries no data, so it is public; everything it shows comes from authenticated API calls.
 """
@@ -15,6 +15,6 @@ router = APIRouter(tags=["web"])
 STATUS_PAGE = Path(__file__).with_name("status.html")
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/status", response_class=HTMLResponse, include_in_schema=False)
 async def status_page() -> HTMLResponse:
     return HTMLResponse(STATUS_PAGE.read_text(encoding="utf-8"))

@@ -77,6 +77,10 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         lambda s, p: s.client.post("/api/auth/refresh", json={"refresh_token": p["refresh_token"]}),
         _refresh_token,
     ),
+    ("POST", "/api/auth/logout"): Recipe(
+        lambda s, p: s.client.post("/api/auth/logout", json={"refresh_token": p["refresh_token"]}),
+        _refresh_token,
+    ),
     ("POST", "/api/users"): Recipe(
         lambda s, _: s.client.post(
             "/api/users",

@@ -11,9 +11,11 @@ from typing import Any
 import jwt
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
+from starlette.routing import Host, Mount
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect
 
-from ground_station.api.public_routes import PUBLIC_ROUTES
+from ground_station.api.public_routes import PUBLIC_MOUNTS, PUBLIC_ROUTES
 from ground_station.api.routes.telemetry_ws import (
     CLOSE_FORBIDDEN,
     CLOSE_UNAUTHENTICATED,
@@ -96,6 +98,9 @@ def ids(station: Station) -> dict[str, str]:
         "version": "1",
         "flight_id": "flight-1",
         "alert_id": "alert-1",
+        "z": "9",
+        "x": "280",
+        "y": "173",
     }
 
 
@@ -106,6 +111,28 @@ def request(station: Station, method: str, path: str, headers: dict[str, str]) -
 def test_allow_list_matches_real_routes(station: Station) -> None:
     present = {(m, p) for m, p, _ in route_table(station)}
     assert PUBLIC_ROUTES <= present, f"allow-list names routes that do not exist: {PUBLIC_ROUTES - present}"
+
+
+def test_every_mount_is_a_listed_static_folder(station: Station) -> None:
+    """A mounted app or static folder bypasses the route guards, so each must be on the allow-list, and
+    may only serve static files (a mounted sub-application would hide unguarded routes)."""
+    mounts: dict[str, Any] = {}
+
+    def walk(routes: Any, prefix: str = "") -> None:
+        for route in routes:
+            if isinstance(route, Host):
+                raise AssertionError(f"host-routed app {route.host!r} is not allowed: routes would escape")
+            if isinstance(route, Mount):
+                path = prefix + route.path
+                mounts[path] = route.app
+                walk(getattr(route.app, "routes", None) or [], path)
+
+    walk(station.client.app.routes)  # type: ignore[attr-defined]
+    unlisted = set(mounts) - PUBLIC_MOUNTS
+    assert not unlisted, f"mounted but not on the public allow-list (contract 11): {sorted(unlisted)}"
+    assert set(mounts) >= PUBLIC_MOUNTS, f"listed but not mounted: {sorted(PUBLIC_MOUNTS - set(mounts))}"
+    for path, app in mounts.items():
+        assert isinstance(app, StaticFiles), f"{path} mounts {type(app).__name__}, not a static folder"
 
 
 def test_every_protected_route_declares_a_permission(station: Station) -> None:

@@ -43,6 +43,14 @@ def _limit(value: float) -> float | None:
     return None if math.isinf(value) else value
 
 
+def _authority(zone: Any) -> dict[str, str] | None:
+    authority = getattr(zone, "authority", None)
+    if authority is None:
+        return None
+    fields = ("name", "service", "email", "phone", "site_url")
+    return {name: getattr(authority, name) for name in fields if getattr(authority, name, "")}
+
+
 def zone_feature(zone: Any) -> dict[str, Any]:
     """One zone as GeoJSON (lon/lat), with its vertical band per volume and applicability."""
     volumes = [
@@ -71,6 +79,7 @@ def zone_feature(zone: Any) -> dict[str, Any]:
             "approximate": zone.approximate,
             "permanent": zone.applicability.permanent,
             "volumes": volumes,
+            "authority": _authority(zone),
             "source": zone.source,
         },
     }

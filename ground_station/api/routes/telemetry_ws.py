@@ -7,7 +7,11 @@ Protocol (JSON text frames):
 - server sends ``{"type": "hello", ...}`` and then ``telemetry`` frames (``vehicle_id``, ``data`` keyed by
   topic) at up to 10 Hz per vehicle, and ``alert`` frames as they happen;
 - the first subscription may be given as ``?vehicles=a,b&topics=position,alert``;
-- client may send ``{"type": "subscribe", "vehicles": [...] | null, "topics": [...] | null}`` at any time.
+- client may send ``{"type": "subscribe", "vehicles": [...] | null, "topics": [...] | null}`` at any time;
+- token renewal: the client may send ``{"type": "auth", "token": ...}`` at any time and gets
+  ``{"type": "auth_ok", "expires_at": <unix s>}`` (a bad token closes 4401); the server sends
+  ``{"type": "token_expiring", "expires_at": ...}`` 60 s before the current token expires, closes 4401
+  when it has expired, and 4403 when the user is disabled or removed (checked every few seconds).
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +40,54 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 4408
 CLOSE_BAD_REQUEST = 4422
 AUTH_TIMEOUT_S = 5.0
+EXPIRY_WARNING_S = 60.0
+USER_CHECK_INTERVAL_S = 5.0
+
+
+def token_expiry(token: str) -> float:
+    """The ``exp`` of an access token that :meth:`TokenService.principal` has already verified."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return float(claims.get("exp", 0))
+
+
+@dataclass
+class _Session:
+    """The socket's current authentication; replaced by each ``auth`` message."""
+
+    principal: Principal
+    expires_at: float
+    warned: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def renew(self, principal: Principal, expires_at: float) -> None:
+        self.principal, self.expires_at, self.warned = principal, expires_at, False
+        self.changed.set()
+
+
+async def _watch_session(websocket: WebSocket, context: StationContext, session: _Session) -> None:
+    """Warns before the token expires, closes 4401 at expiry and 4403 once the user is disabled."""
+    next_user_check = 0.0
+    while True:
+        now = time.time()
+        if now >= session.expires_at:
+            await websocket.close(code=CLOSE_UNAUTHENTICATED, reason="access token expired; reconnect")
+            return
+        if not session.warned and now >= session.expires_at - EXPIRY_WARNING_S:
+            session.warned = True
+            await websocket.send_text(
+                json.dumps({"type": "token_expiring", "expires_at": session.expires_at})
+            )
+        if now >= next_user_check:
+            user = await context.store.users.by_id(session.principal.user_id)
+            if user is None or user.disabled:
+                await websocket.close(code=CLOSE_FORBIDDEN, reason="user disabled")
+                return
+            next_user_check = now + USER_CHECK_INTERVAL_S
+        deadline = session.expires_at if session.warned else session.expires_at - EXPIRY_WARNING_S
+        wait = max(0.05, min(deadline, next_user_check) - time.time())
+        session.changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.changed.wait(), wait)
 
 
 class SubscribeMessage(BaseModel):
@@ -41,7 +96,7 @@ class SubscribeMessage(BaseModel):
     topics: list[TelemetryTopic] | None = None
 
 
-async def _principal(context: StationContext, websocket: WebSocket) -> Principal | None:
+async def _principal(context: StationContext, websocket: WebSocket) -> tuple[Principal, str] | None:
     """The caller, or None after closing the socket with the reason.
 
     The socket is accepted before checking, so every client (not only test clients) sees the close
@@ -71,7 +126,7 @@ async def _principal(context: StationContext, websocket: WebSocket) -> Principal
             code=CLOSE_FORBIDDEN, reason=f"role {principal.role.value} may not view telemetry"
         )
         return None
-    return principal
+    return principal, token
 
 
 def _query_filter(websocket: WebSocket) -> ClientFilter:
@@ -95,11 +150,39 @@ def _filter(message: SubscribeMessage) -> ClientFilter:
     )
 
 
-async def _receive_commands(websocket: WebSocket, client: TelemetryClient) -> None:
+async def _renew(
+    websocket: WebSocket, context: StationContext, session: _Session, raw: dict[str, Any]
+) -> bool:
+    """Handles ``{"type": "auth", "token": ...}``; False after closing the socket."""
+    token = raw.get("token")
+    try:
+        if not isinstance(token, str) or not token:
+            raise TokenError("auth: token missing")
+        principal = await context.tokens.principal(token)
+    except TokenError as exc:
+        await websocket.close(code=CLOSE_UNAUTHENTICATED, reason=str(exc)[:120])
+        return False
+    if principal.user_id != session.principal.user_id or not has_permission(
+        principal.role, WS_TELEMETRY_PERMISSION
+    ):
+        await websocket.close(code=CLOSE_FORBIDDEN, reason="auth: token of another user or role")
+        return False
+    session.renew(principal, token_expiry(token))
+    await websocket.send_text(json.dumps({"type": "auth_ok", "expires_at": session.expires_at}))
+    return True
+
+
+async def _receive_commands(
+    websocket: WebSocket, client: TelemetryClient, context: StationContext, session: _Session
+) -> None:
     while True:
         text = await websocket.receive_text()
         try:
             raw: Any = json.loads(text)
+            if isinstance(raw, dict) and raw.get("type") == "auth":
+                if not await _renew(websocket, context, session, raw):
+                    return
+                continue
             message = SubscribeMessage.model_validate(raw)
             if message.type != "subscribe":
                 raise ValueError(f"type: unknown message type {message.type!r} (expected 'subscribe')")
@@ -116,9 +199,11 @@ async def _receive_commands(websocket: WebSocket, client: TelemetryClient) -> No
 @router.websocket("/ws/telemetry")
 async def telemetry(websocket: WebSocket) -> None:
     context = get_ws_context(websocket)
-    principal = await _principal(context, websocket)
-    if principal is None:
+    authenticated = await _principal(context, websocket)
+    if authenticated is None:
         return
+    principal, token = authenticated
+    session = _Session(principal, token_expiry(token))
     try:
         initial = _query_filter(websocket)
     except ValueError as exc:
@@ -138,17 +223,20 @@ async def telemetry(websocket: WebSocket) -> None:
     )
     context.hub.register(client)
     sender = asyncio.create_task(client.run(), name=f"ws-send-{principal.username}")
-    receiver = asyncio.create_task(_receive_commands(websocket, client), name=f"ws-recv-{principal.username}")
+    receiver = asyncio.create_task(
+        _receive_commands(websocket, client, context, session), name=f"ws-recv-{principal.username}"
+    )
+    watcher = asyncio.create_task(_watch_session(websocket, context, session), name="ws-session")
     try:
-        done, _pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        done, _pending = await asyncio.wait({sender, receiver, watcher}, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if isinstance(task.exception(), SlowClientError):
                 with contextlib.suppress(Exception):
                     await websocket.close(code=CLOSE_TOO_SLOW, reason="client too slow")
     finally:
         context.hub.unregister(client)
-        for task in (sender, receiver):
+        for task in (sender, receiver, watcher):
             task.cancel()
-        for task in (sender, receiver):
+        for task in (sender, receiver, watcher):
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ground_station.api.audit import audit
@@ -25,6 +26,7 @@ from ground_station.bus.messages import VehicleState
 from ground_station.store.models import AuditAction
 from ground_station.vehicles.errors import (
     CommandError,
+    CommandRejected,
     CommandTimeout,
     MissionMismatch,
     VehicleNotConnected,
@@ -91,6 +93,33 @@ class GotoRequest(BaseModel):
     lon: float = Field(ge=-180.0, le=180.0)
     lat: float = Field(ge=-90.0, le=90.0)
     alt_amsl_m: float = Field(ge=-500.0, le=10_000.0)
+
+
+class RefusalCode(StrEnum):
+    """Stable codes of a refused command (``code`` in the error body), for clients to explain in their
+    own language; ``detail`` stays the English text and ``reason`` the autopilot's result, if any."""
+
+    VEHICLE_NOT_CONNECTED = "vehicle_not_connected"
+    VEHICLE_NOT_FOUND = "vehicle_not_found"
+    COMMAND_TIMEOUT = "command_timeout"
+    MISSION_MISMATCH = "mission_mismatch"
+    COMMAND_REJECTED = "command_rejected"
+    COMMAND_FAILED = "command_failed"
+
+
+class CommandRefused(HTTPException):
+    """A command the vehicle layer refused: rendered as ``{"detail", "code", "reason"}``."""
+
+    def __init__(self, status_code: int, code: RefusalCode, detail: str, reason: str | None = None) -> None:
+        super().__init__(status_code, detail=detail)
+        self.code = code
+        self.reason = reason
+
+
+async def command_refused_handler(request: Request, exc: CommandRefused) -> JSONResponse:
+    return JSONResponse(
+        status_code=exc.status_code, content={"detail": exc.detail, "code": exc.code, "reason": exc.reason}
+    )
 
 
 def known_vehicles(context: StationContext) -> list[str]:
@@ -216,15 +245,19 @@ async def run_command(
                 await _audit_failed_upload(context, slug, command, exc)
             raise
     except (VehicleUnavailableError, VehicleNotConnected) as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        raise CommandRefused(status.HTTP_409_CONFLICT, RefusalCode.VEHICLE_NOT_CONNECTED, str(exc)) from None
     except VehicleNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+        raise CommandRefused(status.HTTP_404_NOT_FOUND, RefusalCode.VEHICLE_NOT_FOUND, str(exc)) from None
     except CommandTimeout as exc:
-        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, detail=str(exc)) from None
+        raise CommandRefused(status.HTTP_504_GATEWAY_TIMEOUT, RefusalCode.COMMAND_TIMEOUT, str(exc)) from None
     except MissionMismatch as exc:
-        raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail=str(exc)) from None
-    except CommandError as exc:  # CommandRejected and the rest: the autopilot's reason is in the text
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        raise CommandRefused(status.HTTP_502_BAD_GATEWAY, RefusalCode.MISSION_MISMATCH, str(exc)) from None
+    except CommandRejected as exc:
+        raise CommandRefused(
+            status.HTTP_409_CONFLICT, RefusalCode.COMMAND_REJECTED, str(exc), exc.result
+        ) from None
+    except CommandError as exc:  # the rest: the reason is in the text
+        raise CommandRefused(status.HTTP_409_CONFLICT, RefusalCode.COMMAND_FAILED, str(exc)) from None
     return CommandResult(vehicle_id=slug, command=command, time_utc=datetime.now(UTC))
 
 
