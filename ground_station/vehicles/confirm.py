@@ -39,9 +39,12 @@ class Refusal:
     result: str
     texts: tuple[str, ...]
 
+    @property
+    def said(self) -> str:
+        return "; ".join(dict.fromkeys(self.texts))  # PX4 repeats its text on every refused retry
+
     def __str__(self) -> str:
-        said = "; ".join(dict.fromkeys(self.texts))  # PX4 repeats its text on every refused retry
-        return f"{self.result} ({said})" if said else self.result
+        return f"{self.result} ({self.said})" if self.said else self.result
 
 
 class NotConfirmed(Exception):

@@ -43,16 +43,22 @@ class VehicleNotConnected(CommandError):
 
 
 class CommandRejected(CommandError):
-    """The vehicle (or MAVSDK on its behalf) said no; ``result`` is the MAVSDK result name."""
+    """The vehicle (or MAVSDK on its behalf) said no.
 
-    def __init__(self, vehicle_id: str, command: str, result: str) -> None:
-        super().__init__(vehicle_id, command, result)
+    ``result`` is the MAVSDK/MAV_RESULT name (stable, for clients to translate); ``autopilot_text`` is
+    what the autopilot said about it (its STATUSTEXT, in English).
+    """
+
+    def __init__(self, vehicle_id: str, command: str, result: str, autopilot_text: str | None = None) -> None:
+        super().__init__(vehicle_id, command, result, autopilot_text)
         self.vehicle_id = vehicle_id
         self.command = command
         self.result = result
+        self.autopilot_text = autopilot_text
 
     def __str__(self) -> str:
-        return f"vehicle {self.vehicle_id!r} rejected {self.command}: {self.result}{self.plan_note()}"
+        said = f" ({self.autopilot_text})" if self.autopilot_text else ""
+        return f"vehicle {self.vehicle_id!r} rejected {self.command}: {self.result}{said}{self.plan_note()}"
 
 
 class CommandTimeout(CommandError, TimeoutError):

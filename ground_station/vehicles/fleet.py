@@ -174,19 +174,21 @@ class Fleet:
             )
         except confirm.NotConfirmed as exc:
             if exc.refusal is not None:
-                raise CommandRejected(slug, name, f"{exc.refusal}; {exc.observed}") from None
+                said = "; ".join(part for part in (exc.refusal.said, exc.observed) if part)
+                raise CommandRejected(slug, name, exc.refusal.result, said) from None
             raise CommandRejected(
                 slug,
                 name,
+                "NOT_CONFIRMED",
                 f"accepted, but not done within {deadline_s or self.state_timeout_s:.0f} s: {exc.observed}",
             ) from None
 
-    async def _with_reason(self, tracker: VehicleTracker, mark: int, result: str) -> str:
+    async def _autopilot_text(self, tracker: VehicleTracker, mark: int) -> str | None:
         """PX4 says why in a STATUSTEXT next to its refusing ACK ("Arming denied: ..."); wait a moment
         for it so the pilot reads the autopilot's reason, not only "COMMAND_DENIED"."""
         await confirm.wait_for(tracker, lambda: bool(confirm.texts_since(tracker, mark)), self.reason_wait_s)
         texts = confirm.texts_since(tracker, mark)
-        return f"{result} ({'; '.join(dict.fromkeys(texts))})" if texts else result
+        return "; ".join(dict.fromkeys(texts)) or None
 
     def _lock(self, slug: str) -> asyncio.Lock:
         return self._locks.setdefault(slug, asyncio.Lock())

@@ -106,7 +106,8 @@ async def test_fly_a_verified_mission_through_mavsdk(rig: Rig) -> None:
     assert vehicle.goal == pytest.approx((17.2100, 50.2310, 470.0))  # lon/lat arrive unswapped
     with pytest.raises(CommandRejected) as rejected:
         await fleet.disarm("sim-1")  # in the air: the vehicle says no
-    assert rejected.value.result == "COMMAND_DENIED (Disarming denied: not landed)"  # PX4's own reason
+    assert rejected.value.result == "COMMAND_DENIED"
+    assert rejected.value.autopilot_text == "Disarming denied: not landed"  # PX4's own reason
     await fleet.rtl("sim-1")
     assert vehicle.mode == "AUTO.RTL"
     await rig.until(lambda: rig.core.registry.get("sim-1").state is VehicleState.RETURNING)
@@ -166,9 +167,8 @@ async def test_a_start_the_vehicle_keeps_refusing_reports_px4s_reason(rig: Rig) 
     await fleet.arm("sim-1")
     with pytest.raises(CommandRejected) as refused:
         await fleet.start("sim-1")
-    text = str(refused.value)
-    assert "TEMPORARILY_REJECTED" in text
-    assert "Switching to Mission is currently not available" in text
+    assert refused.value.result == "TEMPORARILY_REJECTED"
+    assert "Switching to Mission is currently not available" in str(refused.value.autopilot_text)
     assert vehicle.mode != "AUTO.MISSION"
 
 

@@ -170,6 +170,7 @@ def test_hud_command_confirmed_and_refusal_explained_in_czech(demo: Demo, new_pa
     assert result.get_attribute("data-code") == "command_rejected"
     assert result.inner_text() == (
         "sim-1 odmítl povel „Zajistit“: autopilot povel odmítl (v tomto stavu nelze provést)"
+        " — Disarming denied: not landed"  # PX4's own words, as it sends them
     )
     screenshot(page, "hud-refusal-cs")
 

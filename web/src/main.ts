@@ -489,7 +489,14 @@ async function send(id: string, name: string, body?: unknown): Promise<void> {
         : "refusal.other";
     state.lastResult = {
       key: "cmd.refused",
-      params: { ...params, reasonKey, reason: error.reason ?? "", status: String(response.status), code: error.code ?? "" },
+      params: {
+        ...params,
+        reasonKey,
+        reason: error.reason ?? "",
+        said: error.autopilot_text ?? "",
+        status: String(response.status),
+        code: error.code ?? "",
+      },
     };
   }
   renderResult();
@@ -508,7 +515,8 @@ function renderResult(): void {
     const known = p.reason ? t(`result.${p.reason}`) : "";
     const autopilot = known && known !== `result.${p.reason}` ? known : p.reason || t("unknown");
     const reason = t(p.reasonKey, { reason: autopilot, status: p.status });
-    el.textContent = t("cmd.refused", { ...p, reason });
+    // the autopilot's own words (English, as PX4 sends them) follow the translated reason
+    el.textContent = t("cmd.refused", { ...p, reason }) + (p.said ? ` — ${p.said}` : "");
     el.dataset.outcome = "refused";
     el.dataset.code = p.code;
   } else {

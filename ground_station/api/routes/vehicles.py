@@ -110,15 +110,29 @@ class RefusalCode(StrEnum):
 class CommandRefused(HTTPException):
     """A command the vehicle layer refused: rendered as ``{"detail", "code", "reason"}``."""
 
-    def __init__(self, status_code: int, code: RefusalCode, detail: str, reason: str | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        code: RefusalCode,
+        detail: str,
+        reason: str | None = None,
+        autopilot_text: str | None = None,
+    ) -> None:
         super().__init__(status_code, detail=detail)
         self.code = code
         self.reason = reason
+        self.autopilot_text = autopilot_text
 
 
 async def command_refused_handler(request: Request, exc: CommandRefused) -> JSONResponse:
     return JSONResponse(
-        status_code=exc.status_code, content={"detail": exc.detail, "code": exc.code, "reason": exc.reason}
+        status_code=exc.status_code,
+        content={
+            "detail": exc.detail,
+            "code": exc.code,
+            "reason": exc.reason,
+            "autopilot_text": exc.autopilot_text,
+        },
     )
 
 
@@ -254,7 +268,7 @@ async def run_command(
         raise CommandRefused(status.HTTP_502_BAD_GATEWAY, RefusalCode.MISSION_MISMATCH, str(exc)) from None
     except CommandRejected as exc:
         raise CommandRefused(
-            status.HTTP_409_CONFLICT, RefusalCode.COMMAND_REJECTED, str(exc), exc.result
+            status.HTTP_409_CONFLICT, RefusalCode.COMMAND_REJECTED, str(exc), exc.result, exc.autopilot_text
         ) from None
     except CommandError as exc:  # the rest: the reason is in the text
         raise CommandRefused(status.HTTP_409_CONFLICT, RefusalCode.COMMAND_FAILED, str(exc)) from None
