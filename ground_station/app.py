@@ -35,6 +35,7 @@ from ground_station.api.routes import (
 from ground_station.api.telemetry_hub import TelemetryHub
 from ground_station.api.vehicle_control import NoVehicleControl, VehicleControl
 from ground_station.api.vehicle_state import VehicleStateCache
+from ground_station.auth.clock import Clock, SystemClock
 from ground_station.auth.secret import load_or_create_secret
 from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
@@ -120,8 +121,12 @@ def create_app(
     links_factory: LinksFactory = fleet_links,
     region_loader: RegionLoader | None = load_configured_region,
     region: Any | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """``region`` short-cuts loading (tests share one loaded region); ``region_loader=None`` skips it."""
+    """``region`` short-cuts loading (tests share one loaded region); ``region_loader=None`` skips it.
+
+    ``clock`` decides token expiry, WebSocket session ends and login throttling (tests inject one)."""
+    station_clock: Clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -157,6 +162,7 @@ def create_app(
                 timedelta(days=settings.auth.refresh_token_days),
                 store.users,
                 store.refresh_tokens,
+                station_clock,
             )
             app.state.context = StationContext(
                 settings=settings,

@@ -1,4 +1,4 @@
-"""``borderwatch serve | demo | user add | replay``: the service's command-line edge."""
+"""``borderwatch serve | demo | user ... | replay``: the service's command-line edge."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -330,6 +331,59 @@ async def _user_add(
     finally:
         await store.close()
     typer.echo(f"created {user.role.value} {user.username!r} in organisation {user.organisation!r}")
+
+
+_ACCOUNT_ACTIONS = ("disable", "enable", "delete", "revoke")
+
+
+def _account_command(action: str) -> object:
+    def command(
+        username: str = typer.Argument(..., help="login name"),
+        config: Path | None = typer.Option(None, "--config", "-c"),
+    ) -> None:
+        settings = _settings(config)
+        asyncio.run(_user_account(settings, action, username))
+
+    command.__doc__ = {
+        "disable": "Disable a user: no login, refresh tokens revoked, open WebSockets closed.",
+        "enable": "Re-enable a disabled user.",
+        "delete": "Delete a user (audit rows keep the name); refresh tokens revoked.",
+        "revoke": "Log a user out everywhere: every refresh token revoked, open WebSockets closed.",
+    }[action]
+    return command
+
+
+async def _user_account(settings: StationSettings, action: str, username: str) -> None:
+    """Acts on the station's database directly; a running service's sockets notice on their re-check."""
+    from ground_station.auth import accounts
+    from ground_station.store.errors import StoreError
+    from ground_station.store.sqlite import open_sqlite_store
+
+    try:
+        store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    actor = f"cli:{getpass.getuser()}"
+    now = datetime.now(UTC)
+    try:
+        if action == "disable":
+            change = await accounts.disable_user(store, username, actor=actor, now=now)
+        elif action == "enable":
+            change = await accounts.enable_user(store, username, actor=actor, now=now)
+        elif action == "delete":
+            change = await accounts.delete_user(store, username, actor=actor, now=now)
+        else:
+            change = await accounts.revoke_sessions(store, username, actor=actor, now=now)
+    except (accounts.UnknownUserError, StoreError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        await store.close()
+    past = {"disable": "disabled", "enable": "enabled", "delete": "deleted", "revoke": "logged out"}[action]
+    typer.echo(f"{past} {username!r}; {change.revoked_tokens} refresh token(s) revoked")
+
+
+for _action in _ACCOUNT_ACTIONS:
+    user_app.command(_action)(_account_command(_action))  # type: ignore[arg-type]
 
 
 def replay(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from ground_station.auth.clock import Clock, SystemClock
 from ground_station.auth.roles import Role
 from ground_station.store.models import RefreshTokenRecord, User
 from ground_station.store.repositories import RefreshTokenRepository, UserRepository
@@ -38,6 +39,14 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class AccessGrant:
+    """A verified access token: who, and until when (the WebSocket closes its session then)."""
+
+    principal: Principal
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class IssuedTokens:
     access_token: str
     refresh_token: str
@@ -56,7 +65,9 @@ class TokenService:
         refresh_ttl: timedelta,
         users: UserRepository,
         refresh_tokens: RefreshTokenRepository,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock: Clock = clock or SystemClock()
         self._secret = secret
         self._access_ttl = access_ttl
         self._refresh_ttl = refresh_ttl
@@ -64,7 +75,7 @@ class TokenService:
         self._refresh_tokens = refresh_tokens
 
     def issue_access(self, user: User, now: datetime | None = None) -> str:
-        now = now or datetime.now(UTC)
+        now = now or self.clock.now()
         claims = {
             "iss": ISSUER,
             "sub": str(user.id),
@@ -79,7 +90,7 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     async def issue(self, user: User, family_id: str | None = None) -> IssuedTokens:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         refresh = secrets.token_urlsafe(32)
         await self._refresh_tokens.add(
             RefreshTokenRecord(
@@ -95,18 +106,29 @@ class TokenService:
 
     async def principal(self, access_token: str) -> Principal:
         """Verifies the token and re-reads the user, so disabled users and role changes apply at once."""
+        return (await self.grant(access_token)).principal
+
+    async def grant(self, access_token: str) -> AccessGrant:
+        """As :meth:`principal`, with the expiry. Expiry is judged on the injected clock, not PyJWT's."""
         try:
             claims = jwt.decode(
                 access_token,
                 self._secret,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "typ", "iss"]},
+                options={
+                    "require": ["exp", "iat", "sub", "typ", "iss"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise TokenError("access token expired; use /api/auth/refresh") from None
+            expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
         except jwt.PyJWTError as exc:
             raise TokenError(f"invalid access token ({exc})") from None
+        except (TypeError, ValueError, OverflowError):
+            raise TokenError("invalid access token expiry") from None
+        if expires_at <= self.clock.now():
+            raise TokenError("access token expired; use /api/auth/refresh")
         if claims.get("typ") != "access":
             raise TokenError("not an access token")
         try:
@@ -116,10 +138,17 @@ class TokenService:
         user = await self._users.by_id(user_id)
         if user is None or user.disabled:
             raise TokenError("user no longer exists or is disabled")
+        return AccessGrant(Principal(user.id, user.username, user.organisation, user.role), expires_at)
+
+    async def current(self, user_id: int) -> Principal | None:
+        """The user as stored now, or None when deleted or disabled (open sessions re-check this)."""
+        user = await self._users.by_id(user_id)
+        if user is None or user.disabled:
+            return None
         return Principal(user.id, user.username, user.organisation, user.role)
 
     async def rotate(self, refresh_token: str) -> tuple[User, IssuedTokens]:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         record = await self._refresh_tokens.get(_hash(refresh_token))
         if record is None:
             raise TokenError("unknown refresh token")

@@ -178,3 +178,21 @@ class AuditMsg(BusMessage):
     action: str
     target: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class AccessChange(StrEnum):
+    DISABLED = "disabled"
+    DELETED = "deleted"
+    ROLE_CHANGED = "role_changed"
+    SESSIONS_REVOKED = "sessions_revoked"
+
+
+class AccessChangedMsg(BusMessage):
+    """A user's access was cut or changed: open sessions (WebSockets) re-check and close at once."""
+
+    time_utc: AwareDatetime
+    user_id: int
+    username: str
+    change: AccessChange
+    role: str | None = None
+    """The new role for ``role_changed``."""

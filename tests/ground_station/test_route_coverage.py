@@ -96,6 +96,7 @@ def ids(station: Station) -> dict[str, str]:
         "version": "1",
         "flight_id": "flight-1",
         "alert_id": "alert-1",
+        "username": "no-such-user",  # account routes answer 404, so the sweep ends no real account
     }
 
 
