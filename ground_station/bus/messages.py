@@ -40,6 +40,8 @@ class AlertKind(StrEnum):
     LOW_BATTERY = "LOW_BATTERY"
     LINK_LOST = "LINK_LOST"
     FAILSAFE = "FAILSAFE"
+    LINK_SPOOFING = "LINK_SPOOFING"
+    """MAVLink frames for a vehicle from an address other than its pinned one (or badly signed)."""
 
 
 class AlertSeverity(StrEnum):
@@ -133,6 +135,14 @@ class LinkMsg(BusMessage):
     packets_bad: int
     packets_lost: int = 0
     rx_rate_hz: float
+    foreign_dropped: int = 0
+    """Datagrams/frames dropped because they came from another address than the pinned vehicle."""
+    peer: str | None = None
+    """The pinned vehicle address ``host:port`` (UDP links), once its heartbeat was seen."""
+    implausible_positions: int = 0
+    """Positions rejected at the edge (impossible jump or altitude)."""
+    unsigned_dropped: int = 0
+    """Frames refused on a signed link (unsigned or with a bad signature)."""
 
 
 class StatusTextMsg(BusMessage):

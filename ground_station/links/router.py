@@ -6,6 +6,10 @@ loopback UDP pair (as mavlink-router does). MAVSDK -> vehicle: datagrams are rec
 High-rate streams that MAVSDK's action/mission plugins never read are not relayed, which keeps the
 relay cheap. A flooding vehicle is capped per link (frames beyond the budget are dropped and counted)
 so it cannot take the CPU from the other links.
+
+On UDP links each vehicle is pinned to the address its autopilot HEARTBEAT came from (``peers.py``):
+frames for it from other addresses are dropped, counted (``foreign_dropped`` in the link status) and
+alerted at most once a minute; the station sends only to pinned peers, never to whoever spoke last.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -21,11 +26,13 @@ from pathlib import Path
 
 from pymavlink.dialects.v20 import common as mavlink_common
 
-from ground_station.bus.catalogue import validate_vehicle_id
-from ground_station.bus.messages import BusMessage
+from ground_station.bus.catalogue import topic_for, validate_vehicle_id
+from ground_station.bus.messages import AlertMsg, BusMessage
 from ground_station.links import decode
 from ground_station.links.decode import MsgId
 from ground_station.links.framing import Frame, FrameSplitter
+from ground_station.links.intrusion import ForeignPeerAlarm
+from ground_station.links.peers import Address, PeerPins
 from ground_station.links.recorder import FlightRecorder
 from ground_station.links.transport import UdpTransport, make_transport
 from ground_station.links.urls import LinkEndpoint, LinkKind, parse_link_url
@@ -71,6 +78,11 @@ class RouterOptions:
     relay_to_mavsdk: bool = True
     tick_interval_s: float = 0.25
     station_heartbeat: bool = True
+    repin_after_s: float | None = None
+    """A vehicle's pinned address may change only after it was silent this long (None: the heartbeat
+    timeout, so a vehicle that comes back on a new port after a link loss is taken back)."""
+    foreign_alert_interval_s: float = 60.0
+    """At most one LINK_SPOOFING alert per link in this period."""
 
 
 @dataclass
@@ -80,6 +92,8 @@ class RouterCounters:
     unmapped_frames: int = 0
     relayed_to_mavsdk: int = 0
     from_mavsdk: int = 0
+    foreign_dropped: int = 0
+    repins: int = 0
 
 
 class _RelayProtocol(asyncio.DatagramProtocol):
@@ -131,6 +145,8 @@ class LinkRouter:
                 position_max_hz=self.options.position_max_hz,
                 attitude_max_hz=self.options.attitude_max_hz,
                 bad_packets=lambda: self._splitter.stats.bad + self.counters.flood_dropped,
+                foreign_dropped=lambda: self.counters.foreign_dropped,
+                peer=functools.partial(self._peer_text, vehicle.vehicle_id),
             )
             self.trackers[vehicle.vehicle_id] = tracker
             if vehicle.system_id is None:
@@ -139,6 +155,13 @@ class LinkRouter:
                 if vehicle.system_id in self._by_sysid:
                     raise ValueError(f"link {url}: system id {vehicle.system_id} mapped twice")
                 self._by_sysid[vehicle.system_id] = tracker
+        repin_after_s = self.options.repin_after_s
+        self._pins = PeerPins(
+            list(self.trackers), self.options.heartbeat_timeout_s if repin_after_s is None else repin_after_s
+        )
+        self._alarm = ForeignPeerAlarm(
+            url, vehicles[0].vehicle_id if len(vehicles) == 1 else None, self.options.foreign_alert_interval_s
+        )
         self._relay: asyncio.DatagramTransport | None = None
         self._mavsdk_addr: tuple[str, int] | None = None
         self._last_mavsdk_mono = -1e18
@@ -199,11 +222,64 @@ class LinkRouter:
     def bad_packets(self) -> int:
         return self._splitter.stats.bad
 
+    def _peer_text(self, vehicle_id: str) -> str | None:
+        address = self._pins.pin_of(vehicle_id).address
+        return None if address is None else f"{address[0]}:{address[1]}"
+
+    def pinned_peer(self, vehicle_id: str) -> Address | None:
+        return self._pins.pin_of(vehicle_id).address
+
     # -- vehicle -> station ----------------------------------------------------------------------------
 
-    def _from_vehicle(self, data: bytes) -> None:
+    def _foreign(self, address: Address, reason: str, mono: float, count: int = 1) -> None:
+        self.counters.foreign_dropped += count
+        alert = self._alarm.dropped(
+            f"{address[0]}:{address[1]}", reason, dt.datetime.now(dt.UTC), mono, count
+        )
+        if alert is not None:
+            log.warning("link %s: %s", self.url, alert.message)
+            self._publish(topic_for(AlertMsg), alert)
+
+    def _accepts(self, tracker: VehicleTracker, frame: Frame, address: Address, mono: float) -> bool:
+        """Whether a frame for ``tracker`` may come from ``address`` (pins on an autopilot heartbeat)."""
+        pins = self._pins
+        if pins.accepts(tracker.vehicle_id, address, mono):
+            return True
+        is_autopilot_heartbeat = (
+            frame.msgid == MsgId.HEARTBEAT and frame.known and decode.heartbeat(frame).from_autopilot
+        )
+        if is_autopilot_heartbeat and pins.may_pin(tracker.vehicle_id, mono):
+            previous = pins.pin(tracker.vehicle_id, address, mono)
+            self._transport.set_peers(pins.peers)
+            if previous is None:
+                log.info("link %s: %s pinned to %s:%d", self.url, tracker.vehicle_id, *address)
+            else:
+                self.counters.repins += 1
+                log.warning(
+                    "link %s: %s re-pinned from %s:%d to %s:%d after silence",
+                    self.url,
+                    tracker.vehicle_id,
+                    *previous,
+                    *address,
+                )
+            return True
+        if pins.pin_of(tracker.vehicle_id).address is not None:
+            self._foreign(address, f"not the pinned address of {tracker.vehicle_id}", mono)
+        # else: the vehicle is not pinned yet; frames before its first heartbeat are not trusted
+        return False
+
+    def _from_vehicle(self, data: bytes, address: Address | None = None) -> None:
         mono = time.monotonic()
         self.counters.datagrams += 1
+        if (
+            address is not None
+            and not self._pins.is_pinned_peer(address)
+            and not self._pins.open_to_strangers(mono)
+        ):
+            # every vehicle is pinned and alive: a stranger's datagram is dropped before it is parsed,
+            # so it costs neither parsing nor the vehicle's flood budget
+            self._foreign(address, "every vehicle of this link is pinned elsewhere", mono)
+            return
         if mono - self._window_start >= 1.0:
             self._window_start = mono
             self._window_frames = 0
@@ -228,6 +304,8 @@ class LinkRouter:
             tracker = self._by_sysid.get(frame.sysid) or self._bind(frame)
             if tracker is None:
                 self.counters.unmapped_frames += 1
+                continue
+            if address is not None and not self._accepts(tracker, frame, address, mono):
                 continue
             self.recorders[tracker.vehicle_id].record(time_us, frame.raw)
             tracker.handle(frame, now, mono)
