@@ -37,6 +37,7 @@ from ground_station.api.vehicle_control import NoVehicleControl, VehicleControl
 from ground_station.api.vehicle_state import VehicleStateCache
 from ground_station.auth.clock import Clock, SystemClock
 from ground_station.auth.secret import load_or_create_secret
+from ground_station.auth.throttle import LoginThrottle, ThrottleSettings
 from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
 from ground_station.bus.inprocess import InProcessBus
@@ -175,6 +176,14 @@ def create_app(
                 region=loaded,
                 region_error=region_error,
                 recorder=recorder,
+                login_throttle=LoginThrottle(
+                    station_clock,
+                    ThrottleSettings(
+                        free_failures=settings.auth.login_free_failures,
+                        base_delay_s=settings.auth.login_base_delay_s,
+                        max_delay_s=settings.auth.login_max_delay_s,
+                    ),
+                ),
             )
             app.state.recorder = recorder
             await links.start()

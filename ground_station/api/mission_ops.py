@@ -10,8 +10,43 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from missions.model import Mission
+from missions.model import MAX_ITEMS, Mission
 from missions.validate import ValidationReport, validate
+
+
+class UploadTooLargeError(ValueError):
+    """More items than the station uploads; refused before anything is sent to the vehicle."""
+
+
+def check_upload_size(items: UploadItems) -> None:
+    """Mission, fence and rally lists each within ``MAX_ITEMS`` (conversion may add fence points)."""
+    for what, count in (
+        ("mission", len(items.mission_items)),
+        ("fence", len(items.fence_items)),
+        ("rally", len(items.rally_items)),
+    ):
+        if count > MAX_ITEMS:
+            raise UploadTooLargeError(
+                f"{what} list has {count} items, above the {MAX_ITEMS} item limit; nothing was sent"
+            )
+
+
+def stored_item_count(body: dict[str, Any]) -> int:
+    """Items of a stored mission body, counted before parsing it (old rows predate the cap)."""
+    items = body.get("items")
+    return len(items) if isinstance(items, list) else 0
+
+
+def parse_mission(body: dict[str, Any]) -> Mission:
+    """Parses a stored body; CPU work proportional to its size, so callers run it off the loop."""
+    return Mission.model_validate(body)
+
+
+def export_plan(body: dict[str, Any]) -> dict[str, Any]:
+    """A stored mission as a QGC ``.plan`` document (parse + convert: run it in a thread)."""
+    from missions.formats.qgc_plan import dump_plan
+
+    return dump_plan(parse_mission(body))
 
 
 class RegionUnavailableError(Exception):

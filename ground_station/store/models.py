@@ -140,7 +140,6 @@ class AuditAction(StrEnum):
     USER_DELETED = "user_deleted"
     USER_ROLE_CHANGED = "user_role_changed"
     SESSIONS_REVOKED = "sessions_revoked"
-    LOGIN_THROTTLED = "login_throttled"
     VEHICLE_COMMAND = "vehicle_command"
     MISSION_UPLOAD = "mission_upload"
     VALIDATION_OVERRIDE = "validation_override"

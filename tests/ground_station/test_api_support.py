@@ -95,6 +95,7 @@ def running_station(
     with_region: bool = True,
     settings: StationSettings | None = None,
     clock: Clock | None = None,
+    client_address: tuple[str, int] = ("testclient", 50000),
 ) -> Iterator[Station]:
     app = create_app(
         settings or station_settings(tmp_path),
@@ -103,7 +104,7 @@ def running_station(
         region=shared_region() if with_region else None,
         clock=clock,
     )
-    with TestClient(app) as client:
+    with TestClient(app, client=client_address) as client:
         store = app.state.context.store
         passwords: dict[str, str] = {}
         for username, (role, org) in USERS.items():

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require, unauthorised
 from ground_station.auth.roles import ROLE_PERMISSIONS, Permission, Role
+from ground_station.auth.throttle import client_address
 from ground_station.auth.tokens import IssuedTokens, Principal, TokenError
 from ground_station.auth.users import authenticate
 from ground_station.store.models import AuditAction, AuditEntry
@@ -43,22 +44,67 @@ def _response(tokens: IssuedTokens) -> TokenResponse:
     )
 
 
-@router.post("/token", response_model=TokenResponse, summary="Log in (OAuth2 password flow)")
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+"""Token responses must never sit in a browser or proxy cache (RFC 6749 5.1)."""
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    summary="Log in (OAuth2 password flow)",
+    responses={429: {"description": "too many failures from this address for this account; see Retry-After"}},
+)
 async def login(
+    request: Request,
+    response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     context: StationContext = Depends(get_context),
 ) -> TokenResponse:
+    throttle = context.login_throttle
+    client = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        context.settings.auth.trusted_proxies,
+    )
+    key = throttle.key(form.username, client) if throttle is not None else None
+    if throttle is not None and key is not None:
+        wait_s = throttle.retry_after_s(key)
+        if wait_s is not None:  # refused without checking the password; counted, not audited one by one
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=f"too many failed logins; try again in {wait_s} s",
+                headers={"Retry-After": str(wait_s)},
+            )
     user = await authenticate(context.store.users, form.username, form.password)
     now = datetime.now(UTC)
     if user is None:
-        await context.store.audit.append(AuditEntry(now, form.username[:64], AuditAction.LOGIN_FAILED, None))
+        detail: dict[str, object] = {"client": client}
+        audit = True
+        if throttle is not None and key is not None:
+            failure = throttle.failed(key)
+            audit = failure.audit
+            detail.update(
+                failures=failure.failures,
+                refused_while_throttled=failure.refused_since_last_audit,
+                next_delay_s=failure.delay_s,
+            )
+        if audit:
+            await context.store.audit.append(
+                AuditEntry(now, form.username[:64], AuditAction.LOGIN_FAILED, None, detail)
+            )
         raise unauthorised("wrong user name or password")
+    if throttle is not None and key is not None:
+        throttle.succeeded(key)
     await context.store.audit.append(AuditEntry(now, user.username, AuditAction.LOGIN, None))
+    response.headers.update(NO_STORE)
     return _response(await context.tokens.issue(user))
 
 
 @router.post("/refresh", response_model=TokenResponse, summary="Exchange a refresh token (rotated on use)")
-async def refresh(body: RefreshRequest, context: StationContext = Depends(get_context)) -> TokenResponse:
+async def refresh(
+    body: RefreshRequest, response: Response, context: StationContext = Depends(get_context)
+) -> TokenResponse:
+    response.headers.update(NO_STORE)
     try:
         _user, tokens = await context.tokens.rotate(body.refresh_token)
     except TokenError as exc:

@@ -17,7 +17,18 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 from pydantic import BaseModel, Field
 
 from ground_station.api.context import StationContext, get_context
-from ground_station.api.mission_ops import RegionUnavailableError, build_upload_items, validate_mission
+from ground_station.api.mission_ops import (
+    RegionUnavailableError,
+    UploadTooLargeError,
+    build_upload_items,
+    check_upload_size,
+    parse_mission,
+    stored_item_count,
+    validate_mission,
+)
+from ground_station.api.mission_ops import (
+    export_plan as export_plan_body,
+)
 from ground_station.api.routes.vehicles import SlugPath, VehicleCommand, require_known_vehicle, run_command
 from ground_station.api.security import (
     acts_across_organisations,
@@ -35,7 +46,7 @@ from ground_station.store.models import (
     MissionVersion,
     ValidationRecord,
 )
-from missions.model import Mission
+from missions.model import MAX_ITEMS, Mission
 
 router = APIRouter(tags=["missions"])
 
@@ -103,8 +114,22 @@ def version_view(v: MissionVersion) -> MissionVersionView:
         version=v.version,
         created_by=v.created_by,
         created_at=v.created_at,
-        mission=Mission.model_validate(v.body),
+        mission=parse_mission(v.body),
     )
+
+
+async def version_view_async(v: MissionVersion) -> MissionVersionView:
+    """``version_view`` in a thread: parsing a 10,000-item mission must not stall the loop."""
+    return await asyncio.to_thread(version_view, v)
+
+
+def _refuse_oversized(version: MissionVersion) -> None:
+    count = stored_item_count(version.body)
+    if count > MAX_ITEMS:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            detail=f"mission has {count} items, above the {MAX_ITEMS} item limit; nothing was sent",
+        )
 
 
 def validation_view(r: ValidationRecord) -> ValidationView:
@@ -168,13 +193,14 @@ async def _create(
     return await context.store.missions.create(
         principal.organisation,
         mission.name or default_name,
-        mission.model_dump(mode="json"),
+        await asyncio.to_thread(mission.model_dump, mode="json"),
         principal.username,
     )
 
 
 async def _validate_and_record(context: StationContext, version: MissionVersion) -> ValidationRecord:
-    mission = Mission.model_validate(version.body)
+    _refuse_oversized(version)
+    mission = await asyncio.to_thread(parse_mission, version.body)
     try:
         report = await validate_mission(mission, context.region, context.region_error)
     except RegionUnavailableError as exc:
@@ -206,20 +232,22 @@ async def create_mission(
     principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
     context: StationContext = Depends(get_context),
 ) -> MissionVersionView:
-    return version_view(await _create(context, principal, mission, "unnamed mission"))
+    return await version_view_async(await _create(context, principal, mission, "unnamed mission"))
 
 
 @router.get("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Latest version")
 async def get_mission(scope: MissionScope = MissionViewer) -> MissionVersionView:
-    return version_view(await scope.version(None))
+    return await version_view_async(await scope.version(None))
 
 
 @router.put("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Save a new version")
 async def update_mission(mission: Mission, scope: MissionScope = MissionEditor) -> MissionVersionView:
     await scope.summary()
-    body = mission.model_dump(mode="json")
+    body = await asyncio.to_thread(mission.model_dump, mode="json")
     missions = scope.context.store.missions
-    return version_view(await missions.add_version(scope.mission_id, body, scope.principal.username))
+    return await version_view_async(
+        await missions.add_version(scope.mission_id, body, scope.principal.username)
+    )
 
 
 @router.delete("/api/missions/{mission_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -231,12 +259,13 @@ async def delete_mission(scope: MissionScope = MissionEditor) -> None:
 @router.get("/api/missions/{mission_id}/versions", response_model=list[MissionVersionView])
 async def list_versions(scope: MissionScope = MissionViewer) -> list[MissionVersionView]:
     await scope.summary()
-    return [version_view(v) for v in await scope.context.store.missions.versions(scope.mission_id)]
+    versions = await scope.context.store.missions.versions(scope.mission_id)
+    return await asyncio.to_thread(lambda: [version_view(v) for v in versions])
 
 
 @router.get("/api/missions/{mission_id}/versions/{version}", response_model=MissionVersionView)
 async def get_version(version: int = Path(ge=1), scope: MissionScope = MissionViewer) -> MissionVersionView:
-    return version_view(await scope.version(version))
+    return await version_view_async(await scope.version(version))
 
 
 @router.post("/api/missions/{mission_id}/validate", response_model=ValidationView)
@@ -295,9 +324,12 @@ async def upload_mission(
                 },
             )
         )
-    mission = Mission.model_validate(version.body)
+    mission = await asyncio.to_thread(parse_mission, version.body)
     try:
         items = await build_upload_items(mission, context.region, context.region_error)
+        check_upload_size(items)
+    except UploadTooLargeError as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=str(exc)) from None
     except RegionUnavailableError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     except ValueError as exc:
@@ -387,14 +419,12 @@ async def import_plan(
                 "problems": [{"location": p.location, "message": p.message} for p in exc.problems[:100]],
             },
         ) from None
-    return version_view(await _create(context, principal, mission, "imported plan"))
+    return await version_view_async(await _create(context, principal, mission, "imported plan"))
 
 
 @router.get("/api/missions/{mission_id}/plan", summary="Export a version as a QGroundControl .plan")
 async def export_plan(
     version: int | None = Query(default=None, ge=1), scope: MissionScope = MissionViewer
 ) -> dict[str, Any]:
-    from missions.formats.qgc_plan import dump_plan
-
     found = await scope.version(version)
-    return dump_plan(Mission.model_validate(found.body))
+    return await asyncio.to_thread(export_plan_body, found.body)
