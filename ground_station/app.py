@@ -19,7 +19,9 @@ from fastapi import FastAPI
 
 from ground_station.api.body_limit import BodySizeLimit
 from ground_station.api.context import StationContext
+from ground_station.api.docs import install_offline_docs
 from ground_station.api.errors import install_error_handlers
+from ground_station.api.headers import SecurityHeaders
 from ground_station.api.routes import (
     admin,
     alerts,
@@ -206,9 +208,13 @@ def create_app(
             "login, token refresh, health and these docs needs a bearer token: POST /api/auth/token."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    install_offline_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=lambda: settings.max_input_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: the 413 of BodySizeLimit gets the headers too
     for router in (
         health.router,
         auth.router,

@@ -14,7 +14,6 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/openapi.json"),
         ("GET", "/docs"),
         ("GET", "/docs/oauth2-redirect"),
-        ("GET", "/redoc"),
         # The status page is a static login form; all data it shows is fetched with the user's token.
         ("GET", "/"),
     }
