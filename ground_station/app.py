@@ -44,6 +44,7 @@ from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
 from ground_station.bus.inprocess import InProcessBus
 from ground_station.config import StationSettings
+from ground_station.demo_data import refuse_demo_accounts
 from ground_station.store.models import Organisation
 from ground_station.store.recorder import Recorder
 from ground_station.store.sqlite import open_sqlite_store
@@ -141,6 +142,8 @@ def create_app(
                     settings.organisation.slug, settings.organisation.name, settings.organisation.country
                 )
             )
+            # a deployment must never run with the demo's printed-password accounts (demo_data.py)
+            await refuse_demo_accounts(store.users, settings.data_dir)
             secret = load_or_create_secret(settings.jwt_secret_file)
             loaded, region_error = region, None
             if loaded is None and region_loader is not None:

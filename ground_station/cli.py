@@ -9,7 +9,6 @@ import logging
 import re
 import signal
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +100,7 @@ async def _check_storage(settings: StationSettings) -> None:
     """Opens (and migrates) the database and the JWT secret before serving, so a locked database,
     a full disk or an unusable secret file is one clear line instead of a startup traceback."""
     from ground_station.auth.secret import SecretFileError, load_or_create_secret
+    from ground_station.demo_data import DemoDataError, refuse_demo_accounts
     from ground_station.store.errors import StoreError
     from ground_station.store.sqlite import open_sqlite_store
 
@@ -108,11 +108,14 @@ async def _check_storage(settings: StationSettings) -> None:
         store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
         try:
             await store.database.check_writable()
+            await refuse_demo_accounts(store.users, settings.data_dir)
         finally:
             await store.close()
         await asyncio.to_thread(load_or_create_secret, settings.jwt_secret_file)
     except (StoreError, SecretFileError, OSError) as exc:
         raise _fail(str(exc)) from None
+    except DemoDataError as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def _request_exit(server: object) -> None:
@@ -184,12 +187,19 @@ async def _demo(options: DemoOptions) -> None:
     from ground_station.demo import (
         DemoError,
         create_demo_users,
+        demo_data_dir,
         demo_settings,
         start_simulator,
         terrain_notice,
     )
+    from ground_station.demo_data import DemoDataError, claim_demo_data_dir
 
-    directory = options.data_dir or Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))
+    directory = demo_data_dir(options.data_dir, options.config)
+    try:  # before the simulator starts: a deployment's directory is refused at once
+        probe = _settings(options.config, data_dir=directory)
+        claim_demo_data_dir(directory, probe.sqlite_path, probe.jwt_secret_file)
+    except DemoDataError as exc:
+        raise _fail(str(exc), 2) from None
     typer.echo(f"starting the simulator with {options.vehicles} drone(s) at speed x{options.speed} ...")
     try:
         simulator = await start_simulator(
@@ -205,7 +215,10 @@ async def _demo(options: DemoOptions) -> None:
     try:
         settings = demo_settings(simulator.ready, directory, options.port, options.config)
         notice = await asyncio.to_thread(terrain_notice, settings)
-        credentials = await create_demo_users(settings)
+        try:
+            credentials = await create_demo_users(settings)
+        except DemoError as exc:
+            raise _fail(str(exc), 2) from None
 
         def banner() -> None:
             lines = ["", "=" * 72, f"borderwatch demo: {_url(settings)}   (API docs: {_url(settings)}/docs)"]
