@@ -102,10 +102,14 @@ class _CoreLinks:
 
 async def fleet_links(settings: StationSettings, bus: Bus, region: Any | None) -> VehicleLinks:
     """The real vehicle layer for the configured vehicles, publishing on the service's bus."""
+    from ground_station.links.signing import key_path, load_key
     from ground_station.vehicles.station import StationCore, StationVehicle
 
     core = StationCore(
-        [StationVehicle(v.slug, v.mavlink_url) for v in settings.vehicles],
+        [
+            StationVehicle(v.slug, v.mavlink_url, signing_key=load_key(key_path(settings.data_dir, v.slug)))
+            for v in settings.vehicles
+        ],
         tlog_dir=settings.tlog_dir,
         region=region,
         bus=bus,

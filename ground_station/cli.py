@@ -9,6 +9,7 @@ import logging
 import re
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # the demo's modules load only when the demo runs
     from ground_station.demo import SimReady
 
 user_app = typer.Typer(help="Manage ground-station users", no_args_is_help=True)
+link_app = typer.Typer(help="Vehicle links: MAVLink 2 signing keys", no_args_is_help=True)
 
 
 def _settings(config: Path | None, **overrides: object) -> StationSettings:
@@ -349,7 +351,7 @@ async def _user_add(
 _ACCOUNT_ACTIONS = ("disable", "enable", "delete", "revoke")
 
 
-def _account_command(action: str) -> object:
+def _account_command(action: str) -> Callable[..., None]:
     def command(
         username: str = typer.Argument(..., help="login name"),
         config: Path | None = typer.Option(None, "--config", "-c"),
@@ -396,7 +398,7 @@ async def _user_account(settings: StationSettings, action: str, username: str) -
 
 
 for _action in _ACCOUNT_ACTIONS:
-    user_app.command(_action)(_account_command(_action))  # type: ignore[arg-type]
+    user_app.command(_action)(_account_command(_action))
 
 
 def replay(
@@ -434,9 +436,41 @@ def _listen_address(mavlink_url: str) -> str:
     return rest
 
 
+@link_app.command("sign")
+def link_sign(
+    slug: str = typer.Argument(..., help="configured vehicle slug"),
+    timeout: float = typer.Option(30.0, min=1.0, max=600.0, help="seconds to wait for the vehicle"),
+    config: Path | None = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Make a MAVLink 2 signing key for a vehicle and install it (SETUP_SIGNING); the service must be
+    stopped. From then on the service accepts only frames signed with it from that vehicle."""
+    from ground_station.links.signing import SigningKeyError, key_path
+    from ground_station.links.signing_setup import SigningSetupError, sign_vehicle
+
+    settings = _settings(config)
+    vehicle = next((v for v in settings.vehicles if v.slug == slug), None)
+    if vehicle is None:
+        raise _fail(f"no vehicle {slug!r} in the configuration", 2)
+    scheme, _, rest = vehicle.mavlink_url.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("udpin", "udp") or not port.isdigit():
+        raise _fail(f"signing setup needs a UDP link the station listens on, not {vehicle.mavlink_url!r}", 2)
+    key_file = key_path(settings.data_dir, slug)
+    typer.echo(f"waiting for {slug} on {host}:{port} ...")
+    try:
+        installed = asyncio.run(sign_vehicle((host, int(port)), key_file, timeout_s=timeout))
+    except (SigningSetupError, SigningKeyError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"{slug} (system {installed.system_id}) now signs with the key in {key_file}; "
+        "the service accepts only signed frames from it"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Adds this package's commands to the ``borderwatch`` app."""
     app.command("serve")(serve)
     app.command("demo")(demo)
     app.command("replay")(replay)
     app.add_typer(user_app, name="user")
+    app.add_typer(link_app, name="link")

@@ -31,15 +31,16 @@ def swagger_ui_dir() -> Path:
 def install_offline_docs(app: FastAPI) -> None:
     """Needs the app created with ``docs_url=None, redoc_url=None``."""
     app.mount(ASSETS_URL, StaticFiles(directory=swagger_ui_dir()), name="swagger-ui-assets")
-    page = get_swagger_ui_html(
+    page_body = get_swagger_ui_html(
         openapi_url=app.openapi_url or "/openapi.json",
         title=f"{app.title} - API",
         swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
         swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
         swagger_favicon_url=f"{ASSETS_URL}/favicon-32x32.png",
         oauth2_redirect_url=OAUTH2_REDIRECT_URL,
-    ).body.decode()
-    redirect = get_swagger_ui_oauth2_redirect_html().body.decode()
+    ).body
+    page = bytes(page_body).decode()
+    redirect = bytes(get_swagger_ui_oauth2_redirect_html().body).decode()
     page_headers = {"Content-Security-Policy": content_security_policy(page)}
     redirect_headers = {"Content-Security-Policy": content_security_policy(redirect)}
 

@@ -34,6 +34,7 @@ from ground_station.links.framing import Frame, FrameSplitter
 from ground_station.links.intrusion import ForeignPeerAlarm
 from ground_station.links.peers import Address, PeerPins
 from ground_station.links.recorder import FlightRecorder
+from ground_station.links.signing import LinkSigner
 from ground_station.links.transport import UdpTransport, make_transport
 from ground_station.links.urls import LinkEndpoint, LinkKind, parse_link_url
 from ground_station.links.vehicle_state import VehicleTracker
@@ -61,6 +62,8 @@ class VehicleLinkConfig:
     vehicle_id: str
     url: str
     system_id: int | None = None
+    signing_key: bytes | None = None
+    """MAVLink 2 signing key: frames from this vehicle must be validly signed (``signing.py``)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class RouterCounters:
     from_mavsdk: int = 0
     foreign_dropped: int = 0
     repins: int = 0
+    unsigned_dropped: int = 0
 
 
 class _RelayProtocol(asyncio.DatagramProtocol):
@@ -146,6 +150,7 @@ class LinkRouter:
                 attitude_max_hz=self.options.attitude_max_hz,
                 bad_packets=lambda: self._splitter.stats.bad + self.counters.flood_dropped,
                 foreign_dropped=lambda: self.counters.foreign_dropped,
+                unsigned_dropped=lambda: self.counters.unsigned_dropped,
                 peer=functools.partial(self._peer_text, vehicle.vehicle_id),
             )
             self.trackers[vehicle.vehicle_id] = tracker
@@ -155,6 +160,11 @@ class LinkRouter:
                 if vehicle.system_id in self._by_sysid:
                     raise ValueError(f"link {url}: system id {vehicle.system_id} mapped twice")
                 self._by_sysid[vehicle.system_id] = tracker
+        self.signers: dict[str, LinkSigner] = {
+            v.vehicle_id: LinkSigner(v.signing_key) for v in vehicles if v.signing_key is not None
+        }
+        # what the station and MAVSDK send is signed with the (first) signed vehicle's key
+        self._outgoing_signer = next(iter(self.signers.values()), None)
         repin_after_s = self.options.repin_after_s
         self._pins = PeerPins(
             list(self.trackers), self.options.heartbeat_timeout_s if repin_after_s is None else repin_after_s
@@ -240,6 +250,17 @@ class LinkRouter:
             log.warning("link %s: %s", self.url, alert.message)
             self._publish(topic_for(AlertMsg), alert)
 
+    def _unsigned(self, address: Address | None, vehicle_id: str, mono: float) -> None:
+        """A frame for a signed vehicle without a valid signature: dropped, counted, alerted (limited)."""
+        self.counters.unsigned_dropped += 1
+        where = "the link" if address is None else f"{address[0]}:{address[1]}"
+        alert = self._alarm.dropped(
+            where, f"unsigned or badly signed for {vehicle_id}", dt.datetime.now(dt.UTC), mono
+        )
+        if alert is not None:
+            log.warning("link %s: %s", self.url, alert.message)
+            self._publish(topic_for(AlertMsg), alert)
+
     def _accepts(self, tracker: VehicleTracker, frame: Frame, address: Address, mono: float) -> bool:
         """Whether a frame for ``tracker`` may come from ``address`` (pins on an autopilot heartbeat)."""
         pins = self._pins
@@ -305,6 +326,10 @@ class LinkRouter:
             if tracker is None:
                 self.counters.unmapped_frames += 1
                 continue
+            signer = self.signers.get(tracker.vehicle_id)
+            if signer is not None and not signer.verify(frame):
+                self._unsigned(address, tracker.vehicle_id, mono)
+                continue
             if address is not None and not self._accepts(tracker, frame, address, mono):
                 continue
             self.recorders[tracker.vehicle_id].record(time_us, frame.raw)
@@ -312,7 +337,7 @@ class LinkRouter:
             if frame.msgid == MsgId.MISSION_ACK and self._ack_waiters:
                 self._mission_ack(frame)
             if relay is not None and frame.msgid not in NOT_RELAYED_TO_MAVSDK:
-                relay.sendto(frame.raw, self._mavsdk_addr)
+                relay.sendto(frame.raw if signer is None else signer.strip(frame), self._mavsdk_addr)
                 self.counters.relayed_to_mavsdk += 1
 
     def _bind(self, frame: Frame) -> VehicleTracker | None:
@@ -337,13 +362,19 @@ class LinkRouter:
         self.send_to_vehicle(data)
 
     def send_to_vehicle(self, data: bytes) -> None:
-        """Records (as the GCS -> vehicle direction) and sends raw MAVLink bytes."""
+        """Records (as the GCS -> vehicle direction) and sends raw MAVLink bytes (signed on a signed link)."""
         time_us = int(time.time() * 1_000_000)
         splitter = FrameSplitter()
+        signer = self._outgoing_signer
+        signed: list[bytes] = []
         for frame in splitter.feed(data):
+            raw = frame.raw
+            if signer is not None:
+                raw = signer.sign(frame) or raw
+                signed.append(raw)
             for recorder in self.recorders.values():
-                recorder.record(time_us, frame.raw)
-        self._transport.send(data)
+                recorder.record(time_us, raw)
+        self._transport.send(data if signer is None else b"".join(signed))
 
     async def clear_plan_part(self, system_id: int, mission_type: int, timeout_s: float = 5.0) -> None:
         """Empties one of the vehicle's lists (mission 0, fence 1, rally 2) and waits for its MISSION_ACK.

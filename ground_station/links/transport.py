@@ -184,6 +184,7 @@ class TcpTransport:
                 log.warning("link %s lost: %s", self.endpoint.url, exc)
             finally:
                 writer, self._writer = self._writer, None
+                assert writer is not None
                 writer.close()
                 with contextlib.suppress(OSError):
                     await writer.wait_closed()
