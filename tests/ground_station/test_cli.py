@@ -239,3 +239,17 @@ def test_user_disable_delete_revoke_from_the_cli(tmp_path: Path) -> None:
         await store.close()
 
     asyncio.run(check())
+
+
+def test_link_sign_refuses_unknown_vehicles_and_a_busy_link(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    unknown = runner.invoke(app, ["link", "sign", "nope", "-c", str(config)])
+    assert unknown.exit_code == 2 and "no vehicle 'nope'" in unknown.output
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 14999))  # the configured link's port, as a running service would hold it
+    try:
+        refused = runner.invoke(app, ["link", "sign", "sim-1", "--timeout", "1", "-c", str(config)])
+    finally:
+        busy.close()
+    assert refused.exit_code == 1 and "stop `borderwatch serve` first" in refused.output, refused.output
+    assert not (tmp_path / "data" / "signing" / "sim-1.key").exists()
