@@ -81,3 +81,39 @@ def test_a_correct_413_logs_no_unhandled_error(station: Station, caplog: pytest.
         assert streamed.status_code == 413
         assert streamed.headers["x-content-type-options"] == "nosniff"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or "unhandled" in r.getMessage()]
+
+
+def test_vehicle_view_shows_what_the_link_refused(station: Station) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from ground_station.bus.catalogue import topic_for
+    from ground_station.bus.messages import LinkMsg
+
+    link = LinkMsg(
+        vehicle_id="sim-1",
+        time_utc=datetime.now(UTC),
+        connected=True,
+        last_heartbeat_age_s=0.1,
+        packets_received=100,
+        packets_bad=1,
+        rx_rate_hz=10.0,
+        foreign_dropped=7,
+        peer="127.0.0.1:5000",
+        implausible_positions=2,
+        unsigned_dropped=3,
+    )
+    station.client.portal.call(station.context.bus.publish, topic_for(LinkMsg, "sim-1"), link)
+    deadline = time.monotonic() + 10
+    while True:
+        view = station.client.get("/api/vehicles/sim-1", headers=station.headers("pilot")).json()
+        if view["link"] is not None:
+            break
+        assert time.monotonic() < deadline, view
+    assert view["link"] == {
+        "peer": "127.0.0.1:5000",
+        "foreign_dropped": 7,
+        "unsigned_dropped": 3,
+        "implausible_positions": 2,
+        "packets_bad": 1,
+    }

@@ -207,3 +207,25 @@ def test_ending_accounts_is_admin_only_and_not_self(station: Station) -> None:
         )
     assert station.client.post("/api/users/admin/disable", headers=admin_headers(station)).status_code == 409
     assert station.client.post("/api/users/nobody/disable", headers=admin_headers(station)).status_code == 404
+
+
+def test_a_change_made_elsewhere_ends_sessions_on_the_recheck(station: Station, clock: ManualClock) -> None:
+    """The CLI changes the database from another process (no bus): REST refuses the revoked login at once,
+    and open sockets close at their next periodic re-check."""
+    from ground_station.auth import accounts
+
+    store = station.context.store
+    revoked, disabled = new_user(station), new_user(station)
+    with open_socket(station, revoked) as ws_revoked, open_socket(station, disabled) as ws_disabled:
+        hello(ws_revoked)
+        hello(ws_disabled)
+        now = clock.now()
+        station.client.portal.call(
+            lambda: accounts.revoke_sessions(store, revoked, actor="cli:test", now=now)
+        )
+        station.client.portal.call(lambda: accounts.disable_user(store, disabled, actor="cli:test", now=now))
+        assert station.client.get("/api/auth/me", headers=station.headers(revoked)).status_code == 401
+        still_open(ws_revoked)  # nothing told the socket yet
+        advance(station, clock, telemetry_ws.SESSION_RECHECK_S)
+        expect_close(ws_revoked, telemetry_ws.CLOSE_UNAUTHENTICATED)
+        expect_close(ws_disabled, telemetry_ws.CLOSE_FORBIDDEN)

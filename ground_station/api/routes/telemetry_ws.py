@@ -240,6 +240,8 @@ async def _watch_access(context: StationContext, session: _Session) -> Closing:
             principal = await context.tokens.current(session.user_id)
             if principal is None:
                 return Closing(CLOSE_FORBIDDEN, "account disabled or deleted")
+            if not await context.tokens.session_active(session.grant):
+                return Closing(CLOSE_UNAUTHENTICATED, "this login was ended; log in again")
             if not has_permission(principal.role, WS_TELEMETRY_PERMISSION):
                 return _forbidden_role(principal.role.value)
     finally:

@@ -155,6 +155,15 @@ class SqliteRefreshTokens:
             (to_db_time(at), user_id),
         )
 
+    async def family_active(self, family_id: str, at: datetime) -> bool:
+        """Whether the login still holds a usable refresh token (``rotate`` adds the new one first)."""
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL AND expires_at > ? "
+            "LIMIT 1",
+            (family_id, to_db_time(at)),
+        )
+        return row is not None
+
     async def revoke_family(self, family_id: str, at: datetime) -> None:
         await self._db.execute(
             "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
