@@ -57,6 +57,8 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
             # Telemetry frames are small JSON sent at a high rate to many clients: deflating each one
             # costs the fan-out more CPU than the bytes it saves on a LAN or loopback.
             ws_per_message_deflate=False,
+            # clients send only small control messages (auth, subscribe); a 16 MiB frame is abuse
+            ws_max_size=64 * 1024,
         )
     )
     install_token_redaction()  # after uvicorn.Config, which (re)configures its loggers

@@ -32,10 +32,10 @@ import contextlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ground_station.api.context import StationContext, get_ws_context
 from ground_station.api.telemetry_hub import ClientFilter, SlowClientError, TelemetryClient, TelemetryTopic
@@ -75,9 +75,9 @@ class _Session:
 
 
 class SubscribeMessage(BaseModel):
-    type: str
-    vehicles: list[str] | None = None
-    topics: list[TelemetryTopic] | None = None
+    type: str = Field(max_length=32)
+    vehicles: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=1000)
+    topics: list[TelemetryTopic] | None = Field(default=None, max_length=len(TelemetryTopic))
 
 
 def _forbidden_role(role: str) -> Closing:
