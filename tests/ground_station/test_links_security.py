@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from pymavlink import mavutil
+from pymavlink.dialects.v20 import common as mavlink_common
 
 from bench.mavlink_fleet import ScriptedVehicle, VehicleProfile
 from ground_station.bus.messages import (
@@ -49,7 +50,9 @@ async def recorder() -> AsyncIterator[Recorder]:
 
 def attacker(port: int) -> mavutil.mavfile:
     """A second host speaking for system 1 with perfectly valid MAVLink 2 frames."""
-    return mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}", source_system=1, source_component=1)
+    conn = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}", source_system=1, source_component=1)
+    conn.mav = mavlink_common.MAVLink(conn, srcSystem=1, srcComponent=1)  # MAVLink 2, as PX4 speaks
+    return conn
 
 
 def spoof_flight(conn: mavutil.mavfile) -> int:

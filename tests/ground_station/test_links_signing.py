@@ -81,6 +81,7 @@ async def test_signed_link_end_to_end(simulator: dict[str, object], tmp_path: Pa
         options=RouterOptions(heartbeat_timeout_s=1.0, repin_after_s=1.0, foreign_alert_interval_s=0.0),
     )
     attacker = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}", source_system=1, source_component=1)
+    attacker.mav = mavlink_common.MAVLink(attacker, srcSystem=1, srcComponent=1)  # MAVLink 2, unsigned
     mavsdk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     mavsdk.bind(("127.0.0.1", 0))
     mavsdk.setblocking(False)
@@ -142,5 +143,47 @@ async def test_signed_link_end_to_end(simulator: dict[str, object], tmp_path: Pa
     finally:
         attacker.close()
         mavsdk.close()
+        await router.stop()
+        await bus.close()
+
+
+async def test_signed_link_repins_only_on_a_validly_signed_heartbeat(tmp_path: Path) -> None:
+    """pymavlink's own signing (``setup_signing``) plays the vehicle; repin_after_s=0 takes time out of it."""
+    key = bytes(range(100, 132))
+    bus = InProcessBus()
+    router = LinkRouter(
+        "udpin://127.0.0.1:0",
+        [VehicleLinkConfig("sim-1", "", signing_key=key)],
+        bus.publish_nowait,
+        tlog_dir=tmp_path,
+        options=RouterOptions(relay_to_mavsdk=False, repin_after_s=0.0, station_heartbeat=False),
+    )
+    await router.start()
+    assert router.local_address is not None
+    port = router.local_address[1]
+
+    def vehicle(signing_key: bytes | None) -> mavutil.mavfile:
+        conn = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}", source_system=1, source_component=1)
+        conn.mav = mavlink_common.MAVLink(conn, srcSystem=1, srcComponent=1)  # MAVLink 2: signable
+        if signing_key is not None:
+            conn.setup_signing(signing_key, sign_outgoing=True)
+        return conn
+
+    first, stranger, wrong_key, moved = vehicle(key), vehicle(None), vehicle(bytes(32 * [9])), vehicle(key)
+    try:
+        first.mav.heartbeat_send(2, 12, 0x01, 3 << 16, 4)
+        await wait_until(lambda: router.pinned_peer("sim-1") is not None, "the first signed heartbeat pins")
+        pinned = router.pinned_peer("sim-1")
+        stranger.mav.heartbeat_send(2, 12, 0x81, 16 << 16, 4)
+        wrong_key.mav.heartbeat_send(2, 12, 0x81, 16 << 16, 4)
+        await wait_until(lambda: router.counters.unsigned_dropped >= 2, "unsigned and wrongly signed refused")
+        assert router.pinned_peer("sim-1") == pinned and router.counters.repins == 0
+        moved.mav.heartbeat_send(2, 12, 0x01, 3 << 16, 4)
+        await wait_until(lambda: router.counters.repins == 1, "a validly signed heartbeat re-pins")
+        assert router.pinned_peer("sim-1") != pinned
+        assert not router.trackers["sim-1"].armed
+    finally:
+        for conn in (first, stranger, wrong_key, moved):
+            conn.close()
         await router.stop()
         await bus.close()
