@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.mission_ops import (
@@ -118,9 +119,31 @@ def version_view(v: MissionVersion) -> MissionVersionView:
     )
 
 
-async def version_view_async(v: MissionVersion) -> MissionVersionView:
-    """``version_view`` in a thread: parsing a 10,000-item mission must not stall the loop."""
-    return await asyncio.to_thread(version_view, v)
+async def version_response(v: MissionVersion, status_code: int = status.HTTP_200_OK) -> Response:
+    """``version_view`` as JSON, parsed and serialised in a thread: for a 10,000-item mission either
+    step takes ~0.1 s, which on the event loop would stall every WebSocket and link."""
+    body = await asyncio.to_thread(lambda: version_view(v).model_dump_json())
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+MISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Mission"}}},
+    }
+}
+"""OpenAPI for routes that read the Mission body themselves (to parse it in a thread)."""
+
+
+async def mission_body(request: Request, context: StationContext) -> Mission:
+    """The request body as a Mission, size-checked and parsed off the event loop; errors as FastAPI's 422."""
+    data = await _read_limited_body(request, context.settings.max_input_bytes)
+    try:
+        return await asyncio.to_thread(Mission.model_validate_json, data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        ) from None
 
 
 def _refuse_oversized(version: MissionVersion) -> None:
@@ -226,26 +249,39 @@ async def list_missions(
     return [summary_view(s) for s in await context.store.missions.find(organisation)]
 
 
-@router.post("/api/missions", response_model=MissionVersionView, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/missions",
+    response_model=MissionVersionView,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=MISSION_BODY,
+)
 async def create_mission(
-    mission: Mission,
+    request: Request,
     principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
     context: StationContext = Depends(get_context),
-) -> MissionVersionView:
-    return await version_view_async(await _create(context, principal, mission, "unnamed mission"))
+) -> Response:
+    mission = await mission_body(request, context)
+    version = await _create(context, principal, mission, "unnamed mission")
+    return await version_response(version, status.HTTP_201_CREATED)
 
 
 @router.get("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Latest version")
-async def get_mission(scope: MissionScope = MissionViewer) -> MissionVersionView:
-    return await version_view_async(await scope.version(None))
+async def get_mission(scope: MissionScope = MissionViewer) -> Response:
+    return await version_response(await scope.version(None))
 
 
-@router.put("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Save a new version")
-async def update_mission(mission: Mission, scope: MissionScope = MissionEditor) -> MissionVersionView:
+@router.put(
+    "/api/missions/{mission_id}",
+    response_model=MissionVersionView,
+    summary="Save a new version",
+    openapi_extra=MISSION_BODY,
+)
+async def update_mission(request: Request, scope: MissionScope = MissionEditor) -> Response:
     await scope.summary()
+    mission = await mission_body(request, scope.context)
     body = await asyncio.to_thread(mission.model_dump, mode="json")
     missions = scope.context.store.missions
-    return await version_view_async(
+    return await version_response(
         await missions.add_version(scope.mission_id, body, scope.principal.username)
     )
 
@@ -257,15 +293,17 @@ async def delete_mission(scope: MissionScope = MissionEditor) -> None:
 
 
 @router.get("/api/missions/{mission_id}/versions", response_model=list[MissionVersionView])
-async def list_versions(scope: MissionScope = MissionViewer) -> list[MissionVersionView]:
+async def list_versions(scope: MissionScope = MissionViewer) -> Response:
     await scope.summary()
     versions = await scope.context.store.missions.versions(scope.mission_id)
-    return await asyncio.to_thread(lambda: [version_view(v) for v in versions])
+    adapter = TypeAdapter(list[MissionVersionView])
+    body = await asyncio.to_thread(lambda: adapter.dump_json([version_view(v) for v in versions]))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/api/missions/{mission_id}/versions/{version}", response_model=MissionVersionView)
-async def get_version(version: int = Path(ge=1), scope: MissionScope = MissionViewer) -> MissionVersionView:
-    return await version_view_async(await scope.version(version))
+async def get_version(version: int = Path(ge=1), scope: MissionScope = MissionViewer) -> Response:
+    return await version_response(await scope.version(version))
 
 
 @router.post("/api/missions/{mission_id}/validate", response_model=ValidationView)
@@ -404,7 +442,7 @@ async def import_plan(
     request: Request,
     principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
     context: StationContext = Depends(get_context),
-) -> MissionVersionView:
+) -> Response:
     from geodata.errors import InputError
     from missions.formats.qgc_plan import load_plan
 
@@ -419,7 +457,9 @@ async def import_plan(
                 "problems": [{"location": p.location, "message": p.message} for p in exc.problems[:100]],
             },
         ) from None
-    return await version_view_async(await _create(context, principal, mission, "imported plan"))
+    return await version_response(
+        await _create(context, principal, mission, "imported plan"), status.HTTP_201_CREATED
+    )
 
 
 @router.get("/api/missions/{mission_id}/plan", summary="Export a version as a QGroundControl .plan")
