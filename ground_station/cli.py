@@ -105,9 +105,15 @@ async def _check_storage(settings: StationSettings) -> None:
     a full disk or an unusable secret file is one clear line instead of a startup traceback."""
     from ground_station.auth.secret import SecretFileError, load_or_create_secret
     from ground_station.demo_data import DemoDataError, refuse_demo_accounts
+    from ground_station.links.signing import SigningKeyError, key_path, load_key
     from ground_station.store.errors import StoreError
     from ground_station.store.sqlite import open_sqlite_store
 
+    try:
+        for vehicle in settings.vehicles:  # an unusable signing key is one line, not a startup traceback
+            await asyncio.to_thread(load_key, key_path(settings.data_dir, vehicle.slug))
+    except SigningKeyError as exc:
+        raise _fail(str(exc)) from None
     try:
         store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
         try:
