@@ -322,12 +322,15 @@ class LinkRouter:
         time_us = int(now_s * 1_000_000)
         relay = self._relay if self._mavsdk_addr is not None else None
         for frame in frames:
-            tracker = self._by_sysid.get(frame.sysid) or self._bind(frame)
+            tracker = self._by_sysid.get(frame.sysid)
+            just_bound = tracker is None
+            if tracker is None:
+                tracker = self._bind(frame, address)  # verifies the signature itself for a signed vehicle
             if tracker is None:
                 self.counters.unmapped_frames += 1
                 continue
             signer = self.signers.get(tracker.vehicle_id)
-            if signer is not None and not signer.verify(frame):
+            if signer is not None and not just_bound and not signer.verify(frame):
                 self._unsigned(address, tracker.vehicle_id, mono)
                 continue
             if address is not None and not self._accepts(tracker, frame, address, mono):
@@ -340,13 +343,18 @@ class LinkRouter:
                 relay.sendto(frame.raw if signer is None else signer.strip(frame), self._mavsdk_addr)
                 self.counters.relayed_to_mavsdk += 1
 
-    def _bind(self, frame: Frame) -> VehicleTracker | None:
+    def _bind(self, frame: Frame, address: Address | None) -> VehicleTracker | None:
         """Maps the first autopilot heard to a vehicle configured without a system id (contract 5)."""
         if not self._unbound or frame.msgid != MsgId.HEARTBEAT or not frame.known:
             return None
         if not decode.heartbeat(frame).from_autopilot:
             return None
-        vehicle = self._unbound.pop(0)
+        vehicle = self._unbound[0]
+        signer = self.signers.get(vehicle.vehicle_id)
+        if signer is not None and not signer.verify(frame):
+            self._unsigned(address, vehicle.vehicle_id, time.monotonic())
+            return None  # a signed vehicle is bound only by a heartbeat signed with its key
+        self._unbound.pop(0)
         tracker = self.trackers[vehicle.vehicle_id]
         tracker.system_id = frame.sysid
         self._by_sysid[frame.sysid] = tracker

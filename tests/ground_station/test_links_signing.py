@@ -187,3 +187,35 @@ async def test_signed_link_repins_only_on_a_validly_signed_heartbeat(tmp_path: P
             conn.close()
         await router.stop()
         await bus.close()
+
+
+async def test_an_unsigned_stranger_cannot_bind_a_signed_vehicles_system_id(tmp_path: Path) -> None:
+    key = bytes(range(1, 33))
+    bus = InProcessBus()
+    router = LinkRouter(
+        "udpin://127.0.0.1:0",
+        [VehicleLinkConfig("sim-1", "", signing_key=key)],  # system id taken from the first heartbeat
+        bus.publish_nowait,
+        tlog_dir=tmp_path,
+        options=RouterOptions(relay_to_mavsdk=False, station_heartbeat=False),
+    )
+    await router.start()
+    assert router.local_address is not None
+    port = router.local_address[1]
+    stranger = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}", source_system=7, source_component=1)
+    stranger.mav = mavlink_common.MAVLink(stranger, srcSystem=7, srcComponent=1)
+    real = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}", source_system=1, source_component=1)
+    real.mav = mavlink_common.MAVLink(real, srcSystem=1, srcComponent=1)
+    real.setup_signing(key, sign_outgoing=True)
+    try:
+        stranger.mav.heartbeat_send(2, 12, 0x81, 16 << 16, 4)
+        await wait_until(lambda: router.counters.unsigned_dropped >= 1, "the stranger's heartbeat refused")
+        assert router.trackers["sim-1"].system_id == 0
+        real.mav.heartbeat_send(2, 12, 0x01, 3 << 16, 4)
+        await wait_until(lambda: router.trackers["sim-1"].connected, "the signed vehicle bound")
+        assert router.trackers["sim-1"].system_id == 1
+    finally:
+        stranger.close()
+        real.close()
+        await router.stop()
+        await bus.close()
