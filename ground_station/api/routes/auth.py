@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require, unauthorised
+from ground_station.auth.passwords import MAX_PASSWORD_LENGTH
 from ground_station.auth.roles import ROLE_PERMISSIONS, Permission, Role
 from ground_station.auth.throttle import client_address
 from ground_station.auth.tokens import IssuedTokens, Principal, TokenError
@@ -44,6 +45,9 @@ def _response(tokens: IssuedTokens) -> TokenResponse:
     )
 
 
+MAX_PASSWORD_CHARS = MAX_PASSWORD_LENGTH
+"""As for new users: a megabyte "password" would only buy an attacker argon2 CPU time."""
+
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 """Token responses must never sit in a browser or proxy cache (RFC 6749 5.1)."""
 
@@ -75,7 +79,8 @@ async def login(
                 detail=f"too many failed logins; try again in {wait_s} s",
                 headers={"Retry-After": str(wait_s)},
             )
-    user = await authenticate(context.store.users, form.username, form.password)
+    too_long = len(form.password) > MAX_PASSWORD_CHARS or len(form.username) > 64
+    user = None if too_long else await authenticate(context.store.users, form.username, form.password)
     now = datetime.now(UTC)
     if user is None:
         detail: dict[str, object] = {"client": client}
