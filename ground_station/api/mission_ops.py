@@ -42,11 +42,14 @@ def parse_mission(body: dict[str, Any]) -> Mission:
     return Mission.model_validate(body)
 
 
-def export_plan(body: dict[str, Any]) -> dict[str, Any]:
-    """A stored mission as a QGC ``.plan`` document (parse + convert: run it in a thread)."""
+def export_plan(body: dict[str, Any]) -> bytes:
+    """A stored mission as QGC ``.plan`` JSON bytes: parse, convert and serialise, all in the caller's
+    thread (a 10,000-item plan's serialisation alone took ~0.2 s when FastAPI did it on the loop)."""
+    import json
+
     from missions.formats.qgc_plan import dump_plan
 
-    return dump_plan(parse_mission(body))
+    return json.dumps(dump_plan(parse_mission(body)), separators=(",", ":")).encode()
 
 
 class RegionUnavailableError(Exception):

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from ground_station.api.context import StationContext, get_context
@@ -462,9 +463,15 @@ async def import_plan(
     )
 
 
-@router.get("/api/missions/{mission_id}/plan", summary="Export a version as a QGroundControl .plan")
+@router.get(
+    "/api/missions/{mission_id}/plan",
+    summary="Export a version as a QGroundControl .plan",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
 async def export_plan(
     version: int | None = Query(default=None, ge=1), scope: MissionScope = MissionViewer
-) -> dict[str, Any]:
+) -> Response:
     found = await scope.version(version)
-    return await asyncio.to_thread(export_plan_body, found.body)
+    body = await asyncio.to_thread(export_plan_body, found.body)
+    return Response(body, media_type="application/json")
