@@ -118,3 +118,17 @@ def test_oversized_stored_mission_is_refused_before_upload(station: Station) -> 
     )
     assert response.status_code == 413, response.text[:300]
     assert "nothing was sent" in response.json()["detail"]
+
+
+def test_chunked_parse_equals_one_validation_and_keeps_error_positions() -> None:
+    from pydantic import ValidationError
+
+    from ground_station.api.mission_ops import PARSE_CHUNK, parse_mission
+    from missions.model import Mission
+
+    body = big_mission(PARSE_CHUNK * 4 + 3)
+    assert parse_mission(body) == Mission.model_validate(body)
+    body["items"][PARSE_CHUNK * 2 + 1]["alt_frame"] = "SIDEWAYS"
+    with pytest.raises(ValidationError) as failed:
+        parse_mission(body)
+    assert failed.value.errors()[0]["loc"][:2] == ("items", PARSE_CHUNK * 2 + 1)
