@@ -8,6 +8,7 @@ the audit log before anything is sent to the vehicle.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,11 +137,22 @@ MISSION_BODY = {
 """OpenAPI for routes that read the Mission body themselves (to parse it in a thread)."""
 
 
+def _parse_body(data: bytes) -> Mission:
+    """JSON text -> Mission, items validated in chunks (``parse_mission``) so the loop keeps the GIL."""
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return Mission.model_validate_json(data)  # raises pydantic's json_invalid error
+    if not isinstance(parsed, dict):
+        return Mission.model_validate(parsed)  # raises "valid dictionary" error
+    return parse_mission(parsed)
+
+
 async def mission_body(request: Request, context: StationContext) -> Mission:
     """The request body as a Mission, size-checked and parsed off the event loop; errors as FastAPI's 422."""
     data = await _read_limited_body(request, context.settings.max_input_bytes)
     try:
-        return await asyncio.to_thread(Mission.model_validate_json, data)
+        return await asyncio.to_thread(_parse_body, data)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
