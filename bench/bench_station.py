@@ -14,6 +14,14 @@ same invocation; the figures are reported against it. The pass mark is p99 < 100
 Each run also reports the event-loop lag (p99) of the station and of the load generator: a busy load
 generator inflates the latencies it measures, so its lag says how far to trust them. The machine is
 shared; repeat a run before believing a difference of less than ~30 %.
+
+``--export-gap`` instead measures how long the WebSocket telemetry stream stalls while the largest
+allowed mission (``missions.model.MAX_ITEMS`` waypoints) is exported as a ``.plan`` several times: one
+vehicle, one WebSocket client, the gap between consecutive frames before and during the exports. With
+the export on the event loop the gap grew to the export's duration; off the loop it stays near the
+10 Hz frame interval. Measured on the shared 2-core machine (3 exports of ~0.7 s each, other jobs
+running): max gap 118 ms before, 190 ms during; with the work merely moved to a thread it was
+330-515 ms, because pydantic-core and ``json`` hold the GIL for a whole call (hence chunked parsing).
 """
 
 from __future__ import annotations
@@ -442,6 +450,115 @@ def run_once(n_vehicles: int, n_clients: int, args: argparse.Namespace, workdir:
             _stop(process)
 
 
+def _big_mission(items: int) -> dict[str, Any]:
+    """``items`` waypoints on a seeded grid north of Jeseník (uniform 100 x N, 1e-5 deg steps)."""
+    lon, lat = 17.10, 50.33
+    points = [
+        {
+            "kind": "waypoint",
+            "lon": lon + (i % 100) * 1e-5,
+            "lat": lat + (i // 100) * 1e-5,
+            "alt_m": 60.0,
+            "alt_frame": "REL_HOME",
+        }
+        for i in range(items - 1)
+    ]
+    takeoff = {"kind": "takeoff", "lon": lon, "lat": lat, "alt_m": 60.0, "alt_frame": "REL_HOME"}
+    return {"name": "bench largest mission", "home": {"lon": lon, "lat": lat}, "items": [takeoff, *points]}
+
+
+async def _ws_gaps(url: str, gaps: list[tuple[float, float]], stop: asyncio.Event) -> None:
+    """(receive time, gap since the previous telemetry frame) for every frame until ``stop``."""
+    import websockets
+
+    async with websockets.connect(url, max_queue=None, open_timeout=30, ping_interval=None) as ws:
+        last: float | None = None
+        while not stop.is_set():
+            try:
+                text = await asyncio.wait_for(ws.recv(), 1.0)
+            except TimeoutError:
+                continue
+            if '"type":"telemetry"' not in str(text):
+                continue
+            now = time.monotonic()
+            if last is not None:
+                gaps.append((now, now - last))
+            last = now
+
+
+async def _export_gap(port: int, token: str, exports: int) -> dict[str, float]:
+    import httpx
+
+    from missions.model import MAX_ITEMS
+
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=300) as client:
+        created = await client.post("/api/missions", json=_big_mission(MAX_ITEMS))
+        created.raise_for_status()
+        mission_id = created.json()["mission_id"]
+        gaps: list[tuple[float, float]] = []
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(
+            _ws_gaps(f"ws://127.0.0.1:{port}/ws/telemetry?token={token}", gaps, stop)
+        )
+        await asyncio.sleep(3.0)  # baseline frames
+        t0 = time.monotonic()
+        for _ in range(exports):
+            (await client.get(f"/api/missions/{mission_id}/plan")).raise_for_status()
+        t1 = time.monotonic()
+        await asyncio.sleep(1.0)
+        stop.set()
+        await watcher
+    before = [g for t, g in gaps if t < t0]
+    during = [g for t, g in gaps if t0 <= t <= t1 + 0.5]
+    return {
+        "items": float(MAX_ITEMS),
+        "exports": float(exports),
+        "export_s_each": (t1 - t0) / exports,
+        "ws_gap_max_before_ms": max(before, default=float("nan")) * 1000,
+        "ws_gap_max_during_ms": max(during, default=float("nan")) * 1000,
+        "ws_frames_during": float(len(during)),
+    }
+
+
+def export_gap_run(args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    """One scripted vehicle, the station in its own process, one WS client + the exports in this one."""
+    run_dir = workdir / "export-gap"
+    run_dir.mkdir(parents=True)
+    base = _free_udp_base(1)
+    http_port = _free_tcp_port()
+    vehicles = [{"slug": "sim-0", "mavlink_url": f"udpin://127.0.0.1:{base}"}]
+    (run_dir / "vehicles.json").write_text(json.dumps(vehicles))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.append(
+            _spawn(
+                [
+                    *(PYTHON, "-m", "bench.mavlink_fleet", "--vehicles", "1"),
+                    *("--base-port", str(base), "--duration", "600"),
+                ],
+                run_dir / "vehicles.log",
+            )
+        )
+        ready = run_dir / "station-ready.json"
+        processes.append(
+            _spawn(
+                [
+                    *(PYTHON, "-m", "bench.bench_station", "--role", "station", "--dir", str(run_dir)),
+                    *("--vehicles-json", str(run_dir / "vehicles.json"), "--http-port", str(http_port)),
+                    *("--ready", str(ready), "--stats", str(run_dir / "stats.json"), "--duration", "300"),
+                ],
+                run_dir / "station.log",
+            )
+        )
+        info = _wait_file(ready, 180, processes)
+        return asyncio.run(_export_gap(http_port, str(info["token"]), args.exports))
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+
+
 def _print(result: RunResult, baseline: RunResult | None) -> None:
     ratio = (
         f"  p99 x{result.p99_ms / baseline.p99_ms:.1f} of baseline"
@@ -500,6 +617,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--measure", type=float, default=8.0)
     parser.add_argument(
+        "--export-gap",
+        action="store_true",
+        help="only measure the WebSocket gap while the largest allowed mission is exported",
+    )
+    parser.add_argument("--exports", type=int, default=3, help="exports in the --export-gap measurement")
+    parser.add_argument(
         "--repeat", type=int, default=1, help="runs per vehicle count; the run with the median p99 decides"
     )
     # station role
@@ -512,6 +635,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.role == "station":
         asyncio.run(_station(args, json.loads(Path(args.vehicles_json).read_text())))
+        return
+    if args.export_gap:
+        with tempfile.TemporaryDirectory(prefix="bench-export-gap-") as tmp:
+            figures = export_gap_run(args, Path(args.keep) if args.keep else Path(tmp))
+        print(json.dumps(figures, indent=2))
         return
     if args.source == "auto":
         args.source = "sim" if _sim_available() else "scripted"

@@ -19,7 +19,9 @@ from fastapi import FastAPI
 
 from ground_station.api.body_limit import BodySizeLimit
 from ground_station.api.context import StationContext
+from ground_station.api.docs import install_offline_docs
 from ground_station.api.errors import install_error_handlers
+from ground_station.api.headers import SecurityHeaders
 from ground_station.api.health_report import LinkHealth, LinksHealth
 from ground_station.api.readiness import ReadinessGate
 from ground_station.api.routes import (
@@ -38,11 +40,14 @@ from ground_station.api.routes import (
 from ground_station.api.telemetry_hub import TelemetryHub
 from ground_station.api.vehicle_control import NoVehicleControl, VehicleControl
 from ground_station.api.vehicle_state import VehicleStateCache
+from ground_station.auth.clock import Clock, SystemClock
 from ground_station.auth.secret import load_or_create_secret
+from ground_station.auth.throttle import LoginThrottle, ThrottleSettings
 from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
 from ground_station.bus.inprocess import InProcessBus
 from ground_station.config import StationSettings
+from ground_station.demo_data import refuse_demo_accounts
 from ground_station.store.durable import DurableWriter
 from ground_station.store.journal import Journal
 from ground_station.store.models import Organisation
@@ -124,10 +129,14 @@ class _CoreLinks:
 
 async def fleet_links(settings: StationSettings, bus: Bus, region: Any | None) -> VehicleLinks:
     """The real vehicle layer for the configured vehicles, publishing on the service's bus."""
+    from ground_station.links.signing import key_path, load_key
     from ground_station.vehicles.station import StationCore, StationVehicle
 
     core = StationCore(
-        [StationVehicle(v.slug, v.mavlink_url) for v in settings.vehicles],
+        [
+            StationVehicle(v.slug, v.mavlink_url, signing_key=load_key(key_path(settings.data_dir, v.slug)))
+            for v in settings.vehicles
+        ],
         tlog_dir=settings.tlog_dir,
         region=region,
         bus=bus,
@@ -147,8 +156,12 @@ def create_app(
     links_factory: LinksFactory = fleet_links,
     region_loader: RegionLoader | None = load_configured_region,
     region: Any | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """``region`` short-cuts loading (tests share one loaded region); ``region_loader=None`` skips it."""
+    """``region`` short-cuts loading (tests share one loaded region); ``region_loader=None`` skips it.
+
+    ``clock`` decides token expiry, WebSocket session ends and login throttling (tests inject one)."""
+    station_clock: Clock = clock or SystemClock()
     durable_ref: list[DurableWriter] = []  # the running station's, for the readiness gate
 
     def not_ready() -> str | None:
@@ -164,6 +177,8 @@ def create_app(
                     settings.organisation.slug, settings.organisation.name, settings.organisation.country
                 )
             )
+            # a deployment must never run with the demo's printed-password accounts (demo_data.py)
+            await refuse_demo_accounts(store.users, settings.data_dir)
             secret = load_or_create_secret(settings.jwt_secret_file)
             loaded, region_error = region, None
             if loaded is None and region_loader is not None:
@@ -190,6 +205,7 @@ def create_app(
                 timedelta(days=settings.auth.refresh_token_days),
                 store.users,
                 store.refresh_tokens,
+                station_clock,
             )
             app.state.context = StationContext(
                 settings=settings,
@@ -204,6 +220,14 @@ def create_app(
                 recorder=recorder,
                 durable=durable,
                 links_health=links_health_of(links),
+                login_throttle=LoginThrottle(
+                    station_clock,
+                    ThrottleSettings(
+                        free_failures=settings.auth.login_free_failures,
+                        base_delay_s=settings.auth.login_base_delay_s,
+                        max_delay_s=settings.auth.login_max_delay_s,
+                    ),
+                ),
             )
             app.state.recorder = recorder
             await links.start()
@@ -227,11 +251,15 @@ def create_app(
             "login, token refresh, health and these docs needs a bearer token: POST /api/auth/token."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_exception_handler(vehicles.CommandRefused, vehicles.command_refused_handler)  # type: ignore[arg-type]
+    install_offline_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=lambda: settings.max_input_bytes)
     app.add_middleware(ReadinessGate, reason=not_ready)
+    app.add_middleware(SecurityHeaders)  # outermost: the 413 of BodySizeLimit gets the headers too
     for router in (
         health.router,
         auth.router,

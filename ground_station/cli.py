@@ -1,4 +1,4 @@
-"""``borderwatch serve | demo | user add | replay``: the service's command-line edge."""
+"""``borderwatch serve | demo | user ... | replay``: the service's command-line edge."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import logging
 import re
 import signal
 import sys
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # the demo's modules load only when the demo runs
     from ground_station.demo import SimReady
 
 user_app = typer.Typer(help="Manage ground-station users", no_args_is_help=True)
+link_app = typer.Typer(help="Vehicle links: MAVLink 2 signing keys", no_args_is_help=True)
 
 
 def _settings(config: Path | None, **overrides: object) -> StationSettings:
@@ -55,6 +57,8 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
             # Telemetry frames are small JSON sent at a high rate to many clients: deflating each one
             # costs the fan-out more CPU than the bytes it saves on a LAN or loopback.
             ws_per_message_deflate=False,
+            # clients send only small control messages (auth, subscribe); a 16 MiB frame is abuse
+            ws_max_size=64 * 1024,
         )
     )
     install_token_redaction()  # after uvicorn.Config, which (re)configures its loggers
@@ -100,18 +104,28 @@ async def _check_storage(settings: StationSettings) -> None:
     """Opens (and migrates) the database and the JWT secret before serving, so a locked database,
     a full disk or an unusable secret file is one clear line instead of a startup traceback."""
     from ground_station.auth.secret import SecretFileError, load_or_create_secret
+    from ground_station.demo_data import DemoDataError, refuse_demo_accounts
+    from ground_station.links.signing import SigningKeyError, key_path, load_key
     from ground_station.store.errors import StoreError
     from ground_station.store.sqlite import open_sqlite_store
 
     try:
+        for vehicle in settings.vehicles:  # an unusable signing key is one line, not a startup traceback
+            await asyncio.to_thread(load_key, key_path(settings.data_dir, vehicle.slug))
+    except SigningKeyError as exc:
+        raise _fail(str(exc)) from None
+    try:
         store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
         try:
             await store.database.check_writable()
+            await refuse_demo_accounts(store.users, settings.data_dir)
         finally:
             await store.close()
         await asyncio.to_thread(load_or_create_secret, settings.jwt_secret_file)
     except (StoreError, SecretFileError, OSError) as exc:
         raise _fail(str(exc)) from None
+    except DemoDataError as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def _request_exit(server: object) -> None:
@@ -183,12 +197,19 @@ async def _demo(options: DemoOptions) -> None:
     from ground_station.demo import (
         DemoError,
         create_demo_users,
+        demo_data_dir,
         demo_settings,
         start_simulator,
         terrain_notice,
     )
+    from ground_station.demo_data import DemoDataError, claim_demo_data_dir
 
-    directory = options.data_dir or Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))
+    directory = demo_data_dir(options.data_dir, options.config)
+    try:  # before the simulator starts: a deployment's directory is refused at once
+        probe = _settings(options.config, data_dir=directory)
+        claim_demo_data_dir(directory, probe.sqlite_path, probe.jwt_secret_file)
+    except DemoDataError as exc:
+        raise _fail(str(exc), 2) from None
     typer.echo(f"starting the simulator with {options.vehicles} drone(s) at speed x{options.speed} ...")
     try:
         simulator = await start_simulator(
@@ -204,7 +225,10 @@ async def _demo(options: DemoOptions) -> None:
     try:
         settings = demo_settings(simulator.ready, directory, options.port, options.config)
         notice = await asyncio.to_thread(terrain_notice, settings)
-        credentials = await create_demo_users(settings)
+        try:
+            credentials = await create_demo_users(settings)
+        except DemoError as exc:
+            raise _fail(str(exc), 2) from None
 
         def banner() -> None:
             lines = ["", "=" * 72, f"borderwatch demo: {_url(settings)}   (API docs: {_url(settings)}/docs)"]
@@ -332,6 +356,59 @@ async def _user_add(
     typer.echo(f"created {user.role.value} {user.username!r} in organisation {user.organisation!r}")
 
 
+_ACCOUNT_ACTIONS = ("disable", "enable", "delete", "revoke")
+
+
+def _account_command(action: str) -> Callable[..., None]:
+    def command(
+        username: str = typer.Argument(..., help="login name"),
+        config: Path | None = typer.Option(None, "--config", "-c"),
+    ) -> None:
+        settings = _settings(config)
+        asyncio.run(_user_account(settings, action, username))
+
+    command.__doc__ = {
+        "disable": "Disable a user: no login, refresh tokens revoked, open WebSockets closed.",
+        "enable": "Re-enable a disabled user.",
+        "delete": "Delete a user (audit rows keep the name); refresh tokens revoked.",
+        "revoke": "Log a user out everywhere: every refresh token revoked, open WebSockets closed.",
+    }[action]
+    return command
+
+
+async def _user_account(settings: StationSettings, action: str, username: str) -> None:
+    """Acts on the station's database directly; a running service's sockets notice on their re-check."""
+    from ground_station.auth import accounts
+    from ground_station.store.errors import StoreError
+    from ground_station.store.sqlite import open_sqlite_store
+
+    try:
+        store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    actor = f"cli:{getpass.getuser()}"
+    now = datetime.now(UTC)
+    try:
+        if action == "disable":
+            change = await accounts.disable_user(store, username, actor=actor, now=now)
+        elif action == "enable":
+            change = await accounts.enable_user(store, username, actor=actor, now=now)
+        elif action == "delete":
+            change = await accounts.delete_user(store, username, actor=actor, now=now)
+        else:
+            change = await accounts.revoke_sessions(store, username, actor=actor, now=now)
+    except (accounts.UnknownUserError, StoreError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        await store.close()
+    past = {"disable": "disabled", "enable": "enabled", "delete": "deleted", "revoke": "logged out"}[action]
+    typer.echo(f"{past} {username!r}; {change.revoked_tokens} refresh token(s) revoked")
+
+
+for _action in _ACCOUNT_ACTIONS:
+    user_app.command(_action)(_account_command(_action))
+
+
 def replay(
     tlog: Path = typer.Argument(..., exists=True, dir_okay=False, help="a recorded .tlog"),
     vehicle: str | None = typer.Option(None, help="configured vehicle slug whose link receives the replay"),
@@ -367,9 +444,41 @@ def _listen_address(mavlink_url: str) -> str:
     return rest
 
 
+@link_app.command("sign")
+def link_sign(
+    slug: str = typer.Argument(..., help="configured vehicle slug"),
+    timeout: float = typer.Option(30.0, min=1.0, max=600.0, help="seconds to wait for the vehicle"),
+    config: Path | None = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Make a MAVLink 2 signing key for a vehicle and install it (SETUP_SIGNING); the service must be
+    stopped. From then on the service accepts only frames signed with it from that vehicle."""
+    from ground_station.links.signing import SigningKeyError, key_path
+    from ground_station.links.signing_setup import SigningSetupError, sign_vehicle
+
+    settings = _settings(config)
+    vehicle = next((v for v in settings.vehicles if v.slug == slug), None)
+    if vehicle is None:
+        raise _fail(f"no vehicle {slug!r} in the configuration", 2)
+    scheme, _, rest = vehicle.mavlink_url.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("udpin", "udp") or not port.isdigit():
+        raise _fail(f"signing setup needs a UDP link the station listens on, not {vehicle.mavlink_url!r}", 2)
+    key_file = key_path(settings.data_dir, slug)
+    typer.echo(f"waiting for {slug} on {host}:{port} ...")
+    try:
+        installed = asyncio.run(sign_vehicle((host, int(port)), key_file, timeout_s=timeout))
+    except (SigningSetupError, SigningKeyError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"{slug} (system {installed.system_id}) now signs with the key in {key_file}; "
+        "the service accepts only signed frames from it"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Adds this package's commands to the ``borderwatch`` app."""
     app.command("serve")(serve)
     app.command("demo")(demo)
     app.command("replay")(replay)
     app.add_typer(user_app, name="user")
+    app.add_typer(link_app, name="link")

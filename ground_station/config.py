@@ -7,6 +7,7 @@ Errors name the file and the field (``vehicles.0.mavlink_url``), never a traceba
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from contextvars import ContextVar
@@ -106,6 +107,22 @@ class AuthConfig(_Strict):
     refresh_token_days: float = Field(default=7.0, gt=0, le=365)
     jwt_secret_file: Path | None = None
     """Defaults to ``<data_dir>/jwt-secret``; created with a random secret on first run."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or CIDR networks of reverse proxies whose ``X-Forwarded-For`` is believed (login
+    throttling keys on the client address); empty: the TCP peer is the client."""
+    login_free_failures: int = Field(default=3, ge=0, le=100)
+    login_base_delay_s: float = Field(default=1.0, gt=0, le=3600)
+    login_max_delay_s: float = Field(default=300.0, gt=0, le=24 * 3600)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from None
+        return value
 
 
 _config_file: ContextVar[dict[str, Any] | None] = ContextVar("_config_file", default=None)

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ground_station.auth.roles import Role
 from ground_station.auth.users import create_user, generate_password
 from ground_station.config import CameraConfig, StationSettings, VehicleConfig, load_settings
+from ground_station.demo_data import DEMO_USERS, DemoDataError, claim_demo_data_dir
 from ground_station.store.models import Organisation
 from ground_station.store.sqlite import open_sqlite_store
+
+PARENT_PID_ENV = "BORDERWATCH_PARENT_PID"
+"""Tells a child simulator which process it must not outlive (read by ``sim.parent_watch``)."""
 
 BORDERWATCH_COMMAND = (sys.executable, "-c", "from borderwatch_cli.main import app; app()")
 """The ``borderwatch`` command of this very installation (no reliance on PATH or ``__main__``)."""
@@ -138,7 +143,8 @@ async def start_simulator(
     """Starts ``borderwatch sim run`` and waits for its ready-json; the simulator's output goes to a log."""
     ready_path, log_path = work_dir / "sim-ready.json", work_dir / "sim.log"
     log_file = await asyncio.to_thread(_prepare, work_dir, ready_path, log_path)
-    env = {**os.environ, **(extra_env or {})}
+    # The simulator dies with this process even on SIGKILL (it watches this pid: sim/parent_watch.py).
+    env = {**os.environ, **(extra_env or {}), PARENT_PID_ENV: str(os.getpid())}
     process = await asyncio.create_subprocess_exec(
         *simulator_command(vehicles, speed, ready_path, scenario, base_port, cameras=cameras),
         stdout=log_file,
@@ -188,12 +194,21 @@ async def _exited(process: asyncio.subprocess.Process) -> bool:
     return True
 
 
+def demo_data_dir(data_dir: Path | None, config: Path | None) -> Path:
+    """``--data-dir``, else the config's explicit ``data_dir``, else a new temporary directory."""
+    if data_dir is not None:
+        return data_dir
+    base = load_settings(config) if config else None
+    if base is not None and "data_dir" in base.model_fields_set:
+        return base.data_dir
+    return Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))
+
+
 def demo_settings(ready: SimReady, data_dir: Path, port: int, config: Path | None = None) -> StationSettings:
     """The service's settings for the simulated vehicles and cameras (a config file may add to them)."""
-    base = load_settings(config) if config else None
     return load_settings(
         config,
-        data_dir=base.data_dir if base and "data_dir" in base.model_fields_set else data_dir,
+        data_dir=data_dir,
         http={"host": "127.0.0.1", "port": port},
         vehicles=[VehicleConfig(slug=v.slug, mavlink_url=v.mavlink_url) for v in ready.vehicles],
         cameras=[
@@ -209,18 +224,15 @@ def demo_settings(ready: SimReady, data_dir: Path, port: int, config: Path | Non
     )
 
 
-DEMO_USERS: tuple[tuple[str, Role], ...] = (
-    ("demo-admin", Role.ADMIN),
-    ("demo-commander", Role.COMMANDER),
-    ("demo-pilot", Role.PILOT),
-    ("demo-partner", Role.PARTNER_VIEWER),
-)
-
-
 async def create_demo_users(settings: StationSettings) -> list[tuple[str, Role, str]]:
-    """Demo users with fresh random passwords (re-set on every demo start, printed once)."""
+    """Demo users with fresh random passwords (re-set on every demo start, printed once), only in a
+    data directory that is (or becomes) the demo's own."""
     from ground_station.auth.passwords import hash_password
 
+    try:
+        claim_demo_data_dir(settings.data_dir, settings.sqlite_path, settings.jwt_secret_file)
+    except DemoDataError as exc:
+        raise DemoError(str(exc)) from None
     store = await open_sqlite_store(settings.sqlite_path, settings.storage.busy_timeout_ms)
     organisation = Organisation(
         settings.organisation.slug, settings.organisation.name, settings.organisation.country

@@ -19,6 +19,13 @@ NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
+MAX_ITEMS = 10_000
+"""Items per mission (and per fence/rally list): more than any real flight, few enough that checking,
+converting and uploading one mission stays bounded (a 1e6-item body used to freeze the station)."""
+MAX_TEXT = 200
+"""Characters in a name or other free text."""
+ShortText = Annotated[str, Field(max_length=MAX_TEXT)]
+
 
 class AltFrame(StrEnum):
     """What an item's altitude is measured from (design contract 1)."""
@@ -202,7 +209,7 @@ class VehicleProfile(_Frozen):
     Either ``endurance_s`` (the maker's hover/cruise time) or ``battery_capacity_wh`` with power draws.
     """
 
-    name: str = "generic multicopter"
+    name: ShortText = "generic multicopter"
     cruise_speed_m_s: Positive = 10.0
     max_speed_m_s: Positive = 15.0
     climb_rate_m_s: Positive = 3.0
@@ -237,7 +244,7 @@ class GroundPoint(_Frozen):
 class FencePolygon(_Frozen):
     """A fence polygon, vertices lon/lat without the closing repeat."""
 
-    vertices: tuple[tuple[Longitude, Latitude], ...] = Field(min_length=3)
+    vertices: tuple[tuple[Longitude, Latitude], ...] = Field(min_length=3, max_length=MAX_ITEMS)
     inclusion: bool
 
 
@@ -251,8 +258,8 @@ class FenceCircle(_Frozen):
 class Geofence(_Frozen):
     """What the vehicle enforces onboard: stay inside every inclusion, outside every exclusion."""
 
-    polygons: tuple[FencePolygon, ...] = ()
-    circles: tuple[FenceCircle, ...] = ()
+    polygons: tuple[FencePolygon, ...] = Field(default=(), max_length=MAX_ITEMS)
+    circles: tuple[FenceCircle, ...] = Field(default=(), max_length=MAX_ITEMS)
     not_represented: tuple[str, ...] = ()
     """Zone ids that the point budget could not fit: said out loud, never silently dropped."""
 
@@ -298,8 +305,8 @@ class QgcPlanInfo(_Frozen):
 class Mission(_Frozen):
     """A flight plan plus everything the checks need to decide whether it may fly."""
 
-    name: str = ""
-    items: tuple[MissionItem, ...]
+    name: ShortText = ""
+    items: tuple[MissionItem, ...] = Field(max_length=MAX_ITEMS)
     vehicle: VehicleProfile = VehicleProfile()
     home: HomePosition
     pilot: GroundPoint | None = None
@@ -308,13 +315,13 @@ class Mission(_Frozen):
     category: OperationCategory = OperationCategory.OPEN
     approved_ceiling_agl_m: Positive | None = None
     """Specific category only: the ceiling the operational authorisation approved."""
-    zone_authorisations: tuple[str, ...] = ()
+    zone_authorisations: tuple[ShortText, ...] = Field(default=(), max_length=MAX_ITEMS)
     """Zone uids or identifiers this flight holds an authorisation for."""
-    cross_border_authorisation: str | None = None
+    cross_border_authorisation: ShortText | None = None
     """Reference of the authorisation to cross the CZ-PL border (issued by the incident feature)."""
     expected_wind_m_s: NonNegative = 0.0
     geofence: Geofence = Geofence()
-    rally_points: tuple[RallyPoint, ...] = ()
+    rally_points: tuple[RallyPoint, ...] = Field(default=(), max_length=MAX_ITEMS)
     qgc: QgcPlanInfo | None = None
     """QGC plan fields when the mission came from a .plan (written back on export)."""
 

@@ -43,7 +43,10 @@ def run(
     no_cameras: Annotated[bool, typer.Option("--no-cameras", help="do not start camera streams")] = False,
 ) -> None:
     """Runs the simulator until Ctrl-C / SIGTERM, printing each vehicle's MAVLink URL."""
+    from sim.parent_watch import die_with_parent
     from sim.runner import RunOptions, run_until_stopped  # the whole simulator loads only to run it
+
+    die_with_parent()  # started by `borderwatch demo`: do not outlive it, even after its kill -9
 
     options = RunOptions(
         scenario_path=scenario,

@@ -64,6 +64,23 @@ class MavlinkLink:
         self.local_address = (name[0], name[1])
         return self.local_address
 
+    def set_signing_key(self, key: bytes | None, initial_timestamp: int = 0) -> None:
+        """Signs every frame sent and refuses unsigned or badly signed ones (None or zeros: off).
+
+        The decoder is pymavlink's own, whose ``signing`` state checks the signature and the per-stream
+        timestamps; a refused frame comes out as BAD_DATA and is counted like any bad frame."""
+        if key is not None and not any(key):
+            key = None
+        self.frames.signing_key = key
+        self.frames.signing_timestamp = max(self.frames.signing_timestamp, initial_timestamp)
+        self._decoder.signing.secret_key = key
+        self._decoder.signing.stream_timestamps = {}
+        self._decoder.signing.allow_unsigned_callback = None
+
+    @property
+    def signing(self) -> bool:
+        return self.frames.signing_key is not None
+
     def close(self) -> None:
         if self._sock is not None:
             if self._loop is not None and not self._loop.is_closed():

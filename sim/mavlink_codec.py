@@ -8,7 +8,9 @@ requires, and the X.25 CRC comes from ``fastcrc`` (which pymavlink itself uses w
 
 from __future__ import annotations
 
+import hashlib
 import struct
+import time
 
 from fastcrc.crc16 import mcrf4xx as _mcrf4xx  # a pymavlink dependency
 from pymavlink.dialects.v20 import common as mavlink
@@ -30,21 +32,44 @@ def payload_of(msg: mavlink.MAVLink_message) -> bytes:
     return payload
 
 
+EPOCH_2015_UNIX_S = 1_420_070_400
+
+
+def signing_timestamp_now() -> int:
+    """MAVLink signing time: 10 us units since 2015-01-01 UTC."""
+    return int((time.time() - EPOCH_2015_UNIX_S) * 100_000)
+
+
 class FrameEncoder:
-    """Encodes pymavlink message objects as MAVLink 2 frames with this vehicle's ids and sequence."""
+    """Encodes pymavlink message objects as MAVLink 2 frames with this vehicle's ids and sequence.
+
+    With a signing key (set by SETUP_SIGNING, as PX4 and ArduPilot do) every frame is signed: incompat
+    flag 0x01, CRC over the flagged header, then link id, 48-bit timestamp and the first 6 bytes of
+    SHA-256(key + frame up to the timestamp).
+    """
 
     def __init__(self, system_id: int, component_id: int) -> None:
         self.system_id = system_id
         self.component_id = component_id
         self.seq = 0
+        self.signing_key: bytes | None = None
+        self.link_id = 0
+        self.signing_timestamp = 0
+
+    def _signature_block(self, framed: bytes) -> bytes:
+        assert self.signing_key is not None
+        self.signing_timestamp = max(self.signing_timestamp + 1, signing_timestamp_now())
+        block = bytes((self.link_id,)) + self.signing_timestamp.to_bytes(6, "little")
+        return block + hashlib.sha256(self.signing_key + framed + block).digest()[:6]
 
     def encode(self, msg: mavlink.MAVLink_message) -> bytes:
         msg_id: int = type(msg).id  # not msg.id: STATUSTEXT has a field called id
         payload = payload_of(msg).rstrip(b"\x00") or b"\x00"
+        signed = self.signing_key is not None
         header = _HEADER.pack(
             0xFD,
             len(payload),
-            0,
+            1 if signed else 0,
             0,
             self.seq,
             self.system_id,
@@ -55,4 +80,5 @@ class FrameEncoder:
         self.seq = (self.seq + 1) & 0xFF
         body = header + payload
         crc = _mcrf4xx(body[1:] + _CRC_EXTRA[msg_id])
-        return body + _CRC.pack(crc)
+        framed = body + _CRC.pack(crc)
+        return framed + self._signature_block(framed) if signed else framed

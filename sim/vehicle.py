@@ -150,6 +150,7 @@ class Vehicle:
             "PARAM_REQUEST_READ": self._on_param_request_read,
             "PARAM_SET": self._on_param_set,
             "TIMESYNC": self._on_timesync,
+            "SETUP_SIGNING": self._on_setup_signing,
         }
         for name in MISSION_MESSAGES:
             self._handlers[name] = self.missions.handle
@@ -275,6 +276,16 @@ class Vehicle:
     def _on_heartbeat(self, msg: mavlink.MAVLink_heartbeat_message) -> None:
         if msg.type == mavlink.MAV_TYPE_GCS:
             self.last_gcs_heartbeat = self._wall()
+
+    def _on_setup_signing(self, msg: mavlink.MAVLink_setup_signing_message) -> None:
+        """Installs (or, with an all-zero key, removes) the MAVLink 2 signing key, as PX4 1.15+ does.
+
+        Unsigned SETUP_SIGNING is accepted only while the link is unsigned; afterwards the decoder
+        already refused any frame not signed with the current key, so only its holder can change it.
+        Kept in memory: a simulator restart starts unsigned (PX4 keeps it on its SD card)."""
+        key = bytes(msg.secret_key)
+        self.link.set_signing_key(key, int(msg.initial_timestamp))
+        self.say(Severity.INFO, "signing enabled" if self.link.signing else "signing disabled")
 
     def _on_command_long(self, msg: mavlink.MAVLink_command_long_message) -> None:
         self._run_command(request_from_long(msg))

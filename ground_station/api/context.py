@@ -10,6 +10,7 @@ from fastapi import Request, WebSocket
 
 from ground_station.api.telemetry_hub import TelemetryHub
 from ground_station.api.vehicle_state import VehicleStateCache
+from ground_station.auth.throttle import LoginThrottle
 from ground_station.auth.tokens import TokenService
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
@@ -38,6 +39,7 @@ class StationContext:
     region_error: str | None = None
     recorder: Recorder | None = None
     links_health: Callable[[], LinksHealth] | None = None
+    login_throttle: LoginThrottle | None = None
 
 
 def get_context(request: Request) -> StationContext:

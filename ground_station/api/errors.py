@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from ground_station.store.errors import (
     ConflictError,
@@ -49,6 +50,15 @@ async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
     return JSONResponse(status_code=code, content={"detail": str(exc)})
 
 
+async def _client_gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+    """The body stopped: the client went away, or ``BodySizeLimit`` already answered 413 and ended the
+    body. Not a bug, so no traceback; this answer is discarded either way."""
+    log.debug("client disconnected during %s %s", request.method, request.url.path)
+    return JSONResponse(
+        status_code=status.HTTP_400_BAD_REQUEST, content={"detail": "request body incomplete"}
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     """A bug must not show a traceback to the client; the log has it."""
     log.exception("unhandled error in %s %s", request.method, request.url.path)
@@ -61,4 +71,5 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StoreError, _store_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ClientDisconnect, _client_gone)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

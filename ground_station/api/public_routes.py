@@ -17,7 +17,6 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/openapi.json"),
         ("GET", "/docs"),
         ("GET", "/docs/oauth2-redirect"),
-        ("GET", "/redoc"),
         # The web UI's HTML and the plain status page: static login forms; all data they show is fetched
         # with the user's token.
         ("GET", "/"),

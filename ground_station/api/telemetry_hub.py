@@ -158,6 +158,9 @@ class TelemetryClient:
         self._send_timeout_s = send_timeout_s
         self._pending: dict[str, VehicleFrame] = {}
         self._alerts: deque[str] = deque(maxlen=max_pending_alerts)
+        self._control: deque[str] = deque()
+        self._control_sent = asyncio.Event()
+        self._control_sent.set()
         self._wake = asyncio.Event()
         self._filter_listeners: list[Callable[[], None]] = []
         self.coalesced = 0
@@ -190,6 +193,19 @@ class TelemetryClient:
         self._alerts.append('{"type":"alert","alert":' + fragment + "}")
         self._wake.set()
 
+    def send_control(self, text: str) -> None:
+        """Queues a session message (``auth_ok``, ``token_expiring``, replies) ahead of telemetry.
+
+        Everything the socket sends goes through the one sender task, so frames never interleave.
+        """
+        self._control.append(text)
+        self._control_sent.clear()
+        self._wake.set()
+
+    async def control_sent(self) -> None:
+        """Returns once every queued session message has been handed to the socket (before a close)."""
+        await self._control_sent.wait()
+
     def set_filter(self, client_filter: ClientFilter) -> None:
         self.filter = client_filter
         pending: dict[str, VehicleFrame] = {}
@@ -218,7 +234,9 @@ class TelemetryClient:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
-                frames: list[str] = list(self._alerts)
+                frames: list[str] = list(self._control)
+                self._control.clear()
+                frames.extend(self._alerts)
                 self._alerts.clear()
                 pending, self._pending = self._pending, {}
                 frames.extend(frame.text for frame in pending.values())
@@ -228,6 +246,8 @@ class TelemetryClient:
                     watch.progress()
                     self.frames_sent += 1
                 watch.idle()
+                if not self._control:
+                    self._control_sent.set()
         except asyncio.CancelledError:
             if not watch.expired:
                 raise

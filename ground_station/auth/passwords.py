@@ -8,6 +8,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _HASHER = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+"""Login refuses longer ones unread (argon2 time grows with the input), so none may be set either."""
 
 
 class WeakPasswordError(ValueError):
@@ -17,6 +19,8 @@ class WeakPasswordError(ValueError):
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(f"password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPasswordError(f"password must be at most {MAX_PASSWORD_LENGTH} characters long")
     if password.strip() != password or not password.strip():
         raise WeakPasswordError("password must not start or end with whitespace")
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pydantic import ValidationError
 
 from ground_station.bus.messages import (
+    AccessChangedMsg,
     AlertMsg,
     AttitudeMsg,
     AuditMsg,
@@ -68,6 +69,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec("vehicle.{vehicle_id}.flight", FlightEventMsg, "flight lifecycle events"),
     TopicSpec("alert", AlertMsg, "monitor alerts for every vehicle"),
     TopicSpec("audit", AuditMsg, "accountable actions"),
+    TopicSpec("auth", AccessChangedMsg, "a user disabled, deleted, re-roled or logged out everywhere"),
 )
 
 _BY_TYPE: dict[type[BusMessage], TopicSpec] = {spec.message_type: spec for spec in CATALOGUE}

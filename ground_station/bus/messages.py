@@ -42,6 +42,8 @@ class AlertKind(StrEnum):
     FAILSAFE = "FAILSAFE"
     MONITORING_DEGRADED = "MONITORING_DEGRADED"
     """The monitor could not run a check (e.g. the terrain or zone data failed): its silence means nothing."""
+    LINK_SPOOFING = "LINK_SPOOFING"
+    """MAVLink frames for a vehicle from an address other than its pinned one (or badly signed)."""
 
 
 class AlertSeverity(StrEnum):
@@ -135,6 +137,14 @@ class LinkMsg(BusMessage):
     packets_bad: int
     packets_lost: int = 0
     rx_rate_hz: float
+    foreign_dropped: int = 0
+    """Datagrams/frames dropped because they came from another address than the pinned vehicle."""
+    peer: str | None = None
+    """The pinned vehicle address ``host:port`` (UDP links), once its heartbeat was seen."""
+    implausible_positions: int = 0
+    """Positions rejected at the edge (impossible jump or altitude)."""
+    unsigned_dropped: int = 0
+    """Frames refused on a signed link (unsigned or with a bad signature)."""
 
 
 class StatusTextMsg(BusMessage):
@@ -180,6 +190,11 @@ class AuditAction(StrEnum):
     TOKEN_REFRESHED = "token_refreshed"
     LOGOUT = "logout"
     USER_CREATED = "user_created"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    USER_DELETED = "user_deleted"
+    USER_ROLE_CHANGED = "user_role_changed"
+    SESSIONS_REVOKED = "sessions_revoked"
     VEHICLE_COMMAND = "vehicle_command"
     MISSION_UPLOAD = "mission_upload"
     VALIDATION_OVERRIDE = "validation_override"
@@ -201,3 +216,21 @@ class AuditMsg(BusMessage):
     action: AuditAction
     target: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class AccessChange(StrEnum):
+    DISABLED = "disabled"
+    DELETED = "deleted"
+    ROLE_CHANGED = "role_changed"
+    SESSIONS_REVOKED = "sessions_revoked"
+
+
+class AccessChangedMsg(BusMessage):
+    """A user's access was cut or changed: open sessions (WebSockets) re-check and close at once."""
+
+    time_utc: AwareDatetime
+    user_id: int
+    username: str
+    change: AccessChange
+    role: str | None = None
+    """The new role for ``role_changed``."""

@@ -25,10 +25,13 @@ _AUTO_SUB_MODES = {
     4: "MISSION",
     5: "RTL",
     6: "LAND",
+    7: "RTGS",
     8: "FOLLOW_TARGET",
     9: "PRECLAND",
     10: "VTOL_TAKEOFF",
 }
+
+_POSCTL_SUB_MODES = {1: "POSCTL.ORBIT", 2: "POSCTL.SLOW"}
 
 AUTO_RTL = "AUTO.RTL"
 AUTO_LAND = "AUTO.LAND"
@@ -55,16 +58,29 @@ class MavAutopilot(IntEnum):
     PX4 = 12
 
 
+UNKNOWN_MODE = "UNKNOWN"
+
+
 def flight_mode_name(autopilot: int, custom_mode: int) -> str:
-    """PX4 mode name such as ``AUTO.MISSION``; other autopilots get ``CUSTOM(<n>)``."""
+    """PX4 mode name such as ``AUTO.MISSION``; other autopilots get ``CUSTOM(<n>)``.
+
+    A PX4 custom mode outside PX4's tables is ``UNKNOWN``: names such as ``MAIN16`` used to be invented
+    from the bits, which let any sender make up modes the station then displayed and logged as real.
+    """
     if autopilot != MAV_AUTOPILOT_PX4:
         return f"CUSTOM({custom_mode})"
+    if custom_mode & 0xFFFF:
+        return UNKNOWN_MODE  # PX4 leaves the low 16 bits zero
     main = (custom_mode >> 16) & 0xFF
     sub = (custom_mode >> 24) & 0xFF
-    main_name = _MAIN_MODES.get(main, f"MAIN{main}")
     if main == 4:
-        return f"AUTO.{_AUTO_SUB_MODES.get(sub, f'SUB{sub}')}"
-    return main_name
+        sub_name = _AUTO_SUB_MODES.get(sub)
+        return UNKNOWN_MODE if sub_name is None else f"AUTO.{sub_name}"
+    if main == 3 and sub in _POSCTL_SUB_MODES:
+        return _POSCTL_SUB_MODES[sub]
+    if sub != 0:
+        return UNKNOWN_MODE
+    return _MAIN_MODES.get(main, UNKNOWN_MODE)
 
 
 def system_status_name(status: int) -> str:

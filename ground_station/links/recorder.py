@@ -12,6 +12,7 @@ import logging
 from collections import deque
 from pathlib import Path
 
+from ground_station.links.flight_ids import new_flight_id
 from ground_station.tlog import TlogWriter
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,11 @@ class FlightRecorder:
             self._fail(exc)
 
     def flight_started(self, vehicle_id: str, now: dt.datetime) -> tuple[str, str | None]:
-        flight_id = f"{vehicle_id}-{now:%Y%m%dT%H%M%S}Z"
+        flight_id = new_flight_id(vehicle_id, now)
         self.close()
         if self.tlog_dir is None:
             return flight_id, None
-        path = self.tlog_dir / vehicle_id / f"{now:%Y-%m-%d_%H-%M-%S}_{flight_id}.tlog"
+        path = self.tlog_dir / vehicle_id / f"{now:%Y-%m-%d_%H-%M-%S}_{flight_id}.tlog"  # unique too
         try:
             self._writer = TlogWriter(path)
             for time_us, frame in self._ring:

@@ -6,6 +6,10 @@ loopback UDP pair (as mavlink-router does). MAVSDK -> vehicle: datagrams are rec
 High-rate streams that MAVSDK's action/mission plugins never read are not relayed, which keeps the
 relay cheap. A flooding vehicle is capped per link (frames beyond the budget are dropped and counted)
 so it cannot take the CPU from the other links.
+
+On UDP links each vehicle is pinned to the address its autopilot HEARTBEAT came from (``peers.py``):
+frames for it from other addresses are dropped, counted (``foreign_dropped`` in the link status) and
+alerted at most once a minute; the station sends only to pinned peers, never to whoever spoke last.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -21,12 +26,15 @@ from pathlib import Path
 
 from pymavlink.dialects.v20 import common as mavlink_common
 
-from ground_station.bus.catalogue import validate_vehicle_id
-from ground_station.bus.messages import BusMessage
+from ground_station.bus.catalogue import topic_for, validate_vehicle_id
+from ground_station.bus.messages import AlertMsg, BusMessage
 from ground_station.links import decode
 from ground_station.links.decode import MsgId
 from ground_station.links.framing import Frame, FrameSplitter
+from ground_station.links.intrusion import ForeignPeerAlarm
+from ground_station.links.peers import Address, PeerPins
 from ground_station.links.recorder import FlightRecorder
+from ground_station.links.signing import LinkSigner
 from ground_station.links.transport import UdpTransport, make_transport
 from ground_station.links.urls import LinkEndpoint, LinkKind, parse_link_url
 from ground_station.links.vehicle_state import VehicleTracker
@@ -54,6 +62,8 @@ class VehicleLinkConfig:
     vehicle_id: str
     url: str
     system_id: int | None = None
+    signing_key: bytes | None = None
+    """MAVLink 2 signing key: frames from this vehicle must be validly signed (``signing.py``)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,11 @@ class RouterOptions:
     relay_to_mavsdk: bool = True
     tick_interval_s: float = 0.25
     station_heartbeat: bool = True
+    repin_after_s: float | None = None
+    """A vehicle's pinned address may change only after it was silent this long (None: the heartbeat
+    timeout, so a vehicle that comes back on a new port after a link loss is taken back)."""
+    foreign_alert_interval_s: float = 60.0
+    """At most one LINK_SPOOFING alert per link in this period."""
 
 
 @dataclass
@@ -80,6 +95,9 @@ class RouterCounters:
     unmapped_frames: int = 0
     relayed_to_mavsdk: int = 0
     from_mavsdk: int = 0
+    foreign_dropped: int = 0
+    repins: int = 0
+    unsigned_dropped: int = 0
 
 
 class _RelayProtocol(asyncio.DatagramProtocol):
@@ -131,6 +149,9 @@ class LinkRouter:
                 position_max_hz=self.options.position_max_hz,
                 attitude_max_hz=self.options.attitude_max_hz,
                 bad_packets=lambda: self._splitter.stats.bad + self.counters.flood_dropped,
+                foreign_dropped=lambda: self.counters.foreign_dropped,
+                unsigned_dropped=lambda: self.counters.unsigned_dropped,
+                peer=functools.partial(self._peer_text, vehicle.vehicle_id),
             )
             self.trackers[vehicle.vehicle_id] = tracker
             if vehicle.system_id is None:
@@ -139,6 +160,18 @@ class LinkRouter:
                 if vehicle.system_id in self._by_sysid:
                     raise ValueError(f"link {url}: system id {vehicle.system_id} mapped twice")
                 self._by_sysid[vehicle.system_id] = tracker
+        self.signers: dict[str, LinkSigner] = {
+            v.vehicle_id: LinkSigner(v.signing_key) for v in vehicles if v.signing_key is not None
+        }
+        # what the station and MAVSDK send is signed with the (first) signed vehicle's key
+        self._outgoing_signer = next(iter(self.signers.values()), None)
+        repin_after_s = self.options.repin_after_s
+        self._pins = PeerPins(
+            list(self.trackers), self.options.heartbeat_timeout_s if repin_after_s is None else repin_after_s
+        )
+        self._alarm = ForeignPeerAlarm(
+            url, vehicles[0].vehicle_id if len(vehicles) == 1 else None, self.options.foreign_alert_interval_s
+        )
         self._relay: asyncio.DatagramTransport | None = None
         self._mavsdk_addr: tuple[str, int] | None = None
         self._last_mavsdk_mono = -1e18
@@ -199,11 +232,75 @@ class LinkRouter:
     def bad_packets(self) -> int:
         return self._splitter.stats.bad
 
+    def _peer_text(self, vehicle_id: str) -> str | None:
+        address = self._pins.pin_of(vehicle_id).address
+        return None if address is None else f"{address[0]}:{address[1]}"
+
+    def pinned_peer(self, vehicle_id: str) -> Address | None:
+        return self._pins.pin_of(vehicle_id).address
+
     # -- vehicle -> station ----------------------------------------------------------------------------
 
-    def _from_vehicle(self, data: bytes) -> None:
+    def _foreign(self, address: Address, reason: str, mono: float, count: int = 1) -> None:
+        self.counters.foreign_dropped += count
+        alert = self._alarm.dropped(
+            f"{address[0]}:{address[1]}", reason, dt.datetime.now(dt.UTC), mono, count
+        )
+        if alert is not None:
+            log.warning("link %s: %s", self.url, alert.message)
+            self._publish(topic_for(AlertMsg), alert)
+
+    def _unsigned(self, address: Address | None, vehicle_id: str, mono: float) -> None:
+        """A frame for a signed vehicle without a valid signature: dropped, counted, alerted (limited)."""
+        self.counters.unsigned_dropped += 1
+        where = "the link" if address is None else f"{address[0]}:{address[1]}"
+        alert = self._alarm.dropped(
+            where, f"unsigned or badly signed for {vehicle_id}", dt.datetime.now(dt.UTC), mono
+        )
+        if alert is not None:
+            log.warning("link %s: %s", self.url, alert.message)
+            self._publish(topic_for(AlertMsg), alert)
+
+    def _accepts(self, tracker: VehicleTracker, frame: Frame, address: Address, mono: float) -> bool:
+        """Whether a frame for ``tracker`` may come from ``address`` (pins on an autopilot heartbeat)."""
+        pins = self._pins
+        if pins.accepts(tracker.vehicle_id, address, mono):
+            return True
+        is_autopilot_heartbeat = (
+            frame.msgid == MsgId.HEARTBEAT and frame.known and decode.heartbeat(frame).from_autopilot
+        )
+        if is_autopilot_heartbeat and pins.may_pin(tracker.vehicle_id, mono):
+            previous = pins.pin(tracker.vehicle_id, address, mono)
+            self._transport.set_peers(pins.peers)
+            if previous is None:
+                log.info("link %s: %s pinned to %s:%d", self.url, tracker.vehicle_id, *address)
+            else:
+                self.counters.repins += 1
+                log.warning(
+                    "link %s: %s re-pinned from %s:%d to %s:%d after silence",
+                    self.url,
+                    tracker.vehicle_id,
+                    *previous,
+                    *address,
+                )
+            return True
+        if pins.pin_of(tracker.vehicle_id).address is not None:
+            self._foreign(address, f"not the pinned address of {tracker.vehicle_id}", mono)
+        # else: the vehicle is not pinned yet; frames before its first heartbeat are not trusted
+        return False
+
+    def _from_vehicle(self, data: bytes, address: Address | None = None) -> None:
         mono = time.monotonic()
         self.counters.datagrams += 1
+        if (
+            address is not None
+            and not self._pins.is_pinned_peer(address)
+            and not self._pins.open_to_strangers(mono)
+        ):
+            # every vehicle is pinned and alive: a stranger's datagram is dropped before it is parsed,
+            # so it costs neither parsing nor the vehicle's flood budget
+            self._foreign(address, "every vehicle of this link is pinned elsewhere", mono)
+            return
         if mono - self._window_start >= 1.0:
             self._window_start = mono
             self._window_frames = 0
@@ -225,25 +322,39 @@ class LinkRouter:
         time_us = int(now_s * 1_000_000)
         relay = self._relay if self._mavsdk_addr is not None else None
         for frame in frames:
-            tracker = self._by_sysid.get(frame.sysid) or self._bind(frame)
+            tracker = self._by_sysid.get(frame.sysid)
+            just_bound = tracker is None
+            if tracker is None:
+                tracker = self._bind(frame, address)  # verifies the signature itself for a signed vehicle
             if tracker is None:
                 self.counters.unmapped_frames += 1
+                continue
+            signer = self.signers.get(tracker.vehicle_id)
+            if signer is not None and not just_bound and not signer.verify(frame):
+                self._unsigned(address, tracker.vehicle_id, mono)
+                continue
+            if address is not None and not self._accepts(tracker, frame, address, mono):
                 continue
             self.recorders[tracker.vehicle_id].record(time_us, frame.raw)
             tracker.handle(frame, now, mono)
             if frame.msgid == MsgId.MISSION_ACK and self._ack_waiters:
                 self._mission_ack(frame)
             if relay is not None and frame.msgid not in NOT_RELAYED_TO_MAVSDK:
-                relay.sendto(frame.raw, self._mavsdk_addr)
+                relay.sendto(frame.raw if signer is None else signer.strip(frame), self._mavsdk_addr)
                 self.counters.relayed_to_mavsdk += 1
 
-    def _bind(self, frame: Frame) -> VehicleTracker | None:
+    def _bind(self, frame: Frame, address: Address | None) -> VehicleTracker | None:
         """Maps the first autopilot heard to a vehicle configured without a system id (contract 5)."""
         if not self._unbound or frame.msgid != MsgId.HEARTBEAT or not frame.known:
             return None
         if not decode.heartbeat(frame).from_autopilot:
             return None
-        vehicle = self._unbound.pop(0)
+        vehicle = self._unbound[0]
+        signer = self.signers.get(vehicle.vehicle_id)
+        if signer is not None and not signer.verify(frame):
+            self._unsigned(address, vehicle.vehicle_id, time.monotonic())
+            return None  # a signed vehicle is bound only by a heartbeat signed with its key
+        self._unbound.pop(0)
         tracker = self.trackers[vehicle.vehicle_id]
         tracker.system_id = frame.sysid
         self._by_sysid[frame.sysid] = tracker
@@ -259,13 +370,19 @@ class LinkRouter:
         self.send_to_vehicle(data)
 
     def send_to_vehicle(self, data: bytes) -> None:
-        """Records (as the GCS -> vehicle direction) and sends raw MAVLink bytes."""
+        """Records (as the GCS -> vehicle direction) and sends raw MAVLink bytes (signed on a signed link)."""
         time_us = int(time.time() * 1_000_000)
         splitter = FrameSplitter()
+        signer = self._outgoing_signer
+        signed: list[bytes] = []
         for frame in splitter.feed(data):
+            raw = frame.raw
+            if signer is not None:
+                raw = signer.sign(frame) or raw
+                signed.append(raw)
             for recorder in self.recorders.values():
-                recorder.record(time_us, frame.raw)
-        self._transport.send(data)
+                recorder.record(time_us, raw)
+        self._transport.send(data if signer is None else b"".join(signed))
 
     async def clear_plan_part(self, system_id: int, mission_type: int, timeout_s: float = 5.0) -> None:
         """Empties one of the vehicle's lists (mission 0, fence 1, rally 2) and waits for its MISSION_ACK.

@@ -18,7 +18,9 @@ from ground_station.links.urls import LinkEndpoint, LinkKind
 
 log = logging.getLogger(__name__)
 
-OnData = Callable[[bytes], None]
+Address = tuple[str, int]
+OnData = Callable[[bytes, Address | None], None]
+"""Raw bytes and, for UDP, the sender's address (streams have one peer: the connection)."""
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 _Opened = TypeVar("_Opened")
 
@@ -48,12 +50,17 @@ class Transport(Protocol):
 
     def send(self, data: bytes) -> None: ...
 
+    def set_peers(self, peers: frozenset[Address]) -> None:
+        """Where ``send`` goes on a listening UDP link (the router's pinned vehicles); others ignore it."""
+        ...
+
     @property
     def local_address(self) -> tuple[str, int] | None: ...
 
 
 class UdpTransport:
-    """udpin: listen and answer the last sender; udpout: send to a fixed address.
+    """udpin: listen and answer the pinned peers the router sets (never simply the last sender);
+    udpout: send to a fixed address.
 
     Reads with its own non-blocking socket and drains up to ``READ_BATCH`` datagrams per wake-up
     X: at ~400 datagrams/s per PX4 vehicle the
@@ -68,8 +75,8 @@ class UdpTransport:
     def __init__(self, endpoint: LinkEndpoint) -> None:
         self.endpoint = endpoint
         self._sock: socket.socket | None = None
-        self._peer: tuple[str, int] | None = (
-            (endpoint.host, endpoint.port) if endpoint.kind is LinkKind.UDPOUT else None
+        self._peers: tuple[Address, ...] = (
+            ((endpoint.host, endpoint.port),) if endpoint.kind is LinkKind.UDPOUT else ()
         )
         self._bound = asyncio.Event()
 
@@ -81,8 +88,12 @@ class UdpTransport:
         return str(host), int(port)
 
     @property
-    def peer(self) -> tuple[str, int] | None:
-        return self._peer
+    def peers(self) -> tuple[Address, ...]:
+        return self._peers
+
+    def set_peers(self, peers: frozenset[Address]) -> None:
+        if self.endpoint.kind is LinkKind.UDPIN:
+            self._peers = tuple(sorted(peers))
 
     async def wait_bound(self) -> None:
         await self._bound.wait()
@@ -107,11 +118,8 @@ class UdpTransport:
         while True:
             sock = await open_with_backoff(self._open, self.endpoint.url, verb="open", level=logging.WARNING)
             failed: asyncio.Future[None] = loop.create_future()
-            is_udpin = self.endpoint.kind is LinkKind.UDPIN
 
-            def readable(
-                sock: socket.socket = sock, failed: asyncio.Future[None] = failed, is_udpin: bool = is_udpin
-            ) -> None:
+            def readable(sock: socket.socket = sock, failed: asyncio.Future[None] = failed) -> None:
                 for _ in range(self.READ_BATCH):
                     try:
                         data, addr = sock.recvfrom(65536)
@@ -123,10 +131,8 @@ class UdpTransport:
                         if not failed.done():
                             failed.set_exception(exc)
                         return
-                    if is_udpin:
-                        self._peer = addr
                     try:
-                        on_data(data)
+                        on_data(data, (str(addr[0]), int(addr[1])))
                     except Exception:  # ingest must survive any bug a hostile datagram could trigger
                         log.exception("error while handling a datagram from %s", addr)
 
@@ -143,9 +149,10 @@ class UdpTransport:
                 self._sock = None
 
     def send(self, data: bytes) -> None:
-        if self._sock is not None and self._peer is not None:
-            with contextlib.suppress(BlockingIOError, InterruptedError, ConnectionRefusedError, OSError):
-                self._sock.sendto(data, self._peer)
+        if self._sock is not None:
+            for peer in self._peers:
+                with contextlib.suppress(BlockingIOError, InterruptedError, ConnectionRefusedError, OSError):
+                    self._sock.sendto(data, peer)
 
 
 class TcpTransport:
@@ -172,15 +179,19 @@ class TcpTransport:
             )
             try:
                 while data := await reader.read(65536):
-                    on_data(data)
+                    on_data(data, None)
             except OSError as exc:
                 log.warning("link %s lost: %s", self.endpoint.url, exc)
             finally:
                 writer, self._writer = self._writer, None
+                assert writer is not None
                 writer.close()
                 with contextlib.suppress(OSError):
                     await writer.wait_closed()
             await asyncio.sleep(RECONNECT_DELAYS_S[0])
+
+    def set_peers(self, peers: frozenset[Address]) -> None:
+        return None
 
     def send(self, data: bytes) -> None:
         if self._writer is not None and not self._writer.is_closing():
@@ -239,7 +250,7 @@ class SerialTransport:
                         failed.set_exception(exc)
                     return
                 if data:
-                    on_data(data)
+                    on_data(data, None)
 
             loop.add_reader(fd, readable)
             try:
@@ -254,6 +265,9 @@ class SerialTransport:
                 self._out.clear()
                 os.close(fd)
                 self._fd = None
+
+    def set_peers(self, peers: frozenset[Address]) -> None:
+        return None
 
     def send(self, data: bytes) -> None:
         """Queues a whole frame and writes what the tty takes now; the rest goes when it is writable.

@@ -31,7 +31,9 @@ from ground_station.bus.messages import (
 )
 from ground_station.links import decode
 from ground_station.links.decode import MsgId
+from ground_station.links.flight_ids import new_flight_id
 from ground_station.links.framing import Frame
+from ground_station.links.plausibility import PositionGate
 from ground_station.links.px4_modes import AUTO_RTL, autopilot_name, flight_mode_name, system_status_name
 
 Publish = Callable[[str, BusMessage], None]
@@ -123,6 +125,9 @@ class VehicleTracker:
         attitude_max_hz: float | None = 10.0,
         battery_max_hz: float | None = 1.0,
         bad_packets: Callable[[], int] = lambda: 0,
+        foreign_dropped: Callable[[], int] = lambda: 0,
+        peer: Callable[[], str | None] = lambda: None,
+        unsigned_dropped: Callable[[], int] = lambda: 0,
     ) -> None:
         self.vehicle_id = vehicle_id
         self.system_id = system_id
@@ -130,6 +135,10 @@ class VehicleTracker:
         self._listener = listener
         self._heartbeat_timeout_s = heartbeat_timeout_s
         self._bad_packets = bad_packets
+        self._foreign_dropped = foreign_dropped
+        self._peer = peer
+        self._unsigned_dropped = unsigned_dropped
+        self.position_gate = PositionGate()
         self._topics = {
             cls: topic_for(cls, vehicle_id)
             for cls in (
@@ -282,8 +291,8 @@ class VehicleTracker:
         if not self._position_limit.allow(mono):
             return
         p = decode.global_position(frame)
-        if not (-90.0 <= p.lat <= 90.0 and -180.0 <= p.lon <= 180.0):
-            return  # a CRC-valid frame with impossible coordinates: a broken sender, not a position
+        if self.position_gate.check(p) is not None:
+            return  # a CRC-valid frame with an impossible position: a broken or hostile sender
         msg = PositionMsg(
             vehicle_id=self.vehicle_id,
             time_utc=now,
@@ -414,7 +423,7 @@ class VehicleTracker:
         if self._listener is not None:
             self.flight_id, self.tlog_path = self._listener.flight_started(self.vehicle_id, now)
         else:
-            self.flight_id = f"{self.vehicle_id}-{now:%Y%m%dT%H%M%S}Z"
+            self.flight_id = new_flight_id(self.vehicle_id, now)
         detail = "vehicle was already armed when the link came up" if resumed else None
         self._event(FlightEventKind.FLIGHT_STARTED, now, detail=detail)
 
@@ -485,6 +494,10 @@ class VehicleTracker:
             packets_bad=self._bad_packets(),
             packets_lost=c.packets_lost,
             rx_rate_hz=c.rx_rate_hz,
+            foreign_dropped=self._foreign_dropped(),
+            peer=self._peer(),
+            implausible_positions=self.position_gate.rejected,
+            unsigned_dropped=self._unsigned_dropped(),
         )
 
     def _publish_link(self, now: dt.datetime, mono: float) -> None:

@@ -33,6 +33,8 @@ class StationVehicle:
     vehicle_id: str
     url: str
     system_id: int | None = None
+    signing_key: bytes | None = None
+    """MAVLink 2 signing key of the vehicle (``links/signing.py``); None: unsigned link."""
 
 
 class StationCore:
@@ -76,7 +78,7 @@ class StationCore:
         by_url: dict[str, list[VehicleLinkConfig]] = {}
         for vehicle in self.vehicles:
             by_url.setdefault(vehicle.url, []).append(
-                VehicleLinkConfig(vehicle.vehicle_id, vehicle.url, vehicle.system_id)
+                VehicleLinkConfig(vehicle.vehicle_id, vehicle.url, vehicle.system_id, vehicle.signing_key)
             )
         publish = self.bus.publish_nowait
         for url, configs in by_url.items():

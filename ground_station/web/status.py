@@ -10,6 +10,8 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from ground_station.api.headers import content_security_policy
+
 router = APIRouter(tags=["web"])
 
 STATUS_PAGE = Path(__file__).with_name("status.html")
@@ -17,4 +19,5 @@ STATUS_PAGE = Path(__file__).with_name("status.html")
 
 @router.get("/status", response_class=HTMLResponse, include_in_schema=False)
 async def status_page() -> HTMLResponse:
-    return HTMLResponse(STATUS_PAGE.read_text(encoding="utf-8"))
+    html = STATUS_PAGE.read_text(encoding="utf-8")
+    return HTMLResponse(html, headers={"Content-Security-Policy": content_security_policy(html)})

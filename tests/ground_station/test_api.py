@@ -105,6 +105,9 @@ def test_login_failures_and_refresh_rotation(station: Station) -> None:
     assert replay.status_code == 401 and "already used" in replay.json()["detail"]
     missing = station.client.post("/api/auth/refresh", json={})
     assert missing.status_code == 422 and "refresh_token" in missing.json()["message"]
+    # the reuse ended that login: its access token stops working at once, not at expiry
+    assert station.client.get("/api/auth/me", headers=station.headers("pilot")).status_code == 401
+    station.login("pilot")
     me = station.client.get("/api/auth/me", headers=station.headers("pilot")).json()
     assert (
         me["role"] == "pilot" and me["organisation"] == "hzs-olk" and "command_vehicles" in me["permissions"]

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ground_station.app import LinksFactory, create_app, no_links
+from ground_station.auth.clock import Clock
 from ground_station.auth.roles import Role
 from ground_station.auth.users import create_user, generate_password
 from ground_station.config import StationSettings, VehicleConfig, load_settings
@@ -93,14 +94,17 @@ def running_station(
     links_factory: LinksFactory = no_links,
     with_region: bool = True,
     settings: StationSettings | None = None,
+    clock: Clock | None = None,
+    client_address: tuple[str, int] = ("testclient", 50000),
 ) -> Iterator[Station]:
     app = create_app(
         settings or station_settings(tmp_path),
         links_factory=links_factory,
         region_loader=None,
         region=shared_region() if with_region else None,
+        clock=clock,
     )
-    with TestClient(app) as client:
+    with TestClient(app, client=client_address) as client:
         store = app.state.context.store
         passwords: dict[str, str] = {}
         for username, (role, org) in USERS.items():

@@ -180,3 +180,78 @@ def test_serve_reports_a_locked_database_in_one_line(tmp_path: Path) -> None:
     assert (
         "is locked by another process" in result.stderr and "Traceback" not in result.stderr + result.stdout
     )
+
+
+def test_user_disable_delete_revoke_from_the_cli(tmp_path: Path) -> None:
+    """Ending an account without the service running: audited, refresh tokens revoked."""
+    import asyncio
+
+    from ground_station.auth.tokens import _hash
+    from ground_station.config import load_settings
+    from ground_station.store.models import AuditAction
+    from ground_station.store.sqlite import open_sqlite_store
+
+    config = write_config(tmp_path)
+    for name in ("chief", "bob"):
+        added = runner.invoke(
+            app,
+            ["user", "add", name, "--role", "pilot", "--password-stdin", "-c", str(config)],
+            input="a-good-password\n",
+        )
+        assert added.exit_code == 0, added.output
+    settings = load_settings(config)
+
+    async def add_refresh_token(username: str) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from ground_station.store.models import RefreshTokenRecord
+
+        store = await open_sqlite_store(settings.sqlite_path)
+        user = await store.users.by_username(username)
+        assert user is not None
+        now = datetime.now(UTC)
+        await store.refresh_tokens.add(
+            RefreshTokenRecord(_hash(username), user.id, "fam", now, now + timedelta(days=1), None)
+        )
+        await store.close()
+
+    asyncio.run(add_refresh_token("bob"))
+    revoked = runner.invoke(app, ["user", "revoke", "bob", "-c", str(config)])
+    assert revoked.exit_code == 0 and "1 refresh token(s) revoked" in revoked.output, revoked.output
+    disabled = runner.invoke(app, ["user", "disable", "bob", "-c", str(config)])
+    assert disabled.exit_code == 0, disabled.output
+    deleted = runner.invoke(app, ["user", "delete", "chief", "-c", str(config)])
+    assert deleted.exit_code == 0, deleted.output
+    missing = runner.invoke(app, ["user", "delete", "nobody", "-c", str(config)])
+    assert missing.exit_code == 1 and "no user 'nobody'" in missing.output
+
+    async def check() -> None:
+        store = await open_sqlite_store(settings.sqlite_path)
+        bob = await store.users.by_username("bob")
+        assert bob is not None and bob.disabled
+        assert await store.users.by_username("chief") is None
+        token = await store.refresh_tokens.get(_hash("bob"))
+        assert token is not None and token.revoked_at is not None
+        actions = {(e.action, e.target) for e in await store.audit.find()}
+        assert {
+            (AuditAction.SESSIONS_REVOKED, "bob"),
+            (AuditAction.USER_DISABLED, "bob"),
+            (AuditAction.USER_DELETED, "chief"),
+        } <= actions
+        await store.close()
+
+    asyncio.run(check())
+
+
+def test_link_sign_refuses_unknown_vehicles_and_a_busy_link(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    unknown = runner.invoke(app, ["link", "sign", "nope", "-c", str(config)])
+    assert unknown.exit_code == 2 and "no vehicle 'nope'" in unknown.output
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 14999))  # the configured link's port, as a running service would hold it
+    try:
+        refused = runner.invoke(app, ["link", "sign", "sim-1", "--timeout", "1", "-c", str(config)])
+    finally:
+        busy.close()
+    assert refused.exit_code == 1 and "stop `borderwatch serve` first" in refused.output, refused.output
+    assert not (tmp_path / "data" / "signing" / "sim-1.key").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -95,3 +96,51 @@ def test_demo_starts_sim_and_service_patrols_prints_logins_and_stops_cleanly(tmp
     assert "demo stopped" in rest
     assert "Traceback" not in "".join(output) + rest
     assert processes_mentioning(str(ready)) == [], "the simulator outlived the demo"
+
+
+def test_killing_the_demo_with_sigkill_ends_its_simulator(tmp_path: Path) -> None:
+    """``kill -9`` runs no clean-up in the demo; the simulator must notice its parent is gone by itself.
+
+    The wait is on the simulator's pidfd (readable once it exits), with a generous guard timeout."""
+    import select
+
+    port, data = free_tcp_port(), tmp_path / "demo"
+    env = {**os.environ, "BORDERWATCH_DATA": str(tmp_path / "no-dem-here"), "BORDERWATCH_DEM": ""}
+    command = [
+        *BORDERWATCH_COMMAND,
+        "demo",
+        "--vehicles", "1",
+        "--port", str(port),
+        "--base-port", str(free_udp_base(1)),
+        "--no-cameras",
+        "--no-patrol",
+        "--data-dir", str(data),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    output: list[str] = []
+    simulators: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not any("Ctrl-C stops" in line for line in output):
+            line = process.stdout.readline()
+            assert line or process.poll() is None, "".join(output)
+            output.append(line)
+            assert time.monotonic() < deadline, "".join(output)
+        simulators = processes_mentioning(str(data / "sim" / "sim-ready.json"))
+        assert len(simulators) == 1, simulators
+        simulator = os.pidfd_open(simulators[0])
+        process.kill()
+        process.wait(timeout=30)
+        readable, _, _ = select.select([simulator], [], [], 60.0)
+        os.close(simulator)
+        assert readable, "the simulator outlived its SIGKILLed parent"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pid in simulators:  # never leave one behind, whatever failed
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

@@ -198,7 +198,7 @@ async def test_garbage_and_flooding_vehicle_do_not_disturb_another(
         deadline = time.monotonic() + 1.5
         while time.monotonic() < deadline:  # bounded flood on loopback
             for payload in garbage:
-                flood.sendto(payload, bad.local_address)
+                noisy.send_raw(payload)  # from the vehicle's own (pinned) address
                 sent += 1
             if sent % 50 == 0:
                 await asyncio.sleep(0)

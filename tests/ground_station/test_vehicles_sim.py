@@ -84,7 +84,7 @@ async def simulator(tmp_path: Path) -> AsyncIterator[dict[str, object]]:
             if time.monotonic() > deadline:
                 pytest.fail("simulator did not write its ready-json within 60 s")
             await asyncio.sleep(0.2)
-        yield json.loads(ready.read_text())
+        yield {**json.loads(ready.read_text()), "pid": process.pid}
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require
+from ground_station.auth.accounts import (
+    AccountChange,
+    SelfLockoutError,
+    UnknownUserError,
+    change_role,
+    delete_user,
+    disable_user,
+    enable_user,
+    revoke_sessions,
+)
 from ground_station.auth.passwords import WeakPasswordError
 from ground_station.auth.roles import Permission, Role
 from ground_station.auth.tokens import Principal
@@ -36,6 +47,18 @@ class NewUser(BaseModel):
     organisation: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     organisation_name: str | None = Field(default=None, max_length=200)
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+
+class RoleChange(BaseModel):
+    role: Role
+
+
+class AccountChangeView(BaseModel):
+    user: UserView
+    revoked_refresh_tokens: int = Field(description="refresh tokens revoked by this change")
+
+
+USERNAME_PATH = Path(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
 
 
 class AuditView(BaseModel):
@@ -97,6 +120,107 @@ async def add_user(
     except (WeakPasswordError, InvalidUsernameError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from None
     return user_view(user)
+
+
+async def _account_change(
+    change: Callable[[], Awaitable[AccountChange]], context: StationContext, username: str
+) -> AccountChangeView:
+    try:
+        result = await change()
+    except UnknownUserError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    except SelfLockoutError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    user = await context.store.users.by_username(username)
+    return AccountChangeView(
+        user=user_view(user or result.user), revoked_refresh_tokens=result.revoked_tokens
+    )
+
+
+@router.post(
+    "/api/users/{username}/disable",
+    response_model=AccountChangeView,
+    summary="Disable an account: no login, refresh tokens revoked, open WebSockets closed (4403)",
+)
+async def disable(
+    username: str = USERNAME_PATH,
+    principal: Principal = Depends(require(Permission.MANAGE_USERS)),
+    context: StationContext = Depends(get_context),
+) -> AccountChangeView:
+    now = context.tokens.clock.now()
+    return await _account_change(
+        lambda: disable_user(context.store, username, actor=principal.username, now=now, bus=context.bus),
+        context,
+        username,
+    )
+
+
+@router.post("/api/users/{username}/enable", response_model=AccountChangeView, summary="Re-enable an account")
+async def enable(
+    username: str = USERNAME_PATH,
+    principal: Principal = Depends(require(Permission.MANAGE_USERS)),
+    context: StationContext = Depends(get_context),
+) -> AccountChangeView:
+    now = context.tokens.clock.now()
+    return await _account_change(
+        lambda: enable_user(context.store, username, actor=principal.username, now=now), context, username
+    )
+
+
+@router.post(
+    "/api/users/{username}/revoke",
+    response_model=AccountChangeView,
+    summary="Log a user out everywhere: refresh tokens revoked, open WebSockets closed (4401)",
+)
+async def revoke(
+    username: str = USERNAME_PATH,
+    principal: Principal = Depends(require(Permission.MANAGE_USERS)),
+    context: StationContext = Depends(get_context),
+) -> AccountChangeView:
+    now = context.tokens.clock.now()
+    return await _account_change(
+        lambda: revoke_sessions(context.store, username, actor=principal.username, now=now, bus=context.bus),
+        context,
+        username,
+    )
+
+
+@router.put("/api/users/{username}/role", response_model=AccountChangeView, summary="Change a user's role")
+async def set_role(
+    body: RoleChange,
+    username: str = USERNAME_PATH,
+    principal: Principal = Depends(require(Permission.MANAGE_USERS)),
+    context: StationContext = Depends(get_context),
+) -> AccountChangeView:
+    now = context.tokens.clock.now()
+    return await _account_change(
+        lambda: change_role(
+            context.store, username, body.role, actor=principal.username, now=now, bus=context.bus
+        ),
+        context,
+        username,
+    )
+
+
+@router.delete(
+    "/api/users/{username}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete an account (audit rows keep its name); open WebSockets closed (4403)",
+)
+async def delete(
+    username: str = USERNAME_PATH,
+    principal: Principal = Depends(require(Permission.MANAGE_USERS)),
+    context: StationContext = Depends(get_context),
+) -> Response:
+    now = context.tokens.clock.now()
+    try:
+        await delete_user(context.store, username, actor=principal.username, now=now, bus=context.bus)
+    except UnknownUserError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    except SelfLockoutError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/api/audit", response_model=list[AuditView])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
@@ -19,7 +19,9 @@ from pydantic import BaseModel, Field
 from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require, unauthorised
+from ground_station.auth.passwords import MAX_PASSWORD_LENGTH
 from ground_station.auth.roles import ROLE_PERMISSIONS, Permission, Role
+from ground_station.auth.throttle import client_address
 from ground_station.auth.tokens import IssuedTokens, Principal, TokenError, _hash
 from ground_station.auth.users import authenticate
 from ground_station.store.models import AuditAction
@@ -87,18 +89,60 @@ def _clear_cookie(request: Request, response: Response) -> None:
     )
 
 
-@router.post("/token", response_model=TokenResponse, summary="Log in (OAuth2 password flow)")
+MAX_PASSWORD_CHARS = MAX_PASSWORD_LENGTH
+"""As for new users: a megabyte "password" would only buy an attacker argon2 CPU time."""
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+"""Token responses must never sit in a browser or proxy cache (RFC 6749 5.1)."""
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    summary="Log in (OAuth2 password flow)",
+    responses={429: {"description": "too many failures from this address for this account; see Retry-After"}},
+)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
     response: Response,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
     context: StationContext = Depends(get_context),
 ) -> TokenResponse:
-    user = await authenticate(context.store.users, form.username, form.password)
+    throttle = context.login_throttle
+    client = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        context.settings.auth.trusted_proxies,
+    )
+    key = throttle.key(form.username, client) if throttle is not None else None
+    if throttle is not None and key is not None:
+        wait_s = throttle.retry_after_s(key)
+        if wait_s is not None:  # refused without checking the password; counted, not audited one by one
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=f"too many failed logins; try again in {wait_s} s",
+                headers={"Retry-After": str(wait_s)},
+            )
+    too_long = len(form.password) > MAX_PASSWORD_CHARS or len(form.username) > 64
+    user = None if too_long else await authenticate(context.store.users, form.username, form.password)
     if user is None:
-        await audit(context, form.username[:64], AuditAction.LOGIN_FAILED)
+        detail: dict[str, object] = {"client": client}
+        record_failure = True
+        if throttle is not None and key is not None:
+            failure = throttle.failed(key)
+            record_failure = failure.audit
+            detail.update(
+                failures=failure.failures,
+                refused_while_throttled=failure.refused_since_last_audit,
+                next_delay_s=failure.delay_s,
+            )
+        if record_failure:
+            await audit(context, form.username[:64], AuditAction.LOGIN_FAILED, detail=detail)
         raise unauthorised("wrong user name or password")
+    if throttle is not None and key is not None:
+        throttle.succeeded(key)
     await audit(context, user.username, AuditAction.LOGIN, organisation=user.organisation)
+    response.headers.update(NO_STORE)
     return _response(await context.tokens.issue(user), request, response, context)
 
 
@@ -109,6 +153,7 @@ async def refresh(
     body: RefreshRequest | None = None,
     context: StationContext = Depends(get_context),
 ) -> TokenResponse:
+    response.headers.update(NO_STORE)
     presented = (body.refresh_token if body else None) or request.cookies.get(REFRESH_COOKIE)
     if body is not None and not presented:  # a body that forgot its token: say which field is missing
         raise RequestValidationError(

@@ -122,7 +122,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 @router.get("/api/zones", summary="Zones touching a bounding box, as GeoJSON")
 async def zones_in_bbox(
-    bbox: str = Query(description="min_lon,min_lat,max_lon,max_lat (WGS84)"),
+    bbox: str = Query(max_length=200, description="min_lon,min_lat,max_lon,max_lat (WGS84)"),
     _: Principal = MapGuard,
     context: StationContext = Depends(get_context),
 ) -> dict[str, Any]:

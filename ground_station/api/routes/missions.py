@@ -8,17 +8,31 @@ the audit log before anything is sent to the vehicle.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
-from ground_station.api.mission_ops import RegionUnavailableError, build_upload_items, validate_mission
+from ground_station.api.mission_ops import (
+    RegionUnavailableError,
+    UploadTooLargeError,
+    build_upload_items,
+    check_upload_size,
+    parse_mission,
+    stored_item_count,
+    validate_mission,
+)
+from ground_station.api.mission_ops import (
+    export_plan as export_plan_body,
+)
 from ground_station.api.routes.vehicles import SlugPath, VehicleCommand, require_known_vehicle, run_command
 from ground_station.api.security import (
     acts_across_organisations,
@@ -37,7 +51,7 @@ from ground_station.store.models import (
 )
 from missions.formats.mavlink_items import unresolved_altitudes
 from missions.home import mission_for_vehicle_home
-from missions.model import HomePosition, Mission
+from missions.model import MAX_ITEMS, HomePosition, Mission
 
 router = APIRouter(tags=["missions"])
 
@@ -105,8 +119,55 @@ def version_view(v: MissionVersion) -> MissionVersionView:
         version=v.version,
         created_by=v.created_by,
         created_at=v.created_at,
-        mission=Mission.model_validate(v.body),
+        mission=parse_mission(v.body),
     )
+
+
+async def version_response(v: MissionVersion, status_code: int = status.HTTP_200_OK) -> Response:
+    """``version_view`` as JSON, parsed and serialised in a thread: for a 10,000-item mission either
+    step takes ~0.1 s, which on the event loop would stall every WebSocket and link."""
+    body = await asyncio.to_thread(lambda: version_view(v).model_dump_json())
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+MISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Mission"}}},
+    }
+}
+"""OpenAPI for routes that read the Mission body themselves (to parse it in a thread)."""
+
+
+def _parse_body(data: bytes) -> Mission:
+    """JSON text -> Mission, items validated in chunks (``parse_mission``) so the loop keeps the GIL."""
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return Mission.model_validate_json(data)  # raises pydantic's json_invalid error
+    if not isinstance(parsed, dict):
+        return Mission.model_validate(parsed)  # raises "valid dictionary" error
+    return parse_mission(parsed)
+
+
+async def mission_body(request: Request, context: StationContext) -> Mission:
+    """The request body as a Mission, size-checked and parsed off the event loop; errors as FastAPI's 422."""
+    data = await _read_limited_body(request, context.settings.max_input_bytes)
+    try:
+        return await asyncio.to_thread(_parse_body, data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        ) from None
+
+
+def _refuse_oversized(version: MissionVersion) -> None:
+    count = stored_item_count(version.body)
+    if count > MAX_ITEMS:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            detail=f"mission has {count} items, above the {MAX_ITEMS} item limit; nothing was sent",
+        )
 
 
 def validation_view(r: ValidationRecord) -> ValidationView:
@@ -188,7 +249,7 @@ async def _create(
     return await context.store.missions.create(
         principal.organisation,
         mission.name or default_name,
-        mission.model_dump(mode="json"),
+        await asyncio.to_thread(mission.model_dump, mode="json"),
         principal.username,
     )
 
@@ -197,7 +258,9 @@ async def _validate_and_record(
     context: StationContext, version: MissionVersion, vehicle_home: HomePosition | None = None
 ) -> ValidationRecord:
     """Validates (for an upload: from the vehicle's own home when it differs from the plan's)."""
-    mission, home_note = mission_for_vehicle_home(Mission.model_validate(version.body), vehicle_home)
+    _refuse_oversized(version)
+    parsed = await asyncio.to_thread(parse_mission, version.body)
+    mission, home_note = mission_for_vehicle_home(parsed, vehicle_home)
     try:
         report = await validate_mission(mission, context.region, context.region_error)
     except RegionUnavailableError as exc:
@@ -224,27 +287,42 @@ async def list_missions(
     return [summary_view(s) for s in await context.store.missions.find(organisation)]
 
 
-@router.post("/api/missions", response_model=MissionVersionView, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/missions",
+    response_model=MissionVersionView,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=MISSION_BODY,
+)
 async def create_mission(
-    mission: Mission,
+    request: Request,
     principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
     context: StationContext = Depends(get_context),
-) -> MissionVersionView:
-    return version_view(await _create(context, principal, mission, "unnamed mission"))
+) -> Response:
+    mission = await mission_body(request, context)
+    version = await _create(context, principal, mission, "unnamed mission")
+    return await version_response(version, status.HTTP_201_CREATED)
 
 
 @router.get("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Latest version")
-async def get_mission(scope: MissionScope = MissionViewer) -> MissionVersionView:
-    return version_view(await scope.version(None))
+async def get_mission(scope: MissionScope = MissionViewer) -> Response:
+    return await version_response(await scope.version(None))
 
 
-@router.put("/api/missions/{mission_id}", response_model=MissionVersionView, summary="Save a new version")
-async def update_mission(mission: Mission, scope: MissionScope = MissionEditor) -> MissionVersionView:
+@router.put(
+    "/api/missions/{mission_id}",
+    response_model=MissionVersionView,
+    summary="Save a new version",
+    openapi_extra=MISSION_BODY,
+)
+async def update_mission(request: Request, scope: MissionScope = MissionEditor) -> Response:
     await scope.summary()
+    mission = await mission_body(request, scope.context)
     await scope.audit(AuditAction.MISSION_UPDATED)
-    body = mission.model_dump(mode="json")
+    body = await asyncio.to_thread(mission.model_dump, mode="json")
     missions = scope.context.store.missions
-    return version_view(await missions.add_version(scope.mission_id, body, scope.principal.username))
+    return await version_response(
+        await missions.add_version(scope.mission_id, body, scope.principal.username)
+    )
 
 
 @router.delete("/api/missions/{mission_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -255,14 +333,17 @@ async def delete_mission(scope: MissionScope = MissionEditor) -> None:
 
 
 @router.get("/api/missions/{mission_id}/versions", response_model=list[MissionVersionView])
-async def list_versions(scope: MissionScope = MissionViewer) -> list[MissionVersionView]:
+async def list_versions(scope: MissionScope = MissionViewer) -> Response:
     await scope.summary()
-    return [version_view(v) for v in await scope.context.store.missions.versions(scope.mission_id)]
+    versions = await scope.context.store.missions.versions(scope.mission_id)
+    adapter = TypeAdapter(list[MissionVersionView])
+    body = await asyncio.to_thread(lambda: adapter.dump_json([version_view(v) for v in versions]))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/api/missions/{mission_id}/versions/{version}", response_model=MissionVersionView)
-async def get_version(version: int = Path(ge=1), scope: MissionScope = MissionViewer) -> MissionVersionView:
-    return version_view(await scope.version(version))
+async def get_version(version: int = Path(ge=1), scope: MissionScope = MissionViewer) -> Response:
+    return await version_response(await scope.version(version))
 
 
 @router.post("/api/missions/{mission_id}/validate", response_model=ValidationView)
@@ -332,9 +413,12 @@ async def upload_mission(
             },
             principal.organisation,
         )
-    mission = Mission.model_validate(version.body)
+    mission = await asyncio.to_thread(parse_mission, version.body)
     try:
         items = await build_upload_items(mission, context.region, context.region_error)
+        check_upload_size(items)
+    except UploadTooLargeError as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=str(exc)) from None
     except RegionUnavailableError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     except ValueError as exc:
@@ -419,7 +503,7 @@ async def import_plan(
     request: Request,
     principal: Principal = Depends(require(Permission.EDIT_MISSIONS)),
     context: StationContext = Depends(get_context),
-) -> MissionVersionView:
+) -> Response:
     from geodata.errors import InputError
     from missions.formats.qgc_plan import load_plan
 
@@ -434,16 +518,21 @@ async def import_plan(
                 "problems": [{"location": p.location, "message": p.message} for p in exc.problems[:100]],
             },
         ) from None
-    return version_view(
-        await _create(context, principal, mission, "imported plan", AuditAction.MISSION_IMPORTED)
+    return await version_response(
+        await _create(context, principal, mission, "imported plan", AuditAction.MISSION_IMPORTED),
+        status.HTTP_201_CREATED,
     )
 
 
-@router.get("/api/missions/{mission_id}/plan", summary="Export a version as a QGroundControl .plan")
+@router.get(
+    "/api/missions/{mission_id}/plan",
+    summary="Export a version as a QGroundControl .plan",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
 async def export_plan(
     version: int | None = Query(default=None, ge=1), scope: MissionScope = MissionViewer
-) -> dict[str, Any]:
-    from missions.formats.qgc_plan import dump_plan
-
+) -> Response:
     found = await scope.version(version)
-    return dump_plan(Mission.model_validate(found.body))
+    body = await asyncio.to_thread(export_plan_body, found.body)
+    return Response(body, media_type="application/json")

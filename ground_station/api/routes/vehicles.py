@@ -61,6 +61,16 @@ class PositionView(BaseModel):
     time_utc: datetime
 
 
+class LinkSecurityView(BaseModel):
+    """What the link refused: frames from other addresses, unsigned frames, impossible positions."""
+
+    peer: str | None = Field(description="the vehicle's pinned address host:port (UDP links)")
+    foreign_dropped: int
+    unsigned_dropped: int
+    implausible_positions: int
+    packets_bad: int
+
+
 class VehicleView(BaseModel):
     vehicle_id: str
     organisation: str
@@ -76,6 +86,7 @@ class VehicleView(BaseModel):
     link_connected: bool = False
     mission_current: int | None = None
     mission_total: int | None = None
+    link: LinkSecurityView | None = None
 
 
 class CommandResult(BaseModel):
@@ -172,6 +183,15 @@ def vehicle_view(context: StationContext, snapshot: VehicleSnapshot) -> VehicleV
         link_connected=connected,
         mission_current=snapshot.mission.current if snapshot.mission else None,
         mission_total=snapshot.mission.total if snapshot.mission else None,
+        link=LinkSecurityView(
+            peer=link.peer,
+            foreign_dropped=link.foreign_dropped,
+            unsigned_dropped=link.unsigned_dropped,
+            implausible_positions=link.implausible_positions,
+            packets_bad=link.packets_bad,
+        )
+        if link is not None
+        else None,
     )
 
 

@@ -85,6 +85,23 @@ class SqliteUsers:
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         await self._db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
+    async def set_disabled(self, user_id: int, disabled: bool) -> bool:
+        changed = await self._db.execute(
+            "UPDATE users SET disabled = ? WHERE id = ?", (1 if disabled else 0, user_id)
+        )
+        return changed == 1
+
+    async def set_role(self, user_id: int, role: Role) -> bool:
+        changed = await self._db.execute("UPDATE users SET role = ? WHERE id = ?", (role.value, user_id))
+        return changed == 1
+
+    async def delete(self, user_id: int) -> bool:
+        """Removes the user and their refresh tokens; audit rows keep the name as text."""
+        async with self._db.write() as connection:
+            await connection.execute("DELETE FROM refresh_tokens WHERE user_id = ?", (user_id,))
+            cursor = await connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            return cursor.rowcount == 1
+
     async def count(self) -> int:
         row = await self._db.fetch_one("SELECT COUNT(*) FROM users")
         return int(row[0]) if row else 0
@@ -130,6 +147,22 @@ class SqliteRefreshTokens:
             (to_db_time(at), token_hash),
         )
         return changed == 1
+
+    async def revoke_user(self, user_id: int, at: datetime) -> int:
+        """Revokes every live refresh token of a user (logs them out everywhere); returns how many."""
+        return await self._db.execute(
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            (to_db_time(at), user_id),
+        )
+
+    async def family_active(self, family_id: str, at: datetime) -> bool:
+        """Whether the login still holds a usable refresh token (``rotate`` adds the new one first)."""
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL AND expires_at > ? "
+            "LIMIT 1",
+            (family_id, to_db_time(at)),
+        )
+        return row is not None
 
     async def revoke_family(self, family_id: str, at: datetime) -> None:
         await self._db.execute(

@@ -1,0 +1,136 @@
+"""Ending or changing an account: disable, delete, change role, revoke sessions.
+
+One place for the API and the CLI, so both do the same three things in the same order: change the
+store (refresh tokens revoked, so no new access token can be minted), write the audit row, and tell
+open sessions on the bus (``auth`` topic) so WebSockets close at once instead of at token expiry.
+The CLI runs in another process with no bus; the service's sockets then notice on their periodic
+re-check (``SESSION_RECHECK_S`` in the WebSocket route).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ground_station.auth.roles import Role
+from ground_station.bus.base import Bus
+from ground_station.bus.catalogue import topic_for
+from ground_station.bus.messages import AccessChange, AccessChangedMsg
+from ground_station.store.models import AuditAction, AuditEntry, User
+from ground_station.store.repositories import Store
+
+
+class UnknownUserError(LookupError):
+    pass
+
+
+class SelfLockoutError(ValueError):
+    """An admin may not disable, delete or demote their own account (someone must remain to undo it)."""
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    user: User
+    revoked_tokens: int
+
+
+async def _user(store: Store, username: str) -> User:
+    user = await store.users.by_username(username)
+    if user is None:
+        raise UnknownUserError(f"no user {username!r}")
+    return user
+
+
+def _check_not_self(actor: str | None, user: User, what: str) -> None:
+    if actor is not None and actor == user.username:
+        raise SelfLockoutError(f"you may not {what} your own account")
+
+
+async def _announce(
+    bus: Bus | None, now: datetime, user: User, change: AccessChange, role: Role | None
+) -> None:
+    if bus is not None:
+        msg = AccessChangedMsg(
+            time_utc=now,
+            user_id=user.id,
+            username=user.username,
+            change=change,
+            role=role.value if role else None,
+        )
+        await bus.publish(topic_for(AccessChangedMsg), msg)
+
+
+async def disable_user(
+    store: Store, username: str, *, actor: str | None, now: datetime, bus: Bus | None = None
+) -> AccountChange:
+    user = await _user(store, username)
+    _check_not_self(actor, user, "disable")
+    await store.users.set_disabled(user.id, True)
+    revoked = await store.refresh_tokens.revoke_user(user.id, now)
+    await store.audit.append(
+        AuditEntry(now, actor, AuditAction.USER_DISABLED, user.username, {"revoked_refresh_tokens": revoked})
+    )
+    await _announce(bus, now, user, AccessChange.DISABLED, None)
+    return AccountChange(user, revoked)
+
+
+async def enable_user(store: Store, username: str, *, actor: str | None, now: datetime) -> AccountChange:
+    user = await _user(store, username)
+    await store.users.set_disabled(user.id, False)
+    await store.audit.append(AuditEntry(now, actor, AuditAction.USER_ENABLED, user.username))
+    return AccountChange(user, 0)
+
+
+async def delete_user(
+    store: Store, username: str, *, actor: str | None, now: datetime, bus: Bus | None = None
+) -> AccountChange:
+    user = await _user(store, username)
+    _check_not_self(actor, user, "delete")
+    revoked = await store.refresh_tokens.revoke_user(user.id, now)
+    await store.users.delete(user.id)
+    await store.audit.append(
+        AuditEntry(
+            now,
+            actor,
+            AuditAction.USER_DELETED,
+            user.username,
+            {"role": user.role.value, "organisation": user.organisation, "revoked_refresh_tokens": revoked},
+        )
+    )
+    await _announce(bus, now, user, AccessChange.DELETED, None)
+    return AccountChange(user, revoked)
+
+
+async def revoke_sessions(
+    store: Store, username: str, *, actor: str | None, now: datetime, bus: Bus | None = None
+) -> AccountChange:
+    """Logs the user out everywhere: refresh tokens revoked, open sockets closed."""
+    user = await _user(store, username)
+    revoked = await store.refresh_tokens.revoke_user(user.id, now)
+    await store.audit.append(
+        AuditEntry(
+            now, actor, AuditAction.SESSIONS_REVOKED, user.username, {"revoked_refresh_tokens": revoked}
+        )
+    )
+    await _announce(bus, now, user, AccessChange.SESSIONS_REVOKED, None)
+    return AccountChange(user, revoked)
+
+
+async def change_role(
+    store: Store, username: str, role: Role, *, actor: str | None, now: datetime, bus: Bus | None = None
+) -> AccountChange:
+    user = await _user(store, username)
+    if role is not Role.ADMIN:
+        _check_not_self(actor, user, "demote")
+    await store.users.set_role(user.id, role)
+    await store.audit.append(
+        AuditEntry(
+            now,
+            actor,
+            AuditAction.USER_ROLE_CHANGED,
+            user.username,
+            {"from": user.role.value, "to": role.value},
+        )
+    )
+    await _announce(bus, now, user, AccessChange.ROLE_CHANGED, role)
+    return AccountChange(user, 0)
