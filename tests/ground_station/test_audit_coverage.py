@@ -61,6 +61,32 @@ def _plan(station: Station) -> dict[str, Any]:
     return {"plan": json.dumps(plan.json())}
 
 
+def _account(station: Station) -> dict[str, Any]:
+    """A fresh pilot account to disable, enable, revoke, re-role or delete (made before counting)."""
+    username = f"acct{generate_password()[:6].lower()}".replace("-", "x").replace("_", "x")
+    created = station.client.post(
+        "/api/users",
+        headers=station.headers("admin"),
+        json={
+            "username": username,
+            "password": generate_password(),
+            "role": "pilot",
+            "organisation": "hzs-olk",
+        },
+    )
+    assert created.status_code == 201, created.text
+    return {"username": username}
+
+
+def _account_change(method: str, suffix: str, body: dict[str, Any] | None = None) -> Recipe:
+    return Recipe(
+        lambda s, p: s.client.request(
+            method, f"/api/users/{p['username']}{suffix}", headers=s.headers("admin"), json=body
+        ),
+        _account,
+    )
+
+
 def _command(name: str, body: dict[str, Any] | None = None) -> Recipe:
     return Recipe(
         lambda s, _: s.client.post(f"/api/vehicles/sim-1/{name}", headers=s.headers("pilot"), json=body)
@@ -93,6 +119,11 @@ RECIPES: dict[tuple[str, str], Recipe] = {
             },
         )
     ),
+    ("POST", "/api/users/{username}/disable"): _account_change("POST", "/disable"),
+    ("POST", "/api/users/{username}/enable"): _account_change("POST", "/enable"),
+    ("POST", "/api/users/{username}/revoke"): _account_change("POST", "/revoke"),
+    ("PUT", "/api/users/{username}/role"): _account_change("PUT", "/role", {"role": "commander"}),
+    ("DELETE", "/api/users/{username}"): _account_change("DELETE", ""),
     ("POST", "/api/alerts/{alert_id}/acknowledge"): Recipe(
         lambda s, p: s.client.post(f"/api/alerts/{p['alert_id']}/acknowledge", headers=s.headers("pilot")),
         _alert,

@@ -14,6 +14,7 @@ from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require
 from ground_station.auth.accounts import (
     AccountChange,
+    Auditor,
     SelfLockoutError,
     UnknownUserError,
     change_role,
@@ -122,6 +123,15 @@ async def add_user(
     return user_view(user)
 
 
+def _auditor(context: StationContext, principal: Principal) -> Auditor:
+    """Account changes are audited like every route: durably before the change, then on the bus."""
+
+    async def record(action: AuditAction, target: str, detail: dict[str, Any]) -> None:
+        await audit(context, principal.username, action, target, detail, principal.organisation)
+
+    return record
+
+
 async def _account_change(
     change: Callable[[], Awaitable[AccountChange]], context: StationContext, username: str
 ) -> AccountChangeView:
@@ -149,7 +159,14 @@ async def disable(
 ) -> AccountChangeView:
     now = context.tokens.clock.now()
     return await _account_change(
-        lambda: disable_user(context.store, username, actor=principal.username, now=now, bus=context.bus),
+        lambda: disable_user(
+            context.store,
+            username,
+            actor=principal.username,
+            now=now,
+            bus=context.bus,
+            record=_auditor(context, principal),
+        ),
         context,
         username,
     )
@@ -163,7 +180,11 @@ async def enable(
 ) -> AccountChangeView:
     now = context.tokens.clock.now()
     return await _account_change(
-        lambda: enable_user(context.store, username, actor=principal.username, now=now), context, username
+        lambda: enable_user(
+            context.store, username, actor=principal.username, now=now, record=_auditor(context, principal)
+        ),
+        context,
+        username,
     )
 
 
@@ -179,7 +200,14 @@ async def revoke(
 ) -> AccountChangeView:
     now = context.tokens.clock.now()
     return await _account_change(
-        lambda: revoke_sessions(context.store, username, actor=principal.username, now=now, bus=context.bus),
+        lambda: revoke_sessions(
+            context.store,
+            username,
+            actor=principal.username,
+            now=now,
+            bus=context.bus,
+            record=_auditor(context, principal),
+        ),
         context,
         username,
     )
@@ -195,7 +223,13 @@ async def set_role(
     now = context.tokens.clock.now()
     return await _account_change(
         lambda: change_role(
-            context.store, username, body.role, actor=principal.username, now=now, bus=context.bus
+            context.store,
+            username,
+            body.role,
+            actor=principal.username,
+            now=now,
+            bus=context.bus,
+            record=_auditor(context, principal),
         ),
         context,
         username,
@@ -215,7 +249,14 @@ async def delete(
 ) -> Response:
     now = context.tokens.clock.now()
     try:
-        await delete_user(context.store, username, actor=principal.username, now=now, bus=context.bus)
+        await delete_user(
+            context.store,
+            username,
+            actor=principal.username,
+            now=now,
+            bus=context.bus,
+            record=_auditor(context, principal),
+        )
     except UnknownUserError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
     except SelfLockoutError as exc:
