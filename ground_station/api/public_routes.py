@@ -29,6 +29,8 @@ PUBLIC_MOUNTS: frozenset[str] = frozenset(
     {
         # The web UI's built assets (JS, CSS, icons from web/dist): code, no data; contract 15.
         "/ui",
+        # Swagger UI's files for the offline /docs (PyPI swagger-ui-bundle, Apache-2.0): code, no data.
+        "/docs/assets",
     }
 )
 """Paths of mounted sub-applications and static folders that answer without a token. Nothing else may be

@@ -150,9 +150,8 @@ class Fleet:
             try:
                 await self._call(entry, name, call(action, mission), self.command_timeout_s)
             except CommandRejected as exc:
-                raise CommandRejected(
-                    slug, name, await self._with_reason(tracker, mark, exc.result)
-                ) from None
+                text = await self._autopilot_text(tracker, mark)
+                raise CommandRejected(slug, name, exc.result, text) from None
 
         def broken() -> str | None:
             if keep_armed and was_armed and not tracker.armed:

@@ -4,17 +4,12 @@ tiles, stable refusal codes, the public UI pages, and the telemetry WebSocket's 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from starlette.websockets import WebSocketDisconnect
 
-from ground_station.api.routes import telemetry_ws
 from ground_station.api.routes.auth import REFRESH_COOKIE
 from ground_station.api.routes.vehicles import RefusalCode
-from ground_station.store.models import User
-from ground_station.store.sqlite.users import SqliteUsers
 from tests.ground_station.test_api_support import SHARED_DEM, Station, running_station
 
 pytestmark = pytest.mark.timeout(120)
@@ -126,46 +121,3 @@ def test_ui_pages_are_public_and_send_a_strict_csp(station: Station, tmp_path: P
     monkeypatch.setenv("BORDERWATCH_WEB_DIST", str(tmp_path / "dist"))
     page = station.client.get("/")
     assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
-
-
-def test_websocket_token_renewal_expiry_warning_and_disabled_user(
-    station: Station, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    token = station.login("commander")["access_token"]
-    with station.client.websocket_connect("/ws/telemetry") as ws:
-        ws.send_json({"type": "auth", "token": token})
-        assert ws.receive_json()["type"] == "hello"
-        renewed = station.login("commander")["access_token"]
-        ws.send_json({"type": "auth", "token": renewed})
-        assert ws.receive_json()["type"] == "auth_ok"
-        ws.send_json({"type": "auth", "token": "not-a-jwt"})
-        with pytest.raises(WebSocketDisconnect) as closed:
-            while True:
-                ws.receive_json()
-        assert closed.value.code == telemetry_ws.CLOSE_UNAUTHENTICATED
-
-    monkeypatch.setattr(telemetry_ws, "EXPIRY_WARNING_S", 10_000.0)
-    with station.client.websocket_connect("/ws/telemetry") as ws:
-        ws.send_json({"type": "auth", "token": token})
-        seen = [ws.receive_json()["type"], ws.receive_json()["type"]]
-        assert "token_expiring" in seen, seen
-
-    monkeypatch.setattr(telemetry_ws, "EXPIRY_WARNING_S", 60.0)
-    monkeypatch.setattr(telemetry_ws, "USER_CHECK_INTERVAL_S", 0.05)
-    disabled: set[int] = set()
-    real_by_id = SqliteUsers.by_id
-
-    async def by_id(self: SqliteUsers, user_id: int) -> User | None:
-        user = await real_by_id(self, user_id)
-        return replace(user, disabled=True) if user is not None and user_id in disabled else user
-
-    monkeypatch.setattr(SqliteUsers, "by_id", by_id)
-    user = station.client.portal.call(station.context.store.users.by_username, "commander")
-    with station.client.websocket_connect("/ws/telemetry") as ws:
-        ws.send_json({"type": "auth", "token": token})
-        assert ws.receive_json()["type"] == "hello"
-        disabled.add(user.id)  # what an administrator disabling the account does to the user record
-        with pytest.raises(WebSocketDisconnect) as closed:
-            while True:
-                ws.receive_json()
-        assert closed.value.code == telemetry_ws.CLOSE_FORBIDDEN
