@@ -7,6 +7,7 @@ under CI (env ``CI`` set), so a green CI run always means the browser really ran
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -63,6 +64,15 @@ class Demo:
     base_url: str
     passwords: dict[str, str]
     log_path: Path
+    data_dir: Path
+
+    def inject_link_fault(self, slug: str, seconds: float) -> None:
+        """A real link loss through the simulator's control API (its ready-json names the URL)."""
+        ready = json.loads((self.data_dir / "sim" / "sim-ready.json").read_text())
+        response = httpx.post(
+            f"{ready['control_url']}/vehicles/{slug}/faults", json={"kind": "link", "seconds": seconds}
+        )
+        assert response.status_code == 200, response.text
 
     def token(self, user: str) -> str:
         response = httpx.post(
@@ -118,7 +128,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
             time.sleep(0.2)
         text = log_path.read_text(errors="replace")
         passwords = dict(re.findall(r"^\s+(demo-\w+)\s+\w+\s+(\S+)$", text, re.MULTILINE))
-        yield Demo(f"http://127.0.0.1:{port}", passwords, log_path)
+        yield Demo(f"http://127.0.0.1:{port}", passwords, log_path, work / "data")
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -190,7 +190,7 @@ def test_hud_command_confirmed_and_refusal_explained_in_czech(demo: Demo, new_pa
 def test_alert_acknowledged_and_language_remembered(demo: Demo, new_page: Any) -> None:
     page = new_page()
     log_in(page, demo, "demo-pilot")
-    # the monitor reports each drone's link as lost until its first heartbeat: real alerts of this run
+    demo.inject_link_fault("sim-2", 5.0)  # a real link loss: the monitor raises LINK_LOST for sim-2
     item = page.locator("li.alert:has(button.ack)").first
     item.wait_for()
     alert_id = item.get_attribute("data-alert-id")
