@@ -134,6 +134,18 @@ class _Upload:
     requester: tuple[int, int] = (0, 0)
 
 
+def px4_readback(item: MissionItem) -> MissionItem:
+    """An item as PX4 v1.16 reports it on download (``format_mavlink_mission_item``; trace e): frames
+    in their _INT form, fence points without autocontinue, a waypoint's unused param3 dropped."""
+    frame = {0: 5, 3: 6}.get(item.frame, item.frame)
+    if item.mission_type == 1:
+        return dataclasses.replace(item, frame=frame, autocontinue=0)
+    if item.command == 16:
+        yaw = item.param4 if math.isnan(item.param4) else item.param4 % 360.0
+        return dataclasses.replace(item, frame=frame, param3=0.0, param4=yaw)
+    return dataclasses.replace(item, frame=frame)
+
+
 class ScriptedVehicle:
     """One vehicle on its own UDP socket that sends to ``target`` and answers whoever talks back."""
 
@@ -167,6 +179,9 @@ class ScriptedVehicle:
         self.commands: list[int] = []
         self.params: dict[str, float] = {}
         self.corrupt_uploads = False
+        self.mission_load_delay_s = 0.0
+        """PX4 loads an uploaded mission 0.5-3 s after its MISSION_ACK and refuses AUTO.MISSION until then."""
+        self._mission_loaded_at = 0.0
         self.received_frames = 0
         self.gcs_heartbeats = 0
         self.garbage_every_s: float | None = None
@@ -296,8 +311,12 @@ class ScriptedVehicle:
     def _extended_sys_state(self) -> None:
         self._send(245, struct.pack("<BB", 0, self.landed_state))
 
+    @property
+    def mission_loaded(self) -> bool:
+        return time.monotonic() >= self._mission_loaded_at
+
     def _mission_current(self) -> None:
-        total = len(self.missions[0]) or 0xFFFF
+        total = (len(self.missions[0]) if self.mission_loaded else 0) or 0xFFFF
         self._send(42, struct.pack("<HHBB", self.mission_seq, total, 0, 0))
 
     def _home_position(self) -> None:
@@ -487,6 +506,7 @@ class ScriptedVehicle:
                 self.missions[up.mission_type] = up.items
                 if up.mission_type == 0:
                     self.mission_seq = 0
+                    self._mission_loaded_at = time.monotonic() + self.mission_load_delay_s
                 self._send_msg(self.mav.mission_ack_encode(*up.requester, 0, up.mission_type))
                 self._upload = None
         elif name == Rx.MISSION_REQUEST_LIST:
@@ -499,7 +519,7 @@ class ScriptedVehicle:
         elif name in (Rx.MISSION_REQUEST_INT, Rx.MISSION_REQUEST):
             items = self.missions.get(msg.mission_type, [])
             if msg.seq < len(items):
-                i = items[msg.seq]
+                i = px4_readback(items[msg.seq])
                 self._send_msg(
                     self.mav.mission_item_int_encode(
                         msg.get_srcSystem(),
@@ -507,7 +527,7 @@ class ScriptedVehicle:
                         i.seq,
                         i.frame,
                         i.command,
-                        0,
+                        1 if i.seq == 0 else 0,
                         i.autocontinue,
                         i.param1,
                         i.param2,
@@ -559,10 +579,20 @@ class ScriptedVehicle:
             self.mode = "AUTO.LAND"
             self._ack(command, accepted, m)
         elif command == 300:  # MISSION_START
+            if not self.mission_loaded:
+                self._ack(command, denied, m)
+                self.statustext("Mission start denied! No valid mission\t", 3)
+                return
             self.mode = "AUTO.MISSION"
             self._ack(command, accepted, m)
         elif command == 176:  # DO_SET_MODE
             custom = (int(m.param2) << 16) | (int(m.param3) << 24)
+            if MODE_BY_CUSTOM.get(custom) == "AUTO.MISSION" and not self.mission_loaded:
+                # PX4 v1.16 (trace e): ACCEPTED, then TEMPORARILY_REJECTED and a text, mode unchanged
+                self._ack(command, accepted, m)
+                self._ack(command, 1, m)
+                self.statustext("Switching to Mission is currently not available\t", 3)
+                return
             if custom in MODE_BY_CUSTOM:
                 self.mode = MODE_BY_CUSTOM[custom]
                 if self.mode == "AUTO.LOITER":

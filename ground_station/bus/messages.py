@@ -188,6 +188,7 @@ class AuditAction(StrEnum):
     MISSION_UPDATED = "mission_updated"
     MISSION_DELETED = "mission_deleted"
     MISSION_VALIDATED = "mission_validated"
+    PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
 
 
 class AuditMsg(BusMessage):

@@ -228,6 +228,15 @@ class StatusTextAssembler:
         return chunk.severity, "".join(parts).rstrip("\t")
 
 
+_COMMAND_ACK = struct.Struct("<HB")
+
+
+def command_ack(frame: Frame) -> tuple[int, int]:
+    """(command, MAV_RESULT)."""
+    command, result = _COMMAND_ACK.unpack_from(_padded(frame.payload, _COMMAND_ACK.size))
+    return int(command), int(result)
+
+
 def mission_ack(frame: Frame) -> tuple[int, int, int, int]:
     """(target_system, target_component, MAV_MISSION_RESULT, mission_type)."""
     a, b, c, d = _MISSION_ACK.unpack_from(_padded(frame.payload, _MISSION_ACK.size))

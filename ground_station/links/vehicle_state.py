@@ -8,7 +8,9 @@ multiply into every subscriber.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -90,6 +92,24 @@ class LinkCounters:
     last_seq: dict[int, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CommandAckSeen:
+    """A COMMAND_ACK from the vehicle; ``index`` orders them, so a waiter reads only those after its send."""
+
+    index: int
+    command: int
+    result: int
+    mono: float
+
+
+@dataclass(frozen=True)
+class TextSeen:
+    index: int
+    severity: int
+    text: str
+    mono: float
+
+
 class VehicleTracker:
     def __init__(
         self,
@@ -148,6 +168,10 @@ class VehicleTracker:
         self._last_status_mono = -1e18
         self._last_link_mono = -1e18
         self._published_mode: str | None = None
+        self.acks: deque[CommandAckSeen] = deque(maxlen=64)
+        self.texts: deque[TextSeen] = deque(maxlen=64)
+        self._observed = 0
+        self._watchers: set[asyncio.Event] = set()
         self._handlers: dict[int, Callable[[Frame, dt.datetime, float], None]] = {
             MsgId.HEARTBEAT: self._on_heartbeat,
             MsgId.GLOBAL_POSITION_INT: self._on_position,
@@ -160,7 +184,40 @@ class VehicleTracker:
             MsgId.STATUSTEXT: self._on_statustext,
             MsgId.AUTOPILOT_VERSION: self._on_autopilot_version,
             MsgId.HOME_POSITION: self._on_home_position,
+            MsgId.COMMAND_ACK: self._on_command_ack,
         }
+
+    # -- waiting on the vehicle's state -----------------------------------------------------------------
+
+    def watch(self, event: asyncio.Event) -> None:
+        """``event`` is set whenever the heartbeat, mission state, an ACK or a text arrives.
+
+        Commands are done when the vehicle's state shows it, not at the first ACK; the fleet waits on
+        this instead of polling.
+        """
+        self._watchers.add(event)
+
+    def unwatch(self, event: asyncio.Event) -> None:
+        self._watchers.discard(event)
+
+    def _notify(self) -> None:
+        for event in self._watchers:
+            event.set()
+
+    def mark(self) -> int:
+        """An index: ACKs and texts seen after this call have a larger one."""
+        return self._observed
+
+    def _next_index(self) -> int:
+        self._observed += 1
+        return self._observed
+
+    @property
+    def mission_total(self) -> int | None:
+        """Items in the mission the vehicle has loaded (MISSION_CURRENT.total), None if not reported."""
+        if self._mission is None:
+            return None
+        return self._mission[1]
 
     # -- input -----------------------------------------------------------------------------------------
 
@@ -217,6 +274,9 @@ class VehicleTracker:
             self.armed = False
             self._end_flight(now)
         self._update_state(now, mono)
+        if not was_connected:
+            self._publish_link(now, mono)  # the link is up now: nobody should read the old "down"
+        self._notify()
 
     def _on_position(self, frame: Frame, now: dt.datetime, mono: float) -> None:
         if not self._position_limit.allow(mono):
@@ -291,6 +351,7 @@ class VehicleTracker:
             return
         self._mission = key
         self._publish_mission(now)
+        self._notify()
 
     def _on_item_reached(self, frame: Frame, now: dt.datetime, mono: float) -> None:
         seq = decode.mission_item_reached(frame)
@@ -306,6 +367,13 @@ class VehicleTracker:
         severity, text = assembled
         msg = StatusTextMsg(vehicle_id=self.vehicle_id, time_utc=now, severity=severity, text=text)
         self._publish(self._topics[StatusTextMsg], msg)
+        self.texts.append(TextSeen(self._next_index(), severity, text, mono))
+        self._notify()
+
+    def _on_command_ack(self, frame: Frame, now: dt.datetime, mono: float) -> None:
+        command, result = decode.command_ack(frame)
+        self.acks.append(CommandAckSeen(self._next_index(), command, result, mono))
+        self._notify()
 
     def _on_autopilot_version(self, frame: Frame, now: dt.datetime, mono: float) -> None:
         version = decode.autopilot_version(frame).firmware_version

@@ -101,7 +101,8 @@ class RegionLike(Protocol):
 
 def link_rule(ctx: VehicleContext) -> list[Finding]:
     link = ctx.link
-    if link is None or link.connected or ctx.status is None:
+    # Link lost means "was up, then silent": before the first heartbeat there is nothing to lose.
+    if link is None or link.connected or ctx.status is None or link.last_heartbeat_age_s is None:
         return []
     severity = AlertSeverity.CRITICAL if ctx.airborne else AlertSeverity.WARNING
     seconds = link.last_heartbeat_age_s or 0.0

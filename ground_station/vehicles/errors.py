@@ -4,7 +4,23 @@ from __future__ import annotations
 
 
 class CommandError(Exception):
-    """Base of every error a fleet command raises on purpose."""
+    """Base of every error a fleet command raises on purpose.
+
+    ``plan_cleared`` is set when an upload failed: True when the station emptied the vehicle's lists
+    afterwards (so nothing unapproved stays on board), False when even that failed.
+    """
+
+    plan_cleared: bool | None = None
+
+    def plan_note(self) -> str:
+        if self.plan_cleared is None:
+            return ""
+        if self.plan_cleared:
+            return "; the vehicle's mission, geofence and rally points were cleared"
+        return (
+            "; clearing the vehicle's plan FAILED: it may hold unapproved items, and the station refuses "
+            "to start a mission until an approved plan is verified on board"
+        )
 
 
 class VehicleNotFound(CommandError, KeyError):
@@ -36,7 +52,7 @@ class CommandRejected(CommandError):
         self.result = result
 
     def __str__(self) -> str:
-        return f"vehicle {self.vehicle_id!r} rejected {self.command}: {self.result}"
+        return f"vehicle {self.vehicle_id!r} rejected {self.command}: {self.result}{self.plan_note()}"
 
 
 class CommandTimeout(CommandError, TimeoutError):
@@ -47,7 +63,10 @@ class CommandTimeout(CommandError, TimeoutError):
         self.timeout_s = timeout_s
 
     def __str__(self) -> str:
-        return f"vehicle {self.vehicle_id!r} did not complete {self.command} within {self.timeout_s:.0f} s"
+        return (
+            f"vehicle {self.vehicle_id!r} did not complete {self.command} within {self.timeout_s:.0f} s"
+            f"{self.plan_note()}"
+        )
 
 
 class MissionMismatch(CommandError):
@@ -64,8 +83,20 @@ class MissionMismatch(CommandError):
         more = f" (+{len(self.differences) - 5} more)" if len(self.differences) > 5 else ""
         return (
             f"vehicle {self.vehicle_id!r}: downloaded {self.plan_part} differs from the approved one: "
-            f"{shown}{more}"
+            f"{shown}{more}{self.plan_note()}"
         )
+
+
+class NoVerifiedPlan(CommandError):
+    """Start refused: the station has not verified an approved plan on board this vehicle."""
+
+    def __init__(self, vehicle_id: str, reason: str) -> None:
+        super().__init__(vehicle_id, reason)
+        self.vehicle_id = vehicle_id
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"vehicle {self.vehicle_id!r}: mission start refused: {self.reason}"
 
 
 # Names the brief used; kept as aliases so callers can use either.

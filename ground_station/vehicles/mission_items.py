@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import fields
 
 from mavsdk.plugins.mission_raw import MissionItem as MavsdkMissionItem
 
-from missions.formats.mavlink_items import MissionItemInt, item_differences
+from missions.formats.mavlink_items import MissionItemInt
 
 MISSION_TYPE_MISSION = 0
 MISSION_TYPE_FENCE = 1
@@ -34,14 +34,3 @@ def to_mavsdk(items: Sequence[MissionItemInt], mission_type: int) -> list[Mavsdk
 
 def from_mavsdk(items: Sequence[MavsdkMissionItem]) -> list[MissionItemInt]:
     return [MissionItemInt(**{name: getattr(item, name) for name in _ITEM_FIELDS}) for item in items]
-
-
-def normalised(items: Sequence[MissionItemInt], mission_type: int) -> list[MissionItemInt]:
-    """The approved items as the vehicle will hold them (renumbered, typed) for comparison."""
-    return [replace(item, seq=index, mission_type=mission_type) for index, item in enumerate(items)]
-
-
-def differences(
-    approved: Sequence[MissionItemInt], downloaded: Sequence[MissionItemInt], mission_type: int
-) -> list[str]:
-    return item_differences(normalised(approved, mission_type), normalised(downloaded, mission_type))

@@ -35,7 +35,11 @@ from tests.ground_station.test_e2e_support import (
     eventually,
     free_tcp_port,
     free_udp_base,
+    mission_around,
     start_sim,
+    upload_and_start,
+    vehicle,
+    wait_connected,
     write_scenario,
     write_station_config,
 )
@@ -111,53 +115,6 @@ async def pilot(service: ServiceProcess) -> Api:
         )
     await admin.close()
     return await connect(service, "e2e-pilot", PILOT_PASSWORD)
-
-
-def mission_around(home: Any, name: str, alt_rel_m: float = 40.0, legs_m: float = 250.0) -> dict[str, Any]:
-    lon, lat = home.lon, home.lat
-    dlon = legs_m / (111_320.0 * math.cos(math.radians(lat)))
-    dlat = legs_m / 111_320.0
-    return {
-        "name": name,
-        "home": {"lon": lon, "lat": lat, "alt_amsl_m": home.alt_amsl_m},
-        "items": [
-            {"kind": "takeoff", "lon": lon, "lat": lat, "alt_m": alt_rel_m, "alt_frame": "REL_HOME"},
-            {"kind": "waypoint", "lon": lon + dlon, "lat": lat, "alt_m": alt_rel_m, "alt_frame": "REL_HOME"},
-            {
-                "kind": "waypoint",
-                "lon": lon + dlon,
-                "lat": lat + dlat,
-                "alt_m": alt_rel_m,
-                "alt_frame": "REL_HOME",
-            },
-            {"kind": "rtl"},
-        ],
-    }
-
-
-async def vehicle(api: Api, slug: str) -> dict[str, Any]:
-    body: dict[str, Any] = await api.ok("GET", f"/api/vehicles/{slug}")
-    return body
-
-
-async def wait_connected(api: Api, slug: str) -> dict[str, Any]:
-    async def probe() -> dict[str, Any] | None:
-        body = await vehicle(api, slug)
-        return body if body["state"] != "DISCONNECTED" and body["position"] else None
-
-    result: dict[str, Any] = await eventually(probe, f"{slug} connected with a position", 60)
-    return result
-
-
-async def upload_and_start(api: Api, slug: str, mission: dict[str, Any]) -> str:
-    created = await api.ok("POST", "/api/missions", json=mission)
-    report = await api.ok("POST", f"/api/missions/{created['mission_id']}/validate")
-    assert report["ok"], report["violations"]
-    upload = await api.ok("POST", f"/api/vehicles/{slug}/mission", json={"mission_id": created["mission_id"]})
-    assert upload["mission_items"] >= 4 and upload["overridden"] is False
-    await api.ok("POST", f"/api/vehicles/{slug}/arm")
-    await api.ok("POST", f"/api/vehicles/{slug}/mission/start")
-    return str(created["mission_id"])
 
 
 async def test_fly_a_mission_end_to_end(world: tuple[SimProcess, ServiceProcess]) -> None:

@@ -6,6 +6,7 @@ No tests here; imported by ``test_e2e*.py``.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
 import socket
@@ -136,10 +137,11 @@ def write_station_config(
     path: Path,
     data_dir: Path,
     port: int,
-    ready: SimReady,
+    ready: SimReady | None,
     dem_paths: list[Path],
     extra_vehicles: dict[str, str] | None = None,
 ) -> Path:
+    """A station config for the simulator's vehicles (``ready``) and any others (slug -> MAVLink URL)."""
     lines = [
         f'data_dir = "{data_dir}"',
         'region = "jesenik-nysa"',
@@ -151,8 +153,8 @@ def write_station_config(
         'name = "HZS Olomouckeho kraje"',
         'country = "CZ"',
     ]
-    vehicles = {v.slug: v.mavlink_url for v in ready.vehicles} | (extra_vehicles or {})
-    for slug, url in vehicles.items():
+    simulated = {v.slug: v.mavlink_url for v in ready.vehicles} if ready is not None else {}
+    for slug, url in (simulated | (extra_vehicles or {})).items():
         lines += ["[[vehicles]]", f'slug = "{slug}"', f'mavlink_url = "{url}"']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -267,3 +269,50 @@ def start_sim(
             raise RuntimeError(f"simulator not ready within {timeout_s} s:\n{log_path.read_text()[-4000:]}")
         time.sleep(0.1)
     return SimProcess(process, parse_ready(ready_path), log_path)
+
+
+def mission_around(home: Any, name: str, alt_rel_m: float = 40.0, legs_m: float = 250.0) -> dict[str, Any]:
+    lon, lat = home.lon, home.lat
+    dlon = legs_m / (111_320.0 * math.cos(math.radians(lat)))
+    dlat = legs_m / 111_320.0
+    return {
+        "name": name,
+        "home": {"lon": lon, "lat": lat, "alt_amsl_m": home.alt_amsl_m},
+        "items": [
+            {"kind": "takeoff", "lon": lon, "lat": lat, "alt_m": alt_rel_m, "alt_frame": "REL_HOME"},
+            {"kind": "waypoint", "lon": lon + dlon, "lat": lat, "alt_m": alt_rel_m, "alt_frame": "REL_HOME"},
+            {
+                "kind": "waypoint",
+                "lon": lon + dlon,
+                "lat": lat + dlat,
+                "alt_m": alt_rel_m,
+                "alt_frame": "REL_HOME",
+            },
+            {"kind": "rtl"},
+        ],
+    }
+
+
+async def vehicle(api: Api, slug: str) -> dict[str, Any]:
+    body: dict[str, Any] = await api.ok("GET", f"/api/vehicles/{slug}")
+    return body
+
+
+async def wait_connected(api: Api, slug: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        body = await vehicle(api, slug)
+        return body if body["state"] != "DISCONNECTED" and body["position"] else None
+
+    result: dict[str, Any] = await eventually(probe, f"{slug} connected with a position", 60)
+    return result
+
+
+async def upload_and_start(api: Api, slug: str, mission: dict[str, Any]) -> str:
+    created = await api.ok("POST", "/api/missions", json=mission)
+    report = await api.ok("POST", f"/api/missions/{created['mission_id']}/validate")
+    assert report["ok"], report["violations"]
+    upload = await api.ok("POST", f"/api/vehicles/{slug}/mission", json={"mission_id": created["mission_id"]})
+    assert upload["mission_items"] >= 4 and upload["overridden"] is False
+    await api.ok("POST", f"/api/vehicles/{slug}/arm")
+    await api.ok("POST", f"/api/vehicles/{slug}/mission/start")
+    return str(created["mission_id"])

@@ -184,6 +184,22 @@ async def test_height_limit_and_terrain_proximity(monitor: Monitor) -> None:
     assert any(a.kind is AlertKind.TERRAIN_PROXIMITY and not a.predicted for a in over)
 
 
+async def test_no_link_lost_before_the_first_heartbeat(monitor: Monitor) -> None:
+    """At every station start a LINK_LOST "no heartbeat for 0 s" was raised: the link message from before
+    the first heartbeat (never heard) met the first status. A link that never came up was not lost."""
+    never_heard = LinkMsg(
+        vehicle_id="sim-1",
+        time_utc=NOW,
+        connected=False,
+        last_heartbeat_age_s=None,
+        packets_received=0,
+        packets_bad=0,
+        rx_rate_hz=0.0,
+    )
+    alerts = await feed(monitor, never_heard, status(armed=False, in_air=False), position(17.15, 50.25))
+    assert [a for a in alerts if a.kind is AlertKind.LINK_LOST] == []
+
+
 async def test_link_loss_failsafe_mode_change_battery_and_mission_deviation(monitor: Monitor) -> None:
     here = position(17.15, 50.25)
     lost = LinkMsg(

@@ -16,6 +16,7 @@ from ground_station.bus.messages import VehicleState
 from ground_station.vehicles import (
     CommandRejected,
     MissionMismatch,
+    NoVerifiedPlan,
     StationCore,
     StationVehicle,
     VehicleNotConnected,
@@ -105,7 +106,7 @@ async def test_fly_a_verified_mission_through_mavsdk(rig: Rig) -> None:
     assert vehicle.goal == pytest.approx((17.2100, 50.2310, 470.0))  # lon/lat arrive unswapped
     with pytest.raises(CommandRejected) as rejected:
         await fleet.disarm("sim-1")  # in the air: the vehicle says no
-    assert rejected.value.result == "COMMAND_DENIED"
+    assert rejected.value.result == "COMMAND_DENIED (Disarming denied: not landed)"  # PX4's own reason
     await fleet.rtl("sim-1")
     assert vehicle.mode == "AUTO.RTL"
     await rig.until(lambda: rig.core.registry.get("sim-1").state is VehicleState.RETURNING)
@@ -117,8 +118,58 @@ async def test_a_vehicle_that_stores_something_else_is_refused(rig: Rig) -> None
     rig.vehicle.corrupt_uploads = True
     with pytest.raises(MissionMismatch) as mismatch:
         await rig.core.fleet.upload_mission("sim-1", MISSION, FENCE, [])
-    assert "z approved" in str(mismatch.value)
+    assert "z (altitude m) approved" in str(mismatch.value)
     assert "sim-1" not in rig.core.monitor.contexts or not rig.core.monitor.contexts["sim-1"].waypoints
+
+
+async def test_a_failed_verification_clears_the_vehicle_and_start_is_refused(rig: Rig) -> None:
+    """Real PX4 kept the unverified items and flew them with mission_id null; now nothing stays on board."""
+    fleet, vehicle = rig.core.fleet, rig.vehicle
+    vehicle.corrupt_uploads = True
+    with pytest.raises(MissionMismatch) as mismatch:
+        await fleet.upload_mission("sim-1", MISSION, FENCE, [])
+    assert mismatch.value.plan_cleared is True
+    assert "were cleared" in str(mismatch.value)
+    assert vehicle.missions == {0: [], 1: [], 2: []}
+    assert fleet.verified_plan("sim-1") is None
+    await fleet.arm("sim-1")
+    with pytest.raises(NoVerifiedPlan):
+        await fleet.start("sim-1")
+    assert 176 not in vehicle.commands and 300 not in vehicle.commands  # nothing was sent
+
+
+async def test_start_is_refused_before_any_verified_upload(rig: Rig) -> None:
+    with pytest.raises(NoVerifiedPlan, match="no approved mission has been verified"):
+        await rig.core.fleet.start("sim-1")
+
+
+async def test_start_right_after_upload_waits_until_the_vehicle_flies_the_mission(rig: Rig) -> None:
+    """PX4 acks DO_SET_MODE(mission) ACCEPTED, then TEMPORARILY_REJECTED until it has loaded the new
+    mission (trace e); the start is done only when the HEARTBEAT shows AUTO.MISSION."""
+    fleet, vehicle = rig.core.fleet, rig.vehicle
+    vehicle.mission_load_delay_s = 1.5
+    await fleet.upload_mission("sim-1", MISSION, FENCE, [])
+    await fleet.arm("sim-1")
+    await fleet.start("sim-1")
+    assert vehicle.mode == "AUTO.MISSION"
+    assert vehicle.mission_loaded
+    assert rig.core.registry.get("sim-1").tracker.flight_mode == "AUTO.MISSION"
+
+
+async def test_a_start_the_vehicle_keeps_refusing_reports_px4s_reason(rig: Rig) -> None:
+    fleet, vehicle = rig.core.fleet, rig.vehicle
+    fleet.mission_load_timeout_s = 2.0
+    await fleet.upload_mission("sim-1", MISSION, FENCE, [])
+    vehicle.mission_load_delay_s = 3600.0
+    vehicle.missions[0] = list(vehicle.missions[0])  # same items, but "loading" from now on
+    vehicle._mission_loaded_at = time.monotonic() + 3600.0
+    await fleet.arm("sim-1")
+    with pytest.raises(CommandRejected) as refused:
+        await fleet.start("sim-1")
+    text = str(refused.value)
+    assert "TEMPORARILY_REJECTED" in text
+    assert "Switching to Mission is currently not available" in text
+    assert vehicle.mode != "AUTO.MISSION"
 
 
 async def test_unknown_and_silent_vehicles_give_typed_errors(rig: Rig) -> None:

@@ -209,7 +209,12 @@ async def run_command(
         principal.organisation,
     )
     try:
-        await action()
+        try:
+            await action()
+        except CommandError as exc:
+            if exc.plan_cleared is not None:
+                await _audit_failed_upload(context, slug, command, exc)
+            raise
     except (VehicleUnavailableError, VehicleNotConnected) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     except VehicleNotFound as exc:
@@ -221,6 +226,19 @@ async def run_command(
     except CommandError as exc:  # CommandRejected and the rest: the autopilot's reason is in the text
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     return CommandResult(vehicle_id=slug, command=command, time_utc=datetime.now(UTC))
+
+
+async def _audit_failed_upload(
+    context: StationContext, slug: str, command: VehicleCommand, exc: CommandError
+) -> None:
+    """A failed upload leaves the vehicle emptied (or, if that failed too, in doubt): the audit says which."""
+    await audit(
+        context,
+        None,
+        AuditAction.PLAN_CLEARED_AFTER_FAILED_UPLOAD,
+        slug,
+        {"command": command, "cleared": exc.plan_cleared, "error": str(exc)},
+    )
 
 
 Target = Depends(command_target)
