@@ -8,6 +8,12 @@ Workload (seeded, so figures compare between runs):
   directions and phases) + N(0, 3 m) pixel noise; 0.1 % of pixels are nodata (uniformly placed).
 - Query points: lon/lat uniform over the tile (PCG64 seed 20261125).
 Both the DEM and the points come from ``numpy.random.default_rng`` with fixed seeds.
+
+Like for like (issue 9): rasterio's ``sample()`` returns the nearest pixel, not a bilinear value, and
+was timed on 20,000 points in a Python generator; comparing it with vectorised bilinear flattered us.
+The honest baseline is what a competent rasterio user writes for bilinear heights: read the band once
+(untimed, like ``DemTerrain.open``), mask nodata, then vectorised numpy bilinear over the same 10^6
+points, with the same statistic (best of ``--repeats``). Both ratios are printed.
 """
 
 from __future__ import annotations
@@ -78,6 +84,25 @@ def naive_bilinear(values: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> list
     return out
 
 
+def rasterio_numpy_bilinear(
+    band: np.ndarray, inverse: object, lon: np.ndarray, lat: np.ndarray
+) -> np.ndarray:
+    """Bilinear heights from an array read with rasterio, vectorised with numpy (NaN where nodata)."""
+    col, row = inverse * (lon, lat)  # type: ignore[operator]
+    col = np.asarray(col) - 0.5
+    row = np.asarray(row) - 0.5
+    rows, cols = band.shape
+    c0 = np.clip(np.floor(col).astype(np.intp), 0, cols - 2)
+    r0 = np.clip(np.floor(row).astype(np.intp), 0, rows - 2)
+    tx = np.clip(col - c0, 0.0, 1.0)
+    ty = np.clip(row - r0, 0.0, 1.0)
+    v00, v01 = band[r0, c0], band[r0, c0 + 1]
+    v10, v11 = band[r0 + 1, c0], band[r0 + 1, c0 + 1]
+    top = v00 + tx * (v01 - v00)
+    bottom = v10 + tx * (v11 - v10)
+    return np.asarray(top + ty * (bottom - top))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
@@ -114,6 +139,12 @@ def main() -> None:
                 dtype=float,
             )
             rasterio_s = time.perf_counter() - started
+            band = dataset.read(1).astype(np.float64)
+            if dataset.nodata is not None:
+                band[band == dataset.nodata] = np.nan
+            inverse = ~dataset.transform
+        competent_s = best_time(lambda: rasterio_numpy_bilinear(band, inverse, lon, lat), args.repeats)
+        competent_values = rasterio_numpy_bilinear(band, inverse, sub_lon, sub_lat)
         started = time.perf_counter()
         naive_values = np.array(
             naive_bilinear(np.where(values == -32768.0, np.nan, values), sub_lon, sub_lat)
@@ -152,7 +183,18 @@ def main() -> None:
     subset = f"{args.baseline_points:,} pts"
     print(f"  rasterio DatasetReader.sample() (nearest), {subset}: {rasterio_rate / 1e6:.3f} M points/s")
     print(f"  naive per-point Python bilinear,          {subset}: {naive_rate / 1e6:.3f} M points/s")
-    print(f"  ratio vs rasterio sample(): {fast_rate / rasterio_rate:8.1f}x")
+    competent_rate = args.points / competent_s
+    print(f"  rasterio read + numpy bilinear, {args.points:,} pts:  {competent_rate / 1e6:8.2f} M points/s")
+    print(f"  ratio vs rasterio sample() (old, nearest, 20k pts): {fast_rate / rasterio_rate:8.1f}x")
+    print(
+        f"  honest ratio vs rasterio + numpy bilinear (same work, same statistic): "
+        f"{competent_s / fast_s:6.2f}x"
+    )
+    both_bilinear = ~np.isnan(fast_values) & ~np.isnan(competent_values)
+    print(
+        f"  agreement with the competent baseline: max diff "
+        f"{float(np.max(np.abs(fast_values[both_bilinear] - competent_values[both_bilinear]))):.2e} m"
+    )
     print(f"  ratio vs naive loop:        {fast_rate / naive_rate:8.1f}x")
     print(
         f"  agreement: max |vectorised - naive| = {max_diff_naive:.2e} m; "

@@ -193,9 +193,15 @@ class SerialTransport:
 
     stream = True
 
+    MAX_BUFFERED_BYTES = 1 << 20
+    """Like the TCP link's cap: beyond it a whole frame is dropped (and counted), never half of one."""
+
     def __init__(self, endpoint: LinkEndpoint) -> None:
         self.endpoint = endpoint
         self._fd: int | None = None
+        self._out = bytearray()
+        self._writer_armed = False
+        self.frames_dropped = 0
 
     @property
     def local_address(self) -> tuple[str, int] | None:
@@ -242,13 +248,55 @@ class SerialTransport:
                 log.warning("serial link %s lost: %s", self.endpoint.url, exc)
             finally:
                 loop.remove_reader(fd)
+                if self._writer_armed:
+                    loop.remove_writer(fd)
+                    self._writer_armed = False
+                self._out.clear()
                 os.close(fd)
                 self._fd = None
 
     def send(self, data: bytes) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(BlockingIOError, OSError):
-                os.write(self._fd, data)
+        """Queues a whole frame and writes what the tty takes now; the rest goes when it is writable.
+
+        ``os.write`` on a non-blocking tty may take only part of the bytes (or none: EAGAIN) once the
+        driver's buffer is full, at 57600 baud after a few hundred bytes. Ignoring its return value cut
+        frames in half on the wire; here the remainder waits, in order, for the fd to become writable."""
+        if self._fd is None:
+            return
+        if len(self._out) + len(data) > self.MAX_BUFFERED_BYTES:
+            self.frames_dropped += 1
+            return
+        self._out += data
+        self._flush()
+
+    def _flush(self) -> None:
+        fd = self._fd
+        while fd is not None and self._out:
+            try:
+                written = os.write(fd, self._out)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                log.warning(
+                    "serial link %s: write failed, %d bytes dropped: %s",
+                    self.endpoint.url,
+                    len(self._out),
+                    exc,
+                )
+                self._out.clear()
+                break
+            del self._out[:written]
+        self._arm_writer(fd is not None and bool(self._out))
+
+    def _arm_writer(self, wanted: bool) -> None:
+        if wanted == self._writer_armed or self._fd is None:
+            return
+        loop = asyncio.get_running_loop()
+        if wanted:
+            loop.add_writer(self._fd, self._flush)
+        else:
+            loop.remove_writer(self._fd)
+        self._writer_armed = wanted
 
 
 def make_transport(endpoint: LinkEndpoint) -> UdpTransport | TcpTransport | SerialTransport:

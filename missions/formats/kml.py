@@ -10,6 +10,9 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import defusedxml.ElementTree as DefusedET
+from defusedxml import DefusedXmlException
+
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES, InputError, Problem
 from missions.formats.source import Source, read_source
 from missions.model import (
@@ -143,10 +146,13 @@ def load_kml(source: Source, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> Mis
     """Point placemarks in document order become the mission's items (takeoff/land kept, everything else a
     waypoint); a return-to-launch ends it unless it lands. DTDs are refused (no entity expansion)."""
     data, name = read_source(source, max_bytes=max_bytes)
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise InputError(name, [Problem("line 1", "DOCTYPE/ENTITY declarations are not accepted in KML")])
     try:
-        root = ET.fromstring(data)
+        # defusedxml refuses any DTD whatever the encoding (a byte search for "<!DOCTYPE" misses UTF-16)
+        root = DefusedET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise InputError(
+            name, [Problem("line 1", "DOCTYPE/ENTITY declarations are not accepted in KML")]
+        ) from None
     except ET.ParseError as exc:
         line, column = exc.position
         raise InputError(name, [Problem(f"line {line} column {column}", "not well-formed XML")]) from None
