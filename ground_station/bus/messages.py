@@ -189,6 +189,27 @@ class AuditAction(StrEnum):
     MISSION_DELETED = "mission_deleted"
     MISSION_VALIDATED = "mission_validated"
     PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
+    # cross-border sharing (issue 16)
+    AGREEMENT_CREATED = "agreement_created"
+    AGREEMENT_REVOKED = "agreement_revoked"
+    INCIDENT_DECLARED = "incident_declared"
+    INCIDENT_CLOSED = "incident_closed"
+    INCIDENT_PERMIT_RECORDED = "incident_permit_recorded"
+    SHARE_STARTED = "share_started"
+    """A sharing session began: partner, data class, agreement, situation (incident)."""
+    SHARE_DIGEST = "share_digest"
+    """Periodic count and content digest of what a session sent (high-rate streams are not per item)."""
+    SHARE_ENDED = "share_ended"
+    SHARE_REFUSED = "share_refused"
+    SHARE_RECEIVED = "share_received"
+    """The receiving side's session row: a partner's data began to arrive (or a digest of it)."""
+    PARTNER_DATA_VIEWED = "partner_data_viewed"
+    PARTNER_LINK_UP = "partner_link_up"
+    PARTNER_LINK_DOWN = "partner_link_down"
+    FEDERATION_REFUSED = "federation_refused"
+    """A partner's connection or message was refused (certificate, replay, malformed, oversized, flood)."""
+    PARTNER_CHAIN_HEAD = "partner_chain_head"
+    AUDIT_EXPORTED = "audit_exported"
 
 
 class AuditMsg(BusMessage):

@@ -1,0 +1,389 @@
+"""The sending side: bus messages -> policy -> numbered frames to each partner, audited per session.
+
+Every item is decided on its own (:func:`ground_station.sharing.policy.decide`), so a closed incident or a
+revoked agreement stops the flow with the next item; :meth:`Gateway.refresh` additionally ends the open
+sessions at once and tells the partner to drop what they unlocked. The audit is per session (start, end,
+under which agreement, legal basis, incident) plus periodic digests (count and SHA-256 of what was sent),
+never per position: a 10 Hz stream would drown the chain. A session's start row is written before its
+first item leaves (contract 16: nothing leaves without its record).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ground_station.bus.base import Bus, Subscription
+from ground_station.bus.messages import AlertMsg, AuditAction, BatteryMsg, PositionMsg, StatusMsg
+from ground_station.sharing import wire
+from ground_station.sharing.link import FederationNode
+from ground_station.sharing.model import RAW_CLASSES, Agreement, DataClass, Incident, Situation
+from ground_station.sharing.policy import Decision, Item, decide, unlocking_incidents
+
+log = logging.getLogger(__name__)
+
+Audit = Callable[..., Any]
+SessionKey = tuple[str, DataClass, str | None, Situation | None, str | None]
+
+
+@dataclass
+class Session:
+    count: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+    legal_basis: str | None = None
+
+
+def summarise(agreement: Agreement, now: datetime) -> wire.AgreementSummary:
+    return wire.AgreementSummary(
+        id=agreement.id,
+        sha256=hashlib.sha256(agreement.model_dump_json().encode()).hexdigest(),
+        legal_basis=agreement.legal_basis,
+        normal=agreement.normal.data_classes if agreement.normal else frozenset(),
+        incident=agreement.incident.data_classes if agreement.incident else frozenset(),
+        valid_until=agreement.valid_until,
+        in_force=agreement.in_force(now),
+    )
+
+
+class Gateway:
+    def __init__(
+        self,
+        centre: str,
+        node: FederationNode,
+        audit: Audit,
+        clock: Callable[[], datetime],
+        partner_incidents: Callable[[], Iterable[Incident]] = list,
+    ) -> None:
+        self.centre = centre
+        self.node = node
+        self.audit = audit
+        self.clock = clock
+        self.partner_incidents = partner_incidents
+        self.agreements: list[Agreement] = []
+        self.incidents: list[Incident] = []
+        self.sessions: dict[SessionKey, Session] = {}
+        self.subject_state: dict[tuple[str, DataClass, str], Any] = {}
+        self.positions: dict[str, tuple[float, float]] = {}
+        self.sent = 0
+        self.refused_items = 0
+        self._subscriptions: list[Subscription] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def partners(self) -> list[str]:
+        return list(self.node.links)
+
+    # ---- bus --------------------------------------------------------------------------------------
+    async def start(self, bus: Bus) -> None:
+        for pattern in ("vehicle.*.position", "vehicle.*.battery", "vehicle.*.status", "alert"):
+            subscription = bus.subscribe(pattern, maxsize=10_000)
+            self._subscriptions.append(subscription)
+            self._tasks.append(asyncio.ensure_future(self._consume(subscription)))
+
+    async def stop(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.close()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for key in list(self.sessions):
+            await self._end(key, "station stopping")
+
+    async def _consume(self, subscription: Subscription) -> None:
+        async for _topic, msg in subscription:
+            try:
+                await self.handle(msg)
+            except Exception:  # one bad item must not stop sharing (nor leak: nothing was sent)
+                log.exception("sharing gateway could not handle %s", type(msg).__name__)
+
+    async def handle(self, msg: Any) -> None:
+        if isinstance(msg, PositionMsg):
+            self.positions[msg.vehicle_id] = (msg.lon, msg.lat)
+            await self._offer(
+                DataClass.POSITIONS, msg.vehicle_id, msg.lon, msg.lat, lambda d: _position(msg, d)
+            )
+        elif isinstance(msg, BatteryMsg | StatusMsg):
+            lon, lat = self.positions.get(msg.vehicle_id, (None, None))
+            await self._offer(DataClass.TELEMETRY, msg.vehicle_id, lon, lat, lambda d: _telemetry(msg, d))
+        elif isinstance(msg, AlertMsg):
+            await self._offer(DataClass.ALERTS, msg.alert_id, msg.lon, msg.lat, lambda d: _alert(msg, d))
+
+    # ---- deciding ---------------------------------------------------------------------------------
+    def _all_incidents(self) -> list[Incident]:
+        return [*self.incidents, *self.partner_incidents()]
+
+    def decide_for(
+        self, partner: str, data_class: DataClass, lon: float | None, lat: float | None
+    ) -> Decision:
+        return decide(
+            Item(data_class, lon, lat),
+            partner,
+            self.centre,
+            self.agreements,
+            self._all_incidents(),
+            self.clock(),
+        )
+
+    async def _offer(
+        self,
+        data_class: DataClass,
+        subject: str,
+        lon: float | None,
+        lat: float | None,
+        build: Callable[..., Any],
+    ) -> None:
+        now = self.clock()
+        incidents = self._all_incidents()
+        for partner in self.partners:
+            decision = decide(
+                Item(data_class, lon, lat), partner, self.centre, self.agreements, incidents, now
+            )
+            state_key = (partner, data_class, subject)
+            state = decision.key if decision.allowed else ("refused", decision.refusal)
+            if self.subject_state.get(state_key) != state:
+                self.subject_state[state_key] = state
+                if not decision.allowed and decision.refusal is not None:
+                    await self.audit(
+                        AuditAction.SHARE_REFUSED,
+                        partner,
+                        {
+                            "side": "sender",
+                            "data_class": data_class,
+                            "subject": subject,
+                            "refusal": decision.refusal,
+                        },
+                    )
+            if not decision.allowed:
+                self.refused_items += 1
+                continue
+            session = self.sessions.get(decision.key)
+            if session is None:
+                session = await self._start(decision)
+            frame_text = _stamp(build(decision), decision, self.centre, now)
+            self.node.send(partner, lambda seq, rest=frame_text[len(_SEQ_PREFIX) :]: f'{{"seq":{seq},{rest}')
+            session.count += 1
+            session.digest.update(frame_text.encode())
+            self.sent += 1
+
+    async def _start(self, decision: Decision) -> Session:
+        session = Session(legal_basis=decision.legal_basis)
+        await self.audit(
+            AuditAction.SHARE_STARTED,
+            decision.partner,
+            {
+                "side": "sender",
+                "data_class": decision.data_class,
+                "agreement_id": decision.agreement_id,
+                "legal_basis": decision.legal_basis,
+                "situation": decision.situation,
+                "incident_id": decision.incident_id,
+                "retention_s": decision.retention_s,
+            },
+        )
+        self.sessions[decision.key] = session
+        return session
+
+    async def _end(self, key: SessionKey, reason: str) -> None:
+        session = self.sessions.pop(key, None)
+        if session is None:
+            return
+        partner, data_class, agreement_id, situation, incident_id = key
+        await self.audit(
+            AuditAction.SHARE_ENDED,
+            partner,
+            {
+                "side": "sender",
+                "data_class": data_class,
+                "agreement_id": agreement_id,
+                "situation": situation,
+                "incident_id": incident_id,
+                "count": session.count,
+                "sha256": session.digest.hexdigest(),
+                "reason": reason,
+            },
+        )
+        for state_key in [k for k, v in self.subject_state.items() if v == key]:
+            del self.subject_state[state_key]
+
+    # ---- changes of agreements and incidents -------------------------------------------------------
+    async def refresh(self, agreements: list[Agreement], incidents: list[Incident]) -> None:
+        """New agreements/incidents: end every session they no longer carry and tell the partner now."""
+        self.agreements = list(agreements)
+        self.incidents = list(incidents)
+        now = self.clock()
+        by_id = {a.id: a for a in self.agreements}
+        active = {i.id for i in self._all_incidents() if i.active(now)}
+        for key in list(self.sessions):
+            partner, data_class, agreement_id, situation, incident_id = key
+            agreement = by_id.get(agreement_id or "")
+            reason = None
+            if agreement is None or not agreement.in_force(now):
+                reason = "agreement no longer in force"
+            elif situation == Situation.INCIDENT and incident_id not in active:
+                reason = "incident closed"
+            if reason is None:
+                continue
+            await self._end(key, reason)
+            revoke = wire.Revoke(
+                seq=1,
+                origin=self.centre,
+                sent_at=now,
+                data_classes=frozenset({data_class}),
+                incident_id=incident_id if reason == "incident closed" else None,
+                agreement_id=agreement_id,
+                reason=reason,
+            )
+            self._send_sequenced(partner, revoke)
+        await self.send_agreement_digests()
+
+    async def send_agreement_digests(self) -> None:
+        now = self.clock()
+        for partner in self.partners:
+            summaries = tuple(summarise(a, now) for a in self.agreements if a.partner == partner)
+            self._send_sequenced(
+                partner, wire.AgreementDigest(seq=1, origin=self.centre, sent_at=now, agreements=summaries)
+            )
+
+    async def notify_incident(self, incident: Incident) -> None:
+        now = self.clock()
+        for partner in self.partners:
+            self._send_sequenced(
+                partner, wire.IncidentNotice(seq=1, origin=self.centre, sent_at=now, incident=incident)
+            )
+
+    async def send_chain_head(self, head: tuple[int, str] | None) -> None:
+        if head is None:
+            return
+        now = self.clock()
+        for partner in self.partners:
+            self._send_sequenced(
+                partner,
+                wire.ChainHead(seq=1, origin=self.centre, sent_at=now, row_id=head[0], row_hash=head[1]),
+            )
+
+    async def answer_request(self, partner: str, request: wire.Request) -> None:
+        """A partner asks for classes: each one no agreement can give now is refused and audited."""
+        now = self.clock()
+        for data_class in sorted(request.data_classes):
+            if self._could_share(partner, data_class, now):
+                continue
+            await self.audit(
+                AuditAction.SHARE_REFUSED,
+                partner,
+                {"side": "sender", "requested": data_class, "refusal": "class_not_agreed"},
+            )
+            self._send_sequenced(
+                partner,
+                wire.Refused(
+                    seq=1, origin=self.centre, sent_at=now, data_class=data_class, refusal="class_not_agreed"
+                ),
+            )
+
+    def _could_share(self, partner: str, data_class: DataClass, now: datetime) -> bool:
+        for agreement in self.agreements:
+            if agreement.partner != partner or not agreement.in_force(now):
+                continue
+            normal = agreement.normal
+            if normal is not None and data_class in normal.data_classes and data_class not in RAW_CLASSES:
+                return True
+            clause = agreement.incident
+            if clause is not None and data_class in clause.data_classes:
+                if unlocking_incidents(agreement, self.centre, self._all_incidents(), now):
+                    return True
+        return False
+
+    async def digests(self) -> None:
+        for key, session in self.sessions.items():
+            await self.audit(
+                AuditAction.SHARE_DIGEST,
+                key[0],
+                {
+                    "side": "sender",
+                    "data_class": key[1],
+                    "agreement_id": key[2],
+                    "incident_id": key[4],
+                    "count": session.count,
+                    "sha256": session.digest.hexdigest(),
+                },
+            )
+
+    def _send_sequenced(self, partner: str, frame: Any) -> None:
+        self.node.send(partner, lambda seq: frame.model_copy(update={"seq": seq}).model_dump_json())
+
+
+_SEQ_PREFIX = '{"seq":1,'
+
+
+def _stamp(body: dict[str, Any], decision: Decision, origin: str, now: datetime) -> str:
+    """The validated frame's JSON, ``seq`` first (a placeholder the link replaces with the real number):
+    one serialisation per item and partner, however the link numbers it."""
+    text = wire.FRAME.dump_json(
+        wire.FRAME.validate_python(
+            {
+                "seq": 1,
+                "origin": origin,
+                "sent_at": now,
+                "data_class": decision.data_class,
+                "agreement_id": decision.agreement_id,
+                "situation": decision.situation,
+                "incident_id": decision.incident_id,
+                "retention_s": decision.retention_s,
+                **body,
+            }
+        )
+    ).decode()
+    if not text.startswith(_SEQ_PREFIX):
+        raise AssertionError("frame JSON must start with its sequence number")
+    return text
+
+
+def _position(msg: PositionMsg, decision: Decision) -> dict[str, Any]:
+    heading = msg.heading_deg
+    return {
+        "kind": "position",
+        "vehicle_id": msg.vehicle_id,
+        "time_utc": msg.time_utc,
+        "lon": msg.lon,
+        "lat": msg.lat,
+        "alt_amsl_m": msg.alt_amsl_m,
+        "heading_deg": heading,
+    }
+
+
+def _telemetry(msg: BatteryMsg | StatusMsg, decision: Decision) -> dict[str, Any]:
+    if isinstance(msg, BatteryMsg):
+        return {
+            "kind": "telemetry",
+            "vehicle_id": msg.vehicle_id,
+            "time_utc": msg.time_utc,
+            "battery_pct": msg.remaining_pct,
+            "voltage_v": msg.voltage_v,
+        }
+    return {
+        "kind": "telemetry",
+        "vehicle_id": msg.vehicle_id,
+        "time_utc": msg.time_utc,
+        "flight_mode": msg.flight_mode,
+    }
+
+
+def _alert(msg: AlertMsg, decision: Decision) -> dict[str, Any]:
+    return {
+        "kind": "alert",
+        "alert_id": msg.alert_id,
+        "vehicle_id": msg.vehicle_id,
+        "alert_kind": msg.kind,
+        "severity": msg.severity,
+        "message": msg.message,
+        "lon": msg.lon,
+        "lat": msg.lat,
+        "time_utc": msg.time_utc,
+        "active": msg.active,
+    }
