@@ -197,6 +197,7 @@ class FederationNode:
                 max_size=self.limits.max_frame_bytes,
                 compression=None,
                 max_queue=64,
+                close_timeout=2,
             )
             sockets = list(self._server.sockets)
             self.port = int(sockets[0].getsockname()[1]) if sockets else port
@@ -237,6 +238,7 @@ class FederationNode:
 
     async def _dial_forever(self, link: PartnerLink) -> None:
         delay = 0.05
+        last_refusal: str | None = None
         assert link.url is not None
         while True:
             try:
@@ -248,6 +250,7 @@ class FederationNode:
                     max_queue=64,
                     proxy=None,
                     open_timeout=10,
+                    close_timeout=2,
                 ) as connection:
                     ssl_object = connection.transport.get_extra_info("ssl_object")
                     der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
@@ -261,13 +264,20 @@ class FederationNode:
                         )
                         partner = ""
                     if partner == link.partner:
-                        delay = 0.05
+                        delay, last_refusal = 0.05, None
                         await self._session(link, connection)
                     else:
                         await connection.close(CLOSE_POLICY, "certificate refused")
             except asyncio.CancelledError:
                 raise
-            except (OSError, ConnectionClosed, ssl.SSLError, TimeoutError) as exc:
+            except ssl.SSLError as exc:
+                # the partner's server presented a certificate we do not trust: audited once per streak
+                if last_refusal != str(exc.reason):
+                    last_refusal = str(exc.reason)
+                    await self.audit(
+                        AuditAction.FEDERATION_REFUSED, link.partner, {"reason": "tls", "why": str(exc)}
+                    )
+            except (OSError, ConnectionClosed, TimeoutError) as exc:
                 log.info("federation link to %s: %s", link.partner, exc)
             except Exception:  # a dialer must never die: the link would stay down silently
                 log.exception("federation dialer for %s", link.partner)
