@@ -373,3 +373,6 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
     app.command("replay")(replay)
     app.add_typer(user_app, name="user")
+    from ground_station.sharing import cli as sharing_cli
+
+    sharing_cli.register(app)

@@ -38,6 +38,8 @@ class StationContext:
     region_error: str | None = None
     recorder: Recorder | None = None
     links_health: Callable[[], LinksHealth] | None = None
+    sharing: Any | None = None
+    """``ground_station.sharing.service.SharingService`` (agreements, incidents, partner links)."""
 
 
 def get_context(request: Request) -> StationContext:

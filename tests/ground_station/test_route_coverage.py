@@ -96,6 +96,8 @@ def ids(station: Station) -> dict[str, str]:
         "version": "1",
         "flight_id": "flight-1",
         "alert_id": "alert-1",
+        "agreement_id": "agr-unknown",
+        "incident_id": "inc-unknown",
     }
 
 

@@ -194,7 +194,8 @@ async def _create(
 async def _validate_and_record(context: StationContext, version: MissionVersion) -> ValidationRecord:
     mission = Mission.model_validate(version.body)
     try:
-        report = await validate_mission(mission, context.region, context.region_error)
+        permits = await context.sharing.cross_border_permits() if context.sharing is not None else []
+        report = await validate_mission(mission, context.region, context.region_error, permits=permits)
     except RegionUnavailableError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     record = ValidationRecord(
