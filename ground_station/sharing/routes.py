@@ -164,6 +164,34 @@ async def partner_data(
     return items
 
 
+class VideoVariantView(BaseModel):
+    variant: str | None
+    """``raw_video``, ``anonymised_video`` or ``None`` (no video for this partner here and now)."""
+    agreement_id: str | None = None
+    incident_id: str | None = None
+
+
+@router.get("/video-variant", response_model=VideoVariantView)
+async def video_variant_for(
+    partner: str = Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
+    lon: float = Query(ge=-180, le=180),
+    lat: float = Query(ge=-90, le=90),
+    _: Principal = Depends(require(Permission.VIEW_AUDIT)),
+    context: StationContext = Depends(get_context),
+) -> VideoVariantView:
+    """The policy hook video delivery (issue 12) asks: which variant a partner may get from a camera at
+    (lon, lat) now. Decided by the same pure function as every other share."""
+    service = sharing(context)
+    decision = await service.video_variant(partner, lon, lat)
+    if decision is None:
+        return VideoVariantView(variant=None)
+    return VideoVariantView(
+        variant=decision.data_class.value,
+        agreement_id=decision.agreement_id,
+        incident_id=decision.incident_id,
+    )
+
+
 @router.get("/status")
 async def sharing_status(
     _: Principal = Depends(require(Permission.VIEW_AUDIT)),

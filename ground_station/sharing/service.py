@@ -22,6 +22,7 @@ from ground_station.sharing.config import SharingConfig
 from ground_station.sharing.gateway import Gateway
 from ground_station.sharing.link import FederationNode, LinkLimits
 from ground_station.sharing.model import Agreement, AgreementBody, FlightPermit, Incident, IncidentBody
+from ground_station.sharing.policy import Decision, video_variant
 from ground_station.sharing.receiver import PartnerView, Receiver
 from ground_station.sharing.repository import SharingRepository
 from ground_station.sharing.tls import Identity, PartnerTrust, client_context, server_context
@@ -165,6 +166,12 @@ class SharingService:
         """Cross-border flight permits of active incidents: what mission validation may relax for."""
         now = self.clock()
         return [p for i in await self.repository.incidents() if i.active(now) for p in i.permits]
+
+    async def video_variant(self, partner: str, lon: float, lat: float) -> Decision | None:
+        incidents = [*await self.repository.incidents(), *self.view.partner_incidents()]
+        return video_variant(
+            partner, self.centre, lon, lat, await self.repository.agreements(), incidents, self.clock()
+        )
 
     async def cross_border_permits(self) -> list[Any]:
         """The same permits as the mission validator's ``CrossBorderPermit`` (border rule only)."""
