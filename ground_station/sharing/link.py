@@ -136,6 +136,7 @@ class PartnerLink:
     received: int = 0
     refused: int = 0
     reported_lost: int = 0
+    acked_upto: int = 0
 
     def send(self, frame_text: Callable[[int], str]) -> int:
         seq = self.outbox.add(frame_text)
@@ -149,6 +150,7 @@ class LinkLimits:
     rate_per_s: float = 5000.0
     burst: float = 10_000.0
     outbox_capacity: int = 100_000
+    idle_ack_s: float = 0.5
 
 
 class FederationNode:
@@ -375,6 +377,7 @@ class FederationNode:
                 {"reason": "partner_outbox_overflow", "lost": hello.first_seq - link.inbox.expected},
             )
             link.inbox.expected = hello.first_seq
+        link.acked_upto = link.inbox.expected - 1  # what our hello already told the partner
         resume = hello.resume_from if hello.peer_epoch == link.outbox.epoch else 1
         link.outbox.ack(resume - 1)
         link.sent_upto = resume - 1
@@ -387,13 +390,22 @@ class FederationNode:
             link.reported_lost = link.outbox.lost
 
     async def _write(self, link: PartnerLink, connection: Any) -> None:
+        """Sends what is pending; when idle, acknowledges what arrived since the last ack, so the
+        partner's outbox empties even when fewer than ``ACK_EVERY`` frames came."""
         while True:
             link.wake.clear()
             for seq, text in link.outbox.since(link.sent_upto + 1):
                 await connection.send(text)
                 link.sent_upto = seq
             if link.outbox.next_seq - 1 <= link.sent_upto:
-                await link.wake.wait()
+                try:
+                    await asyncio.wait_for(link.wake.wait(), self.limits.idle_ack_s)
+                except TimeoutError:
+                    pass
+            received_upto = link.inbox.expected - 1
+            if received_upto > link.acked_upto:
+                link.acked_upto = received_upto
+                await connection.send(wire.Ack(upto=received_upto).model_dump_json())
 
     async def _read(self, link: PartnerLink, connection: Any) -> None:
         bucket = TokenBucket(self.limits.rate_per_s, self.limits.burst, self.monotonic)
@@ -424,4 +436,5 @@ class FederationNode:
             since_ack += 1
             if since_ack >= ACK_EVERY or not isinstance(frame, wire.DATA_FRAMES):
                 since_ack = 0
-                await connection.send(wire.Ack(upto=link.inbox.expected - 1).model_dump_json())
+                link.acked_upto = link.inbox.expected - 1
+                await connection.send(wire.Ack(upto=link.acked_upto).model_dump_json())
