@@ -6,6 +6,7 @@ demo:
 test:
 	bash scripts/test.sh
 bench: setup
+	.venv/bin/python -m pip install -q -e '.[bench]'
 	.venv/bin/python -m bench
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy geodata missions

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from ground_station.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from ground_station.api.context import StationContext
 
 DECIDING = ("store", "monitor", "recorder")
 """Components whose failure makes ``/api/health`` answer 503."""
@@ -79,3 +82,61 @@ async def store_health(store: Any, write_error: str | None, journal_pending: boo
             status=HealthStatus.FAILING, last_error=write_error, detail={"journal_pending": journal_pending}
         )
     return ComponentHealth(status=HealthStatus.OK, detail={"journal_pending": journal_pending})
+
+
+async def collect(context: StationContext) -> HealthDetails:
+    """Every component's state, read from the running objects (no I/O but one ``SELECT 1``)."""
+    durable = context.durable
+    components: dict[str, ComponentHealth] = {
+        "store": await store_health(context.store, durable.last_store_error, durable.journal.has_pending)
+    }
+    recorder = context.recorder
+    if recorder is None:
+        components["recorder"] = ComponentHealth(status=HealthStatus.ABSENT)
+    else:
+        problem, losses = recorder.problem(), recorder.losses()
+        components["recorder"] = ComponentHealth(
+            status=HealthStatus.FAILING if problem else HealthStatus.DEGRADED if losses else HealthStatus.OK,
+            last_error=problem or losses or recorder.last_error,
+            counters={
+                "points_written": recorder.points_written,
+                "points_dropped": recorder.points_dropped,
+                "points_pending": recorder.points_pending,
+                "records_journalled": durable.spilled,
+                "records_replayed": durable.journal.replayed,
+                "records_lost": recorder.lost_records,
+            },
+        )
+    links: LinksHealth = context.links_health() if context.links_health else LinksHealth()
+    if not links.monitor_running:
+        components["monitor"] = ComponentHealth(status=HealthStatus.ABSENT)
+    else:
+        degraded = links.monitor_degraded
+        components["monitor"] = ComponentHealth(
+            status=(
+                HealthStatus.FAILING
+                if links.monitor_problem
+                else HealthStatus.DEGRADED
+                if degraded
+                else HealthStatus.OK
+            ),
+            last_error=links.monitor_problem or next(iter(degraded.values()), None),
+            counters={"bus_dropped": links.monitor_dropped},
+            detail={"degraded_vehicles": degraded},
+        )
+    for link in links.links:
+        snapshot = context.vehicle_states.get(link.vehicle_id).link
+        connected = bool(snapshot and snapshot.connected)
+        components[f"link:{link.vehicle_id}"] = ComponentHealth(
+            status=HealthStatus.OK if connected and not link.tlog_error else HealthStatus.DEGRADED,
+            last_error=link.tlog_error or (None if connected else "no heartbeat from the vehicle"),
+            counters=dict(link.counters),
+            detail={"url": link.url, "connected": connected},
+        )
+    bus_dropped: dict[str, int] = {}
+    for subscription in getattr(context.bus, "subscriptions", ()):
+        bus_dropped[subscription.pattern] = bus_dropped.get(subscription.pattern, 0) + subscription.dropped
+    components["bus"] = ComponentHealth(
+        status=HealthStatus.OK, counters={"dropped_total": sum(bus_dropped.values())}, detail=bus_dropped
+    )
+    return HealthDetails(status=overall(components), components=components)

@@ -116,11 +116,21 @@ class Recorder:
         ]
 
     def problem(self) -> str | None:
-        """Why the recorder is not working (a stopped task, the journal failing), or None."""
+        """Why the recorder is not working now (a stopped task, the journal failing), or None."""
         for task in self._tasks:
             if task.done() and not task.cancelled():
                 return f"recorder task {task.get_name()!r} stopped: {task.exception()!r}"
         return self.durable.not_ready_reason
+
+    def losses(self) -> str | None:
+        """What was lost since start although it must not be (alerts or flight events the recorder fell
+        behind on, or that the journal could not take), or None: reported until the service restarts."""
+        lost_on_bus = sum(s.dropped for s in self._subscriptions[1:])
+        if lost_on_bus:
+            return f"{lost_on_bus} alert/flight-event message(s) lost on the bus: the recorder fell behind"
+        if self.lost_records:
+            return f"{self.lost_records} alert/flight-event record(s) neither stored nor journalled"
+        return None
 
     async def stop(self) -> None:
         """Stops listening, then writes everything still buffered."""

@@ -153,6 +153,8 @@ def load_kml(source: Source, *, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> Mis
         raise InputError(
             name, [Problem("line 1", "DOCTYPE/ENTITY declarations are not accepted in KML")]
         ) from None
+    except LookupError:  # the XML declaration names an encoding Python does not know
+        raise InputError(name, [Problem("line 1", "the XML declaration names an unknown encoding")]) from None
     except ET.ParseError as exc:
         line, column = exc.position
         raise InputError(name, [Problem(f"line {line} column {column}", "not well-formed XML")]) from None

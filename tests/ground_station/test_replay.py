@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from ground_station.links.router import RouterOptions
 from ground_station.replay import replay_tlog, vehicle_system_ids
 from ground_station.tlog import TlogError, TlogWriter, iter_tlog
 from ground_station.vehicles import StationCore, StationVehicle
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -45,7 +46,11 @@ def cut(source: Path, target: Path, start_s: float, end_s: float) -> Path:
     return target
 
 
-async def replay_into_station(tlog: Path, tmp_path: Path, speed: float) -> tuple[StationCore, list[object]]:
+async def replay_into_station(
+    tlog: Path, tmp_path: Path, speed: float, done: Callable[[list[object]], bool]
+) -> tuple[StationCore, list[object]]:
+    """Replays ``tlog`` into a station core and collects its bus messages until ``done`` says the ones the
+    test needs have arrived (waiting on them, not on a guessed time after the replay)."""
     core = StationCore(
         [StationVehicle("px4-1", "udpin://127.0.0.1:0")],
         tlog_dir=tmp_path / "tlogs",
@@ -59,15 +64,32 @@ async def replay_into_station(tlog: Path, tmp_path: Path, speed: float) -> tuple
     report = await replay_tlog(tlog, f"udpout://127.0.0.1:{address[1]}", speed=speed)
     assert report.vehicle_system_ids == (1,)
     assert report.frames_sent > 1000
-    await asyncio.sleep(1.2)  # the monitor's 1 Hz pass
-    messages = [m for _, m in everything.drain()]
+    messages: list[object] = []
+
+    def arrived() -> bool:
+        messages.extend(m for _, m in everything.drain())
+        return done(messages)
+
+    await until(arrived, "the replayed flight's messages")
     await core.stop()
     return core, messages
 
 
+def took_off_in_mission(messages: list[object]) -> bool:
+    modes = {m.flight_mode for m in messages if isinstance(m, StatusMsg)}
+    events = {m.kind for m in messages if isinstance(m, FlightEventMsg)}
+    return "AUTO.MISSION" in modes and FlightEventKind.TOOK_OFF in events
+
+
+def two_failsafe_alerts(messages: list[object]) -> bool:
+    """The monitor raises them on its passes (batched and 1 Hz), after the status texts arrive."""
+    failsafes = [m for m in messages if isinstance(m, AlertMsg) and m.kind is AlertKind.FAILSAFE and m.active]
+    return len(failsafes) >= 2
+
+
 async def test_mission_takeoff_replays_as_a_live_vehicle(shared_data: Path, tmp_path: Path) -> None:
     excerpt = cut(px4_log(shared_data, "px4_sih_mission.tlog"), tmp_path / "takeoff.tlog", 0.0, 20.0)
-    _, messages = await replay_into_station(excerpt, tmp_path, speed=4.0)
+    _, messages = await replay_into_station(excerpt, tmp_path, speed=4.0, done=took_off_in_mission)
     statuses = [m for m in messages if isinstance(m, StatusMsg)]
     assert statuses and statuses[-1].firmware_version == "1.16.0 (6ea3539157)"
     assert statuses[-1].autopilot == "PX4"
@@ -88,7 +110,7 @@ async def test_mission_takeoff_replays_as_a_live_vehicle(shared_data: Path, tmp_
 
 async def test_geofence_breach_failsafe_raises_alerts(shared_data: Path, tmp_path: Path) -> None:
     excerpt = cut(px4_log(shared_data, "px4_sih_geofence_breach.tlog"), tmp_path / "breach.tlog", 66.0, 84.0)
-    _, messages = await replay_into_station(excerpt, tmp_path, speed=3.0)
+    _, messages = await replay_into_station(excerpt, tmp_path, speed=3.0, done=two_failsafe_alerts)
     alerts = [m for m in messages if isinstance(m, AlertMsg) and m.kind is AlertKind.FAILSAFE and m.active]
     assert [a.messages.en.split("mode ")[1].split(" ")[0] for a in alerts] == ["AUTO.LOITER", "AUTO.RTL"]
     assert any("Failsafe activated" in a.message for a in alerts)

@@ -128,3 +128,36 @@ def test_a_torn_last_line_is_skipped_not_fatal(tmp_path: Path) -> None:
         handle.write(b'{"id": "torn", "kind": "al')  # a crash mid-write
     assert [r.payload for r in journal.pending()] == [{"x": 1}]
     assert journal.corrupt_lines == 1
+
+
+async def test_alerts_lost_on_the_bus_are_reported_by_the_recorder(tmp_path: Path) -> None:
+    """The bus drops the oldest message of a full subscription; for alerts that must not go unnoticed."""
+    from ground_station.bus.messages import AlertKind, AlertMsg, AlertSeverity, LocalizedText
+
+    store = await open_sqlite_store(tmp_path / "db.sqlite3")
+    bus = InProcessBus()
+    recorder = Recorder(bus, store, DurableWriter(store, Journal(tmp_path / "journal.jsonl")))
+    await recorder.start()
+    text = LocalizedText(en="low", cs="low", pl="low")
+    try:
+        assert recorder.losses() is None
+        for i in range(10_001):  # one more than the subscription holds, published before it can read
+            bus.publish_nowait(
+                "alert",
+                AlertMsg(
+                    alert_id=f"a{i}",
+                    vehicle_id="sim-1",
+                    kind=AlertKind.LOW_BATTERY,
+                    severity=AlertSeverity.WARNING,
+                    message="low",
+                    messages=text,
+                    time_utc=T0,
+                ),
+            )
+        losses = recorder.losses()
+        assert losses is not None and "1 alert/flight-event message(s) lost on the bus" in losses
+        assert recorder.problem() is None  # not failing now: degraded in the health details
+    finally:
+        await recorder.stop()
+        await bus.close()
+        await store.close()

@@ -21,3 +21,9 @@ UTF16_WITH_ENTITY = (
 def test_a_dtd_in_utf16_is_refused() -> None:
     with pytest.raises(InputError, match="DOCTYPE"):
         load_kml(UTF16_WITH_ENTITY)
+
+
+def test_an_unknown_encoding_is_an_input_error() -> None:
+    """Found by the KML fuzz test: a declared encoding Python does not know raised LookupError."""
+    with pytest.raises(InputError, match="unknown encoding"):
+        load_kml(b'<?xml version="1.0" encoding="Atf-8"?><kml/>')
