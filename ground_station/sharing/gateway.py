@@ -24,7 +24,7 @@ from ground_station.bus.messages import AlertMsg, AuditAction, BatteryMsg, Posit
 from ground_station.sharing import wire
 from ground_station.sharing.link import FederationNode
 from ground_station.sharing.model import RAW_CLASSES, Agreement, DataClass, Incident, Situation
-from ground_station.sharing.policy import Decision, Item, decide, unlocking_incidents
+from ground_station.sharing.policy import REFUSAL_TEXT, Decision, Item, decide, unlocking_incidents
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,7 @@ class Gateway:
                             "data_class": data_class,
                             "subject": subject,
                             "refusal": decision.refusal,
+                            "message": REFUSAL_TEXT[decision.refusal],
                         },
                     )
             if not decision.allowed:
@@ -167,7 +168,7 @@ class Gateway:
             if session is None:
                 session = await self._start(decision)
             frame_text = _stamp(build(decision), decision, self.centre, now)
-            self.node.send(partner, lambda seq, rest=frame_text[len(_SEQ_PREFIX) :]: f'{{"seq":{seq},{rest}')
+            self.node.send(partner, _numbered(frame_text[len(_SEQ_PREFIX) :]))
             session.count += 1
             session.digest.update(frame_text.encode())
             self.sent += 1
@@ -319,6 +320,15 @@ class Gateway:
 
 
 _SEQ_PREFIX = '{"seq":1,'
+
+
+def _numbered(rest: str) -> Callable[[int], str]:
+    """The frame text with the link's sequence number put back in front (no second serialisation)."""
+
+    def text(seq: int) -> str:
+        return f'{{"seq":{seq},{rest}'
+
+    return text
 
 
 def _stamp(body: dict[str, Any], decision: Decision, origin: str, now: datetime) -> str:
