@@ -362,15 +362,20 @@ class FederationNode:
         return hello
 
     async def _resume(self, link: PartnerLink, hello: wire.Hello) -> None:
+        # fresh: this station (re)started, so it owes nothing before the oldest frame the partner still
+        # holds unacknowledged; that frame may have reached our predecessor: a repeat, never a loss
+        fresh = link.inbox.peer_epoch is None
         if hello.epoch != link.inbox.peer_epoch:
-            if link.inbox.peer_epoch is not None:
+            if not fresh:
                 await self.audit(
                     AuditAction.PARTNER_LINK_UP,
                     link.partner,
                     {"note": "partner restarted; numbering restarts"},
                 )
             link.inbox = Inbox(hello.epoch, 1)
-        if link.inbox.expected < hello.first_seq:
+        if fresh and link.inbox.expected < hello.first_seq:
+            link.inbox.expected = hello.first_seq
+        elif link.inbox.expected < hello.first_seq:
             await self.audit(
                 AuditAction.FEDERATION_REFUSED,
                 link.partner,

@@ -18,8 +18,9 @@ from ground_station.api.security import require
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
 from ground_station.bus.messages import AuditAction
+from ground_station.sharing.areas import border_band
 from ground_station.sharing.chain import ChainRow, verify
-from ground_station.sharing.model import Agreement, AgreementBody, FlightPermit, Incident, IncidentBody
+from ground_station.sharing.model import Agreement, AgreementBody, Area, FlightPermit, Incident, IncidentBody
 from ground_station.sharing.service import SharingService
 
 router = APIRouter(prefix="/api/sharing", tags=["sharing"])
@@ -86,6 +87,22 @@ async def revoke_agreement(
     revoked = await service.revoke_agreement(agreement_id)
     assert revoked is not None
     return revoked
+
+
+@router.get("/areas/border-band", response_model=Area)
+async def border_band_area(
+    km: float = Query(gt=0, le=100),
+    _: Principal = Depends(require(Permission.VIEW_MAP)),
+    context: StationContext = Depends(get_context),
+) -> Area:
+    """ "Within ``km`` of the CZ-PL border" as the polygon an agreement or incident stores."""
+    border = getattr(context.region, "border", None)
+    if border is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=context.region_error or "the region has no border: the band cannot be made",
+        )
+    return border_band(border, km)
 
 
 @router.get("/incidents", response_model=list[Incident])
