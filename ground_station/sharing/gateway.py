@@ -244,9 +244,24 @@ class Gateway:
             self._send_sequenced(partner, revoke)
         await self.send_agreement_digests()
 
-    async def send_agreement_digests(self) -> None:
+    async def partner_up(self, partner: str, head: tuple[int, str] | None) -> None:
+        """A (re)connected partner may have restarted and lost our digest, incidents and head: resend."""
         now = self.clock()
-        for partner in self.partners:
+        await self.send_agreement_digests([partner])
+        for incident in self.incidents:
+            if incident.active(now):
+                self._send_sequenced(
+                    partner, wire.IncidentNotice(seq=1, origin=self.centre, sent_at=now, incident=incident)
+                )
+        if head is not None:
+            self._send_sequenced(
+                partner,
+                wire.ChainHead(seq=1, origin=self.centre, sent_at=now, row_id=head[0], row_hash=head[1]),
+            )
+
+    async def send_agreement_digests(self, partners: list[str] | None = None) -> None:
+        now = self.clock()
+        for partner in partners if partners is not None else self.partners:
             summaries = tuple(summarise(a, now) for a in self.agreements if a.partner == partner)
             self._send_sequenced(
                 partner, wire.AgreementDigest(seq=1, origin=self.centre, sent_at=now, agreements=summaries)

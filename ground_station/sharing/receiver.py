@@ -99,9 +99,11 @@ class Receiver:
         self.refused = 0
         self.on_incident: Callable[[], Any] | None = None
         self.on_request: Callable[[str, wire.Request], Any] | None = None
+        self.on_up: Callable[[str], Any] | None = None
 
     async def on_link_up(self, partner: str) -> None:
-        return None
+        if self.on_up is not None:
+            await self.on_up(partner)
 
     async def on_link_down(self, partner: str) -> None:
         return None

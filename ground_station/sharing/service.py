@@ -85,6 +85,7 @@ class SharingService:
             )
             self.receiver.on_incident = self._partner_incident_changed
             self.receiver.on_request = self.gateway.answer_request
+            self.receiver.on_up = self._partner_up
             self.gateway.agreements = await self.repository.agreements()
             self.gateway.incidents = await self.repository.incidents()
             await self.gateway.start(self.bus)
@@ -121,6 +122,10 @@ class SharingService:
         if self.gateway is not None:
             await self.gateway.digests()
             await self.gateway.send_chain_head(await self.store.audit.head())
+
+    async def _partner_up(self, partner: str) -> None:
+        if self.gateway is not None:
+            await self.gateway.partner_up(partner, await self.store.audit.head())
 
     async def _partner_incident_changed(self) -> None:
         await self._refresh()

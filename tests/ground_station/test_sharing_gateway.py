@@ -252,3 +252,20 @@ async def test_forged_partner_incident_notice_is_refused() -> None:
     await world.receiver.on_frame(CZ, notice)
     assert world.view.incidents == {}
     assert world.receiver_audit.rows[-1][2]["reason"] == "forged_incident"
+
+
+async def test_a_restarted_partner_gets_digest_incidents_and_head_again() -> None:
+    world = World()
+    await world.setup([agreement()], [incident()])
+    world.view = PartnerView(world.clock, 3600)  # the partner restarted: it knows nothing
+    world.receiver = Receiver(world.view, world.receiver_audit)
+    await world.gateway.partner_up(PL, (7, "ab" * 32))
+    await world.deliver()
+    assert set(world.view.digests[CZ]) == {"a1"}
+    assert set(world.view.incidents) == {"i1"}
+    assert world.view.chain_heads[CZ].row_id == 7
+    await world.gateway.handle(battery("sim-1"))  # no position known yet: never permission
+    await world.gateway.handle(position("sim-1", 17.2, 50.3))
+    await world.gateway.handle(battery("sim-1"))
+    await world.deliver()
+    assert sorted(world.kinds()) == ["position:sim-1", "telemetry:sim-1"]
