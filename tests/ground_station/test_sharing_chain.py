@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ground_station.sharing.chain import Anchor, row_hash, verify
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ground_station.sharing.chain import GENESIS, Anchor, ChainRow, row_hash, verify
 from ground_station.store.models import AuditAction, AuditEntry
 from ground_station.store.sqlite import open_sqlite_store
 
@@ -98,3 +102,39 @@ async def test_rows_before_the_chain_are_legacy_not_failures(tmp_path: Path) -> 
     finally:
         await store.close()
     assert report.ok and report.legacy_rows == 1
+
+
+def _chain(details: list[str]) -> list[ChainRow]:
+    rows, prev = [], GENESIS
+    for index, detail in enumerate(details, start=1):
+        fields = (
+            f"2026-06-01T12:00:{index:02d}+00:00",
+            "a",
+            "share_started",
+            "gmina-nysa",
+            detail,
+            f"e{index}",
+        )
+        own = row_hash(*fields, prev)
+        rows.append(ChainRow(index, *fields, prev, own))
+        prev = own
+    return rows
+
+
+texts = st.text(max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(texts, min_size=2, max_size=20), st.data())
+def test_any_single_change_or_removal_is_pinpointed(details: list[str], data: st.DataObject) -> None:
+    rows = _chain(details)
+    assert verify(rows).ok
+    victim = data.draw(st.integers(0, len(rows) - 1))
+    field_name = data.draw(st.sampled_from(["time_utc", "actor", "action", "target", "detail", "entry_id"]))
+    changed = list(rows)
+    original = getattr(rows[victim], field_name)
+    changed[victim] = dataclasses.replace(rows[victim], **{field_name: f"{original}x"})
+    assert [(p.row_id, p.kind) for p in verify(changed).problems] == [(victim + 1, "changed")]
+    if victim < len(rows) - 1:
+        removed = rows[:victim] + rows[victim + 1 :]
+        assert [(p.row_id, p.kind) for p in verify(removed).problems] == [(victim + 2, "removed")]
