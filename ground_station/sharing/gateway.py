@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,7 +66,9 @@ class Gateway:
         self.audit = audit
         self.clock = clock
         self.partner_incidents = partner_incidents
-        self.agreements: list[Agreement] = []
+        self._agreements: list[Agreement] = []
+        self._by_partner: dict[str, list[Agreement]] = {}
+        self._stamps: dict[SessionKey, str] = {}
         self.incidents: list[Incident] = []
         self.sessions: dict[SessionKey, Session] = {}
         self.subject_state: dict[tuple[str, DataClass, str], Any] = {}
@@ -74,6 +77,18 @@ class Gateway:
         self.refused_items = 0
         self._subscriptions: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def agreements(self) -> list[Agreement]:
+        return self._agreements
+
+    @agreements.setter
+    def agreements(self, agreements: list[Agreement]) -> None:
+        """Indexed by partner once per change, not filtered per item (the policy still checks it)."""
+        self._agreements = list(agreements)
+        self._by_partner = {}
+        for agreement in sorted(self._agreements, key=lambda a: a.id):
+            self._by_partner.setdefault(agreement.partner, []).append(agreement)
 
     @property
     def partners(self) -> list[str]:
@@ -141,10 +156,12 @@ class Gateway:
     ) -> None:
         now = self.clock()
         incidents = self._all_incidents()
+        item = Item(data_class, lon, lat)
+        body_text: str | None = None
+        sent_at = json.dumps(now.isoformat())
+        origin = json.dumps(self.centre)
         for partner in self.partners:
-            decision = decide(
-                Item(data_class, lon, lat), partner, self.centre, self.agreements, incidents, now
-            )
+            decision = decide(item, partner, self.centre, self._by_partner.get(partner, ()), incidents, now)
             state_key = (partner, data_class, subject)
             state = decision.key if decision.allowed else ("refused", decision.refusal)
             if self.subject_state.get(state_key) != state:
@@ -167,10 +184,21 @@ class Gateway:
             session = self.sessions.get(decision.key)
             if session is None:
                 session = await self._start(decision)
-            frame_text = _stamp(build(decision), decision, self.centre, now)
-            self.node.send(partner, _numbered(frame_text[len(_SEQ_PREFIX) :]))
+            if body_text is None:
+                # validated once per item through the frame model; stamped per partner below
+                body = build(decision)
+                frame = wire.FRAME.validate_python(
+                    {"seq": 1, **_stamp_fields(decision, self.centre, now), **body}
+                )
+                body_text = frame.model_dump_json(include=set(body))[1:-1]
+            stamp_text = self._stamps.get(decision.key)
+            if stamp_text is None:
+                stamp_text = self._stamps[decision.key] = _stamp_text(decision)
+            rest = f'"origin":{origin},"sent_at":{sent_at},{stamp_text},{body_text}}}'
+
+            self.node.send(partner, _numbered(rest))
             session.count += 1
-            session.digest.update(frame_text.encode())
+            session.digest.update(rest.encode())
             self.sent += 1
 
     async def _start(self, decision: Decision) -> Session:
@@ -338,7 +366,7 @@ _SEQ_PREFIX = '{"seq":1,'
 
 
 def _numbered(rest: str) -> Callable[[int], str]:
-    """The frame text with the link's sequence number put back in front (no second serialisation)."""
+    """The frame text with the link's sequence number put in front (no second serialisation)."""
 
     def text(seq: int) -> str:
         return f'{{"seq":{seq},{rest}'
@@ -346,27 +374,28 @@ def _numbered(rest: str) -> Callable[[int], str]:
     return text
 
 
-def _stamp(body: dict[str, Any], decision: Decision, origin: str, now: datetime) -> str:
-    """The validated frame's JSON, ``seq`` first (a placeholder the link replaces with the real number):
-    one serialisation per item and partner, however the link numbers it."""
-    text = wire.FRAME.dump_json(
-        wire.FRAME.validate_python(
-            {
-                "seq": 1,
-                "origin": origin,
-                "sent_at": now,
-                "data_class": decision.data_class,
-                "agreement_id": decision.agreement_id,
-                "situation": decision.situation,
-                "incident_id": decision.incident_id,
-                "retention_s": decision.retention_s,
-                **body,
-            }
-        )
-    ).decode()
-    if not text.startswith(_SEQ_PREFIX):
-        raise AssertionError("frame JSON must start with its sequence number")
-    return text
+def _stamp_fields(decision: Decision, origin: str, now: datetime) -> dict[str, Any]:
+    return {
+        "origin": origin,
+        "sent_at": now,
+        "data_class": decision.data_class,
+        "agreement_id": decision.agreement_id,
+        "situation": decision.situation,
+        "incident_id": decision.incident_id,
+        "retention_s": decision.retention_s,
+    }
+
+
+def _stamp_text(decision: Decision) -> str:
+    """What every item leaving under ``decision`` is stamped with (contract 16), as JSON members;
+    the same for every item of a session, so made once per session."""
+    situation = decision.situation.value if decision.situation else None
+    return (
+        f'"data_class":{json.dumps(decision.data_class.value)},'
+        f'"agreement_id":{json.dumps(decision.agreement_id)},'
+        f'"situation":{json.dumps(situation)},"incident_id":{json.dumps(decision.incident_id)},'
+        f'"retention_s":{int(decision.retention_s or 0)}'
+    )
 
 
 def _position(msg: PositionMsg, decision: Decision) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
+import shapely
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-from shapely import prepared
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -66,12 +66,15 @@ class Area(_Frozen):
         return Polygon(self.ring)
 
     @cached_property
-    def _prepared(self) -> prepared.PreparedGeometry:
-        return prepared.prep(self.geometry)
+    def _prepared(self) -> BaseGeometry:
+        polygon = Polygon(self.ring)
+        shapely.prepare(polygon)
+        return polygon
 
     def contains(self, lon: float, lat: float) -> bool:
-        """Prepared once per area: deciding for thousands of positions a second stays cheap."""
-        return bool(self._prepared.covers(Point(lon, lat)))
+        """Inside or on the edge. Prepared once per area and no Point object per call (``intersects_xy``):
+        deciding for thousands of positions a second stays cheap."""
+        return bool(shapely.intersects_xy(self._prepared, lon, lat))
 
     @classmethod
     def box(cls, west: float, south: float, east: float, north: float, label: str = "") -> Area:
