@@ -30,6 +30,7 @@ from ground_station.sharing.policy import REFUSAL_TEXT, Decision, Item, decide, 
 log = logging.getLogger(__name__)
 
 Audit = Callable[..., Any]
+YIELD_EVERY = 10
 SessionKey = tuple[str, DataClass, str | None, Situation | None, str | None]
 
 
@@ -112,11 +113,17 @@ class Gateway:
             await self._end(key, "station stopping")
 
     async def _consume(self, subscription: Subscription) -> None:
+        handled = 0
         async for _topic, msg in subscription:
             try:
                 await self.handle(msg)
             except Exception:  # one bad item must not stop sharing (nor leak: nothing was sent)
                 log.exception("sharing gateway could not handle %s", type(msg).__name__)
+            handled += 1
+            if handled % YIELD_EVERY == 0:
+                # a burst (every vehicle's position at once) is decided in slices, so the link writers
+                # start sending the first items before the last are decided
+                await asyncio.sleep(0)
 
     async def handle(self, msg: Any) -> None:
         if isinstance(msg, PositionMsg):
