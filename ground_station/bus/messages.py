@@ -201,6 +201,8 @@ class AuditAction(StrEnum):
     """Periodic count and content digest of what a session sent (high-rate streams are not per item)."""
     SHARE_ENDED = "share_ended"
     SHARE_REFUSED = "share_refused"
+    SHARE_REQUESTED = "share_requested"
+    """An admin asked a partner centre for data classes."""
     SHARE_RECEIVED = "share_received"
     """The receiving side's session row: a partner's data began to arrive (or a digest of it)."""
     PARTNER_DATA_VIEWED = "partner_data_viewed"

@@ -320,35 +320,42 @@ class Gateway:
             )
 
     async def answer_request(self, partner: str, request: wire.Request) -> None:
-        """A partner asks for classes: each one no agreement can give now is refused and audited."""
+        """A partner asks for classes (optionally in an area): each one no agreement can give now, or not
+        in that whole area, is refused and audited. Granting needs nothing: allowed items flow anyway."""
         now = self.clock()
+        area = request.area.geometry if request.area is not None else None
         for data_class in sorted(request.data_classes):
-            if self._could_share(partner, data_class, now):
+            refusal = self._request_refusal(partner, data_class, area, now)
+            if refusal is None:
                 continue
             await self.audit(
                 AuditAction.SHARE_REFUSED,
                 partner,
-                {"side": "sender", "requested": data_class, "refusal": "class_not_agreed"},
+                {"side": "sender", "requested": data_class, "refusal": refusal, "area": bool(area)},
             )
             self._send_sequenced(
                 partner,
-                wire.Refused(
-                    seq=1, origin=self.centre, sent_at=now, data_class=data_class, refusal="class_not_agreed"
-                ),
+                wire.Refused(seq=1, origin=self.centre, sent_at=now, data_class=data_class, refusal=refusal),
             )
 
-    def _could_share(self, partner: str, data_class: DataClass, now: datetime) -> bool:
-        for agreement in self.agreements:
-            if agreement.partner != partner or not agreement.in_force(now):
+    def _request_refusal(self, partner: str, data_class: DataClass, area: Any, now: datetime) -> str | None:
+        outside = False
+        for agreement in self._by_partner.get(partner, ()):
+            if not agreement.in_force(now):
                 continue
+            clauses = []
             normal = agreement.normal
             if normal is not None and data_class in normal.data_classes and data_class not in RAW_CLASSES:
-                return True
+                clauses.append(normal)
             clause = agreement.incident
             if clause is not None and data_class in clause.data_classes:
                 if unlocking_incidents(agreement, self.centre, self._all_incidents(), now):
-                    return True
-        return False
+                    clauses.append(clause)
+            for allowed in clauses:
+                if area is None or allowed.area.geometry.covers(area):
+                    return None
+                outside = True
+        return "outside_area" if outside else "class_not_agreed"
 
     async def digests(self) -> None:
         for key, session in self.sessions.items():

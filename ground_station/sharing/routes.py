@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
@@ -20,7 +20,15 @@ from ground_station.auth.tokens import Principal
 from ground_station.bus.messages import AuditAction
 from ground_station.sharing.areas import border_band
 from ground_station.sharing.chain import ChainRow, verify
-from ground_station.sharing.model import Agreement, AgreementBody, Area, FlightPermit, Incident, IncidentBody
+from ground_station.sharing.model import (
+    Agreement,
+    AgreementBody,
+    Area,
+    DataClass,
+    FlightPermit,
+    Incident,
+    IncidentBody,
+)
 from ground_station.sharing.service import SharingService
 
 router = APIRouter(prefix="/api/sharing", tags=["sharing"])
@@ -160,6 +168,36 @@ async def record_permit(
     updated = await service.add_permit(incident_id, permit)
     assert updated is not None
     return updated
+
+
+class DataRequest(BaseModel):
+    partner: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    data_classes: frozenset[DataClass] = Field(min_length=1)
+    area: Area | None = None
+
+
+@router.post("/requests", status_code=status.HTTP_202_ACCEPTED)
+async def request_data(
+    body: DataRequest,
+    principal: Principal = Depends(require(Permission.MANAGE_SHARING)),
+    context: StationContext = Depends(get_context),
+) -> dict[str, Any]:
+    """Asks a partner centre for data classes; what its agreements cannot give comes back refused (and
+    is audited on both sides). Allowed data needs no request: it flows under the agreement."""
+    service = sharing(context)
+    detail = {
+        "partner": body.partner,
+        "data_classes": sorted(body.data_classes),
+        "area": body.area is not None,
+    }
+    linked = service.gateway is not None and body.partner in service.gateway.partners
+    await audit(
+        context, principal.username, AuditAction.SHARE_REQUESTED, body.partner, detail | {"linked": linked}
+    )
+    if not linked:
+        raise not_found("partner", body.partner)
+    service.request(body.partner, body.data_classes, body.area)
+    return {"sent": True}
 
 
 @router.get("/partner-data")

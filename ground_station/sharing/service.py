@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ground_station.bus.base import Bus
+from ground_station.sharing import wire
 from ground_station.sharing.audit_log import SharingAudit, utc_now
 from ground_station.sharing.config import SharingConfig
 from ground_station.sharing.gateway import Gateway
@@ -177,6 +178,16 @@ class SharingService:
         return video_variant(
             partner, self.centre, lon, lat, await self.repository.agreements(), incidents, self.clock()
         )
+
+    def request(self, partner: str, data_classes: frozenset[Any], area: Any | None) -> bool:
+        """Asks a partner for data classes; False when no link to that partner is configured."""
+        if self.gateway is None or partner not in self.gateway.partners:
+            return False
+        request = wire.Request(
+            seq=1, origin=self.centre, sent_at=self.clock(), data_classes=data_classes, area=area
+        )
+        self.gateway._send_sequenced(partner, request)
+        return True
 
     async def cross_border_permits(self) -> list[Any]:
         """The same permits as the mission validator's ``CrossBorderPermit`` (border rule only)."""

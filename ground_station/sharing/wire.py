@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from ground_station.sharing.model import SLUG, DataClass, Incident, Situation
+from ground_station.sharing.model import SLUG, Area, DataClass, Incident, Situation
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
@@ -130,7 +130,8 @@ class Request(_Sequenced):
     """The receiver asks for data classes; the sender answers per class with :class:`Refused` or sends."""
 
     kind: Literal["request"] = "request"
-    data_classes: frozenset[DataClass]
+    data_classes: frozenset[DataClass] = Field(min_length=1)
+    area: Area | None = None
 
 
 class Refused(_Sequenced):

@@ -173,6 +173,13 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         ),
         _agreement,
     ),
+    ("POST", "/api/sharing/requests"): Recipe(
+        lambda s, _: s.client.post(
+            "/api/sharing/requests",
+            headers=s.headers("admin"),
+            json={"partner": "gmina-nysa", "data_classes": ["raw_video"]},
+        )
+    ),
     ("POST", "/api/sharing/incidents"): Recipe(
         lambda s, _: s.client.post("/api/sharing/incidents", headers=s.headers("commander"), json=INCIDENT)
     ),

@@ -210,7 +210,22 @@ async def test_request_outside_the_agreement_is_refused_and_audited() -> None:
     )
     await world.gateway.answer_request(PL, request)
     [refusal] = [f for f in world.node.out if isinstance(f, wire.Refused)]
-    assert refusal.data_class is DataClass.RAW_VIDEO
+    assert refusal.data_class is DataClass.RAW_VIDEO and refusal.refusal == "class_not_agreed"
+    wider = Area.box(16.0, 49.0, 19.0, 51.5)
+    await world.gateway.answer_request(
+        PL,
+        wire.Request(seq=2, origin=PL, sent_at=T0, data_classes=frozenset({DataClass.POSITIONS}), area=wider),
+    )
+    assert world.node.out[-1].refusal == "outside_area"
+    inside = Area.box(17.1, 50.3, 17.2, 50.4)
+    sent = len(world.node.out)
+    await world.gateway.answer_request(
+        PL,
+        wire.Request(
+            seq=3, origin=PL, sent_at=T0, data_classes=frozenset({DataClass.POSITIONS}), area=inside
+        ),
+    )
+    assert len(world.node.out) == sent  # inside the agreed area: nothing to refuse
     assert any(
         a is AuditAction.SHARE_REFUSED and d.get("requested") == "raw_video"
         for a, _t, d in world.sender_audit.rows
