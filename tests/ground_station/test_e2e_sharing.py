@@ -210,6 +210,25 @@ async def test_cross_border_sharing_end_to_end(centres: Centres) -> None:
         data = await eventually(lambda: more_positions_after(received[0]["seq"]), "20 more frames at PL")
         assert items(data, "position", "sim-2") == [] and items(data, "telemetry") == []
 
+        # PL asks for raw video and for positions in a wider area: both refused by CZ, audited on both sides
+        wider = {"ring": [[16.9, 50.1], [17.4, 50.1], [17.4, 50.5], [16.9, 50.5], [16.9, 50.1]]}
+        await pl.ok("POST", "/api/sharing/requests", json={"partner": CZ, "data_classes": ["raw_video"]})
+        await pl.ok(
+            "POST",
+            "/api/sharing/requests",
+            json={"partner": CZ, "data_classes": ["positions"], "area": wider},
+        )
+
+        async def refusals_at_pl() -> list[dict[str, Any]]:
+            rows = [r for r in await audit_rows(pl) if r["action"] == "share_refused"]
+            return rows if len(rows) >= 2 else []
+
+        refused_rows = await eventually(refusals_at_pl, "PL's requests refused by CZ")
+        assert {(r["detail"]["data_class"], r["detail"]["refusal"]) for r in refused_rows} == {
+            ("raw_video", "class_not_agreed"),
+            ("positions", "outside_area"),
+        }
+
         # 2. an incident declared by CZ unlocks telemetry and raw video permission
         incident = await cz.ok(
             "POST",
@@ -269,6 +288,7 @@ async def test_cross_border_sharing_end_to_end(centres: Centres) -> None:
         assert started["detail"]["legal_basis"].startswith("GDPR")
         refused = first(cz_rows, "share_refused", subject="sim-2", refusal="outside_area")
         assert refused["target"] == PL
+        assert first(cz_rows, "share_refused", requested="raw_video", refusal="class_not_agreed")
 
         got = first(pl_rows, "share_received", event="started", data_class="positions")
         partner_declared = first(pl_rows, "incident_declared", side="partner")
