@@ -25,7 +25,15 @@ from ground_station.bus.messages import AlertMsg, AuditAction, BatteryMsg, Posit
 from ground_station.sharing import wire
 from ground_station.sharing.link import FederationNode
 from ground_station.sharing.model import RAW_CLASSES, Agreement, DataClass, Incident, Situation
-from ground_station.sharing.policy import REFUSAL_TEXT, Decision, Item, decide, unlocking_incidents
+from ground_station.sharing.policy import (
+    REFUSAL_TEXT,
+    Decision,
+    Item,
+    Plan,
+    decide,
+    plan,
+    unlocking_incidents,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +78,7 @@ class Gateway:
         self._agreements: list[Agreement] = []
         self._by_partner: dict[str, list[Agreement]] = {}
         self._stamps: dict[SessionKey, str] = {}
+        self._plans: dict[tuple[str, DataClass], Plan] = {}
         self.incidents: list[Incident] = []
         self.sessions: dict[SessionKey, Session] = {}
         self.subject_state: dict[tuple[str, DataClass, str], Any] = {}
@@ -87,6 +96,7 @@ class Gateway:
     def agreements(self, agreements: list[Agreement]) -> None:
         """Indexed by partner once per change, not filtered per item (the policy still checks it)."""
         self._agreements = list(agreements)
+        self._plans = {}
         self._by_partner = {}
         for agreement in sorted(self._agreements, key=lambda a: a.id):
             self._by_partner.setdefault(agreement.partner, []).append(agreement)
@@ -168,7 +178,11 @@ class Gateway:
         sent_at = json.dumps(now.isoformat())
         origin = json.dumps(self.centre)
         for partner in self.partners:
-            decision = decide(item, partner, self.centre, self._by_partner.get(partner, ()), incidents, now)
+            decision = self._plan(partner, data_class, incidents, now).allowed(lon, lat)
+            if decision is None:  # refused: decide() names the reason (the plan only knows "no")
+                decision = decide(
+                    item, partner, self.centre, self._by_partner.get(partner, ()), incidents, now
+                )
             state_key = (partner, data_class, subject)
             state = decision.key if decision.allowed else ("refused", decision.refusal)
             if self.subject_state.get(state_key) != state:
@@ -207,6 +221,17 @@ class Gateway:
             session.count += 1
             session.digest.update(rest.encode())
             self.sent += 1
+
+    def _plan(self, partner: str, data_class: DataClass, incidents: list[Incident], now: datetime) -> Plan:
+        """The cached position-independent part of the decision, remade after any change of agreements
+        or incidents (``refresh``) and at its next time boundary (an agreement or incident starting or
+        ending). Property-tested to allow exactly what :func:`decide` allows."""
+        key = (partner, data_class)
+        cached = self._plans.get(key)
+        if cached is None or (cached.valid_until is not None and now >= cached.valid_until):
+            cached = plan(partner, data_class, self.centre, self._by_partner.get(partner, ()), incidents, now)
+            self._plans[key] = cached
+        return cached
 
     async def _start(self, decision: Decision) -> Session:
         session = Session(legal_basis=decision.legal_basis)
@@ -251,7 +276,7 @@ class Gateway:
     # ---- changes of agreements and incidents -------------------------------------------------------
     async def refresh(self, agreements: list[Agreement], incidents: list[Incident]) -> None:
         """New agreements/incidents: end every session they no longer carry and tell the partner now."""
-        self.agreements = list(agreements)
+        self.agreements = list(agreements)  # also forgets every plan
         self.incidents = list(incidents)
         now = self.clock()
         by_id = {a.id: a for a in self.agreements}

@@ -294,7 +294,7 @@ class FederationNode:
                 await old.close(1000, "replaced by a newer connection")
         async with self._locks[link.partner]:
             link.connection = connection
-            writer: asyncio.Task[None] | None = None
+            writer: asyncio.Future[Any] | None = None
             try:
                 await connection.send(self._hello(link).model_dump_json())
                 peer_hello = await self._read_hello(link, connection)
@@ -306,7 +306,7 @@ class FederationNode:
                     {"resume_from_us": peer_hello.resume_from, "resume_from_them": link.inbox.expected},
                 )
                 await self.handler.on_link_up(link.partner)
-                writer = asyncio.ensure_future(self._write(link, connection))
+                writer = asyncio.gather(self._write(link, connection), self._ack_idle(link, connection))
                 await self._read(link, connection)
             except Refuse as refusal:
                 link.refused += 1
@@ -395,18 +395,21 @@ class FederationNode:
             link.reported_lost = link.outbox.lost
 
     async def _write(self, link: PartnerLink, connection: Any) -> None:
-        """Sends what is pending; when idle, acknowledges what arrived since the last ack, so the
-        partner's outbox empties even when fewer than ``ACK_EVERY`` frames came."""
+        """Sends what is pending, in order, then sleeps until the outbox grows."""
         while True:
             link.wake.clear()
             for seq, text in link.outbox.since(link.sent_upto + 1):
                 await connection.send(text)
                 link.sent_upto = seq
             if link.outbox.next_seq - 1 <= link.sent_upto:
-                try:
-                    await asyncio.wait_for(link.wake.wait(), self.limits.idle_ack_s)
-                except TimeoutError:
-                    pass
+                await link.wake.wait()
+
+    async def _ack_idle(self, link: PartnerLink, connection: Any) -> None:
+        """Acknowledges what arrived since the last ack, so the partner's outbox empties even when fewer
+        than ``ACK_EVERY`` frames came (the tail of a stream). Only memory depends on this timer: resuming
+        is decided by the ``hello``, never by acks."""
+        while True:
+            await asyncio.sleep(self.limits.idle_ack_s)
             received_upto = link.inbox.expected - 1
             if received_upto > link.acked_upto:
                 link.acked_upto = received_upto

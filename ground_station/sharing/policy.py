@@ -8,9 +8,10 @@ that expires or an incident that closes stops the flow with the very next item.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ground_station.sharing.model import RAW_CLASSES, Agreement, DataClass, Incident, Situation
 
@@ -184,3 +185,90 @@ def video_variant(
         if decision.allowed:
             return decision
     return None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    area: Any
+    template: Decision
+    incidents: tuple[Incident, ...] = ()
+    """For incident clauses: the unlocking incidents, by id; the item must lie in one of them too."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The position-independent part of :func:`decide` for one partner and data class, valid until
+    ``valid_until``: what the gateway reuses for every item of a stream. ``allowed`` answers exactly as
+    :func:`decide` does for items it allows, and ``None`` where :func:`decide` would refuse (the caller
+    then asks :func:`decide` for the reason; refusals are not on the fast path)."""
+
+    candidates: tuple[_Candidate, ...]
+    valid_until: datetime | None
+
+    def allowed(self, lon: float | None, lat: float | None) -> Decision | None:
+        if lon is None or lat is None:
+            return None
+        for candidate in self.candidates:
+            if not candidate.area.contains(lon, lat):
+                continue
+            if not candidate.template.situation == Situation.INCIDENT:
+                return candidate.template
+            for incident in candidate.incidents:
+                if incident.area.contains(lon, lat):
+                    return replace(candidate.template, incident_id=incident.id)
+        return None
+
+
+def plan(
+    partner: str,
+    data_class: DataClass,
+    sender: str,
+    agreements: Iterable[Agreement],
+    incidents: Iterable[Incident],
+    now: datetime,
+) -> Plan:
+    """Everything :func:`decide` looks at except the item's position, in the order it looks at it."""
+    incidents = list(incidents)
+    mine = sorted((a for a in agreements if a.partner == partner), key=lambda a: a.id)
+    boundaries: list[datetime] = []
+    for agreement in mine:
+        boundaries += [t for t in (agreement.valid_from, agreement.valid_until, agreement.revoked_at) if t]
+    for incident in incidents:
+        boundaries += [t for t in (incident.starts_at, incident.ends_at, incident.closed_at) if t]
+    future = [t for t in boundaries if t > now]
+    in_force = [a for a in mine if a.in_force(now)]
+    candidates: list[_Candidate] = []
+    if data_class not in RAW_CLASSES:
+        for agreement in in_force:
+            clause = agreement.normal
+            if clause is not None and data_class in clause.data_classes:
+                template = Decision(
+                    True,
+                    partner,
+                    data_class,
+                    agreement.id,
+                    Situation.NORMAL,
+                    None,
+                    clause.retention_s,
+                    agreement.legal_basis,
+                )
+                candidates.append(_Candidate(clause.area, template))
+    for agreement in in_force:
+        clause = agreement.incident
+        if clause is None or data_class not in clause.data_classes:
+            continue
+        unlocking = sorted(unlocking_incidents(agreement, sender, incidents, now), key=lambda i: i.id)
+        if not unlocking:
+            continue
+        template = Decision(
+            True,
+            partner,
+            data_class,
+            agreement.id,
+            Situation.INCIDENT,
+            None,
+            clause.retention_s,
+            agreement.legal_basis,
+        )
+        candidates.append(_Candidate(clause.area, template, tuple(unlocking)))
+    return Plan(tuple(candidates), min(future) if future else None)

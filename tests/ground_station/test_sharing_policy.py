@@ -16,7 +16,7 @@ from ground_station.sharing.model import (
     Incident,
     Situation,
 )
-from ground_station.sharing.policy import Item, Refusal, decide, video_variant
+from ground_station.sharing.policy import Item, Refusal, decide, plan, video_variant
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 NEAR_BORDER = Area.box(17.0, 50.2, 17.6, 50.5, "near border")
@@ -204,3 +204,24 @@ def test_decisions_are_pure(
     assert decide(item, PL, CZ, agreements, incidents, T0) == decide(
         item, PL, CZ, list(reversed(agreements)), list(reversed(incidents)), T0
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(agreements_st(), incidents_st(), st.sampled_from(list(DataClass)), lons, lats, st.integers(-200, 200))
+def test_the_gateways_plan_allows_exactly_what_decide_allows(
+    agreements: list[Agreement],
+    incidents: list[Incident],
+    data_class: DataClass,
+    lon: float,
+    lat: float,
+    shift_s: int,
+) -> None:
+    """The fast path (a plan per partner and class, reused until its next boundary) is decide()."""
+    made = plan(PL, data_class, CZ, agreements, incidents, T0)
+    now = T0 + timedelta(seconds=shift_s)
+    if made.valid_until is not None and now >= made.valid_until:
+        return  # the gateway makes a new plan at the boundary
+    if now < T0:
+        return  # plans are made at or before the time they are used
+    expected = decide(Item(data_class, lon, lat), PL, CZ, agreements, incidents, now)
+    assert made.allowed(lon, lat) == (expected if expected.allowed else None)
