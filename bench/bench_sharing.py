@@ -149,8 +149,18 @@ async def sender(args: argparse.Namespace) -> None:
             )
         return out
 
+    marks: dict[str, str] = {}
+
     async def phase(name: str, deliver: Any) -> dict[str, float]:
+        """One warm-up second first (sessions open: their audit rows are written once, with an fsync),
+        then the measured window; receivers count only items published inside it."""
         period = 1.0 / args.hz
+        for _ in range(int(args.hz)):
+            for msg in positions():
+                await deliver(msg)
+            await asyncio.sleep(period)
+        marks[name] = datetime.now(UTC).isoformat()
+        (work / "marks.json").write_text(json.dumps(marks))
         ticks = int(args.seconds * args.hz)
         start_cpu, start = cpu_seconds(), time.perf_counter()
         for tick in range(ticks):
@@ -205,12 +215,15 @@ async def receivers(args: argparse.Namespace) -> None:
     while not (work / "ports.json").exists():  # noqa: ASYNC110 (a file of the other process)
         await asyncio.sleep(0.05)
     ports = json.loads((work / "ports.json").read_text())
-    latencies: dict[str, list[float]] = {"direct": [], "sharing": []}
+    latencies: dict[str, list[tuple[str, float]]] = {"direct": [], "sharing": []}
 
     class Sink:
         async def on_frame(self, partner: str, frame: Any) -> None:
             if isinstance(frame, wire.PositionFrame):
-                latencies["sharing"].append((datetime.now(UTC) - frame.time_utc).total_seconds() * 1000)
+                now = datetime.now(UTC)
+                latencies["sharing"].append(
+                    (frame.time_utc.isoformat(), (now - frame.time_utc).total_seconds() * 1000)
+                )
 
         async def on_link_up(self, partner: str) -> None:
             return None
@@ -248,7 +261,8 @@ async def receivers(args: argparse.Namespace) -> None:
         ) as ws:
             async for text in ws:
                 sent = datetime.fromisoformat(json.loads(text)["time_utc"])
-                latencies["direct"].append((datetime.now(UTC) - sent).total_seconds() * 1000)
+                now = datetime.now(UTC)
+                latencies["direct"].append((sent.isoformat(), (now - sent).total_seconds() * 1000))
 
     tasks = [asyncio.ensure_future(direct_client(i)) for i in range(args.partners)]
     while not (work / "sender.json").exists():  # noqa: ASYNC110 (a file of the other process)
@@ -257,7 +271,16 @@ async def receivers(args: argparse.Namespace) -> None:
         task.cancel()
     for node in nodes:
         await node.stop()
-    (work / "receivers.json").write_text(json.dumps({k: v for k, v in latencies.items()}))
+    marks = json.loads((work / "marks.json").read_text())
+    measured = {
+        phase: [
+            ms
+            for published, ms in values
+            if datetime.fromisoformat(published) >= datetime.fromisoformat(marks[phase])
+        ]
+        for phase, values in latencies.items()
+    }
+    (work / "receivers.json").write_text(json.dumps(measured))
 
 
 # -- orchestration ----------------------------------------------------------------------------------
