@@ -102,6 +102,12 @@ class Gateway:
             self._by_partner.setdefault(agreement.partner, []).append(agreement)
 
     @property
+    def bus_dropped(self) -> int:
+        """Bus messages lost before the gateway saw them (it fell behind): never sent, so never leaked,
+        but a partner's picture is thinner; reported in the sharing status."""
+        return sum(subscription.dropped for subscription in self._subscriptions)
+
+    @property
     def partners(self) -> list[str]:
         return list(self.node.links)
 

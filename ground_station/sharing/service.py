@@ -217,6 +217,7 @@ class SharingService:
             "links": links,
             "sent_items": self.gateway.sent if self.gateway else 0,
             "refused_items": self.gateway.refused_items if self.gateway else 0,
+            "bus_dropped": self.gateway.bus_dropped if self.gateway else 0,
             "partner_chain_heads": {
                 p: {"row_id": h.row_id, "row_hash": h.row_hash} for p, h in self.view.chain_heads.items()
             },
