@@ -48,6 +48,7 @@ from ground_station.bus.base import Bus
 from ground_station.bus.inprocess import InProcessBus
 from ground_station.config import StationSettings
 from ground_station.demo_data import refuse_demo_accounts
+from ground_station.sharing import routes as sharing_routes
 from ground_station.store.durable import DurableWriter
 from ground_station.store.journal import Journal
 from ground_station.store.models import Organisation
@@ -150,6 +151,19 @@ def load_configured_region(settings: StationSettings) -> Any:
     return load_region(settings.region, data_dir=settings.data_dir, dem_paths=settings.dem_paths or None)
 
 
+async def start_sharing(settings: StationSettings, store: Any, bus: Bus, durable: DurableWriter) -> Any:
+    """Agreements, incidents and (when configured) the partner links; after the store, before the links,
+    so the gateway subscribes before the first position is published."""
+    from ground_station.sharing.repository import SharingRepository
+    from ground_station.sharing.service import SharingService
+
+    service = SharingService(
+        settings.organisation.slug, settings.sharing, SharingRepository(store.database), store, bus, durable
+    )
+    await service.start()
+    return service
+
+
 def create_app(
     settings: StationSettings,
     *,
@@ -230,11 +244,14 @@ def create_app(
                 ),
             )
             app.state.recorder = recorder
+            sharing = await start_sharing(settings, store, bus, durable)
+            app.state.context.sharing = sharing
             await links.start()
             try:
                 yield
             finally:
                 await links.stop()
+                await sharing.stop()
                 await hub.stop()
                 await states.stop()
                 await recorder.stop()
@@ -274,6 +291,7 @@ def create_app(
         cameras.router,
         status.router,
         ui.router,
+        sharing_routes.router,
     ):
         app.include_router(router)
     ui.mount_assets(app)

@@ -482,3 +482,6 @@ def register(app: typer.Typer) -> None:
     app.command("replay")(replay)
     app.add_typer(user_app, name="user")
     app.add_typer(link_app, name="link")
+    from ground_station.sharing import cli as sharing_cli
+
+    sharing_cli.register(app)

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from geodata.errors import DEFAULT_MAX_INPUT_BYTES
 from geodata.userdata import default_data_dir
+from ground_station.sharing.config import SharingConfig
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 """Vehicle and organisation ids become NATS subject tokens (``vehicle.<slug>.position``): no dots."""
@@ -160,6 +161,7 @@ class StationSettings(BaseSettings):
     http: HttpConfig = Field(default_factory=HttpConfig)
     organisation: OrganisationConfig = Field(default_factory=OrganisationConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    sharing: SharingConfig = Field(default_factory=SharingConfig)
     max_input_bytes: int = Field(default=DEFAULT_MAX_INPUT_BYTES, gt=0)
 
     @model_validator(mode="after")

@@ -40,6 +40,8 @@ class StationContext:
     recorder: Recorder | None = None
     links_health: Callable[[], LinksHealth] | None = None
     login_throttle: LoginThrottle | None = None
+    sharing: Any | None = None
+    """``ground_station.sharing.service.SharingService`` (agreements, incidents, partner links)."""
 
 
 def get_context(request: Request) -> StationContext:

@@ -6,6 +6,7 @@ The missions package does the work; this module only chooses what to run and kee
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -92,10 +93,15 @@ def _require_region(region: Any | None, region_error: str | None) -> Any:
 
 
 async def validate_mission(
-    mission: Mission, region: Any | None, region_error: str | None = None, at: datetime | None = None
+    mission: Mission,
+    region: Any | None,
+    region_error: str | None = None,
+    at: datetime | None = None,
+    permits: Sequence[Any] = (),
 ) -> ValidationReport:
+    """``permits``: cross-border flight permits of active incidents (they relax the border rule only)."""
     chosen = _require_region(region, region_error)
-    return await asyncio.to_thread(validate, mission, chosen, at=at)
+    return await asyncio.to_thread(validate, mission, chosen, at=at, permits=permits)
 
 
 def _build_items(mission: Mission, region: Any) -> UploadItems:

@@ -28,6 +28,10 @@ class Permission(StrEnum):
     VIEW_SELF = "view_self"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    MANAGE_SHARING = "manage_sharing"
+    """Agreements with partner centres (admins)."""
+    DECLARE_INCIDENTS = "declare_incidents"
+    """Declare and close incidents, record cross-border flight permits (commanders)."""
 
 
 _VIEWER = {
@@ -46,7 +50,7 @@ _PILOT = _VIEWER | {
     Permission.DOWNLOAD_TLOGS,
     Permission.ACKNOWLEDGE_ALERTS,
 }
-_COMMANDER = _PILOT | {Permission.OVERRIDE_VALIDATION, Permission.VIEW_AUDIT}
+_COMMANDER = _PILOT | {Permission.OVERRIDE_VALIDATION, Permission.VIEW_AUDIT, Permission.DECLARE_INCIDENTS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER_VIEWER: frozenset(_VIEWER),

@@ -4,6 +4,7 @@ zone hits. Rules stay small and pure because the expensive, shared work happens 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from missions.model import Mission
 from missions.path import FloatArray, PathSamples, PathVertices, Phase, build_vertices, sample_legs
 from missions.region import RegionLike, coverage_of
+from missions.validate.permits import CrossBorderPermit
 from missions.validate.report import Where
 
 
@@ -63,11 +65,28 @@ class ZoneHits:
 class RuleContext:
     """The mission seen by the rules; heavy parts are computed lazily and only once."""
 
-    def __init__(self, mission: Mission, region: RegionLike, at: datetime | None, config: RuleConfig) -> None:
+    def __init__(
+        self,
+        mission: Mission,
+        region: RegionLike,
+        at: datetime | None,
+        config: RuleConfig,
+        permits: Sequence[CrossBorderPermit] = (),
+    ) -> None:
         self.mission = mission
         self.region = region
         self.at = at
         self.config = config
+        self.permits = tuple(permits)
+
+    def crossing_permitted(self) -> str | None:
+        """The reference of a cross-border permit covering the whole path at the planned time, if any."""
+        lon = np.concatenate([self.vertices.lon, self.samples.lon])
+        lat = np.concatenate([self.vertices.lat, self.samples.lat])
+        for permit in self.permits:
+            if permit.covers(lon, lat, self.at):
+                return permit.reference
+        return None
 
     @cached_property
     def vertices(self) -> PathVertices:

@@ -176,7 +176,7 @@ def check_border(ctx: RuleContext) -> list[Violation]:
     A crossing is where a leg meets the border line with different countries on either side of the point.
     """
     border = ctx.region.border
-    if border is None or ctx.mission.cross_border_authorisation:
+    if border is None or ctx.mission.cross_border_authorisation or ctx.crossing_permitted():
         return []
     v = ctx.vertices
     if v.leg_count == 0:

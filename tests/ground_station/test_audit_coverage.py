@@ -87,6 +87,41 @@ def _account_change(method: str, suffix: str, body: dict[str, Any] | None = None
     )
 
 
+AGREEMENT = {
+    "partner": "gmina-nysa",
+    "legal_basis": "GDPR art. 6(1)(e); CZ-PL treaty on rescue services",
+    "valid_from": "2026-01-01T00:00:00Z",
+    "valid_until": "2030-01-01T00:00:00Z",
+    "normal": {
+        "data_classes": ["positions"],
+        "area": {"ring": [[17.0, 50.2], [17.6, 50.2], [17.6, 50.5], [17.0, 50.5], [17.0, 50.2]]},
+        "retention_s": 3600,
+    },
+}
+INCIDENT = {
+    "area": {"ring": [[17.0, 50.2], [17.6, 50.2], [17.6, 50.5], [17.0, 50.5], [17.0, 50.2]]},
+    "starts_at": "2026-01-01T00:00:00Z",
+    "ends_at": "2030-01-01T00:00:00Z",
+    "reason": "flood on the Bělá / powódź",
+}
+
+
+def _agreement(station: Station) -> dict[str, Any]:
+    from ground_station.sharing.model import AgreementBody
+
+    sharing = station.context.sharing
+    agreement = station.client.portal.call(sharing.create_agreement, AgreementBody(**AGREEMENT), "admin")
+    return {"agreement_id": agreement.id}
+
+
+def _incident(station: Station) -> dict[str, Any]:
+    from ground_station.sharing.model import IncidentBody
+
+    sharing = station.context.sharing
+    incident = station.client.portal.call(sharing.declare_incident, IncidentBody(**INCIDENT), "commander")
+    return {"incident_id": incident.id}
+
+
 def _command(name: str, body: dict[str, Any] | None = None) -> Recipe:
     return Recipe(
         lambda s, _: s.client.post(f"/api/vehicles/sim-1/{name}", headers=s.headers("pilot"), json=body)
@@ -164,6 +199,45 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", "/api/vehicles/{slug}/goto"): _command("goto", {"lon": 17.1, "lat": 50.33, "alt_amsl_m": 900.0}),
     ("POST", "/api/vehicles/{slug}/rtl"): _command("rtl"),
     ("POST", "/api/vehicles/{slug}/land"): _command("land"),
+    ("POST", "/api/sharing/agreements"): Recipe(
+        lambda s, _: s.client.post("/api/sharing/agreements", headers=s.headers("admin"), json=AGREEMENT)
+    ),
+    ("POST", "/api/sharing/agreements/{agreement_id}/revoke"): Recipe(
+        lambda s, p: s.client.post(
+            f"/api/sharing/agreements/{p['agreement_id']}/revoke", headers=s.headers("admin")
+        ),
+        _agreement,
+    ),
+    ("POST", "/api/sharing/requests"): Recipe(
+        lambda s, _: s.client.post(
+            "/api/sharing/requests",
+            headers=s.headers("admin"),
+            json={"partner": "gmina-nysa", "data_classes": ["raw_video"]},
+        )
+    ),
+    ("POST", "/api/sharing/incidents"): Recipe(
+        lambda s, _: s.client.post("/api/sharing/incidents", headers=s.headers("commander"), json=INCIDENT)
+    ),
+    ("POST", "/api/sharing/incidents/{incident_id}/close"): Recipe(
+        lambda s, p: s.client.post(
+            f"/api/sharing/incidents/{p['incident_id']}/close", headers=s.headers("commander")
+        ),
+        _incident,
+    ),
+    ("POST", "/api/sharing/incidents/{incident_id}/permits"): Recipe(
+        lambda s, p: s.client.post(
+            f"/api/sharing/incidents/{p['incident_id']}/permits",
+            headers=s.headers("commander"),
+            json={
+                "reference": "ULCZ-2026-0042",
+                "authority": "Urząd Lotnictwa Cywilnego",
+                "area": INCIDENT["area"],
+                "valid_from": "2026-01-01T00:00:00Z",
+                "valid_until": "2030-01-01T00:00:00Z",
+            },
+        ),
+        _incident,
+    ),
 }
 
 

@@ -102,6 +102,8 @@ def ids(station: Station) -> dict[str, str]:
         "x": "280",
         "y": "173",
         "username": "no-such-user",  # account routes answer 404, so the sweep ends no real account
+        "agreement_id": "agr-unknown",
+        "incident_id": "inc-unknown",
     }
 
 

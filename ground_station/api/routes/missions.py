@@ -262,7 +262,8 @@ async def _validate_and_record(
     parsed = await asyncio.to_thread(parse_mission, version.body)
     mission, home_note = mission_for_vehicle_home(parsed, vehicle_home)
     try:
-        report = await validate_mission(mission, context.region, context.region_error)
+        permits = await context.sharing.cross_border_permits() if context.sharing is not None else []
+        report = await validate_mission(mission, context.region, context.region_error, permits=permits)
     except RegionUnavailableError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     notes = [home_note] if home_note is not None else []

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
+from ground_station.sharing.chain import GENESIS, ChainRow, row_hash
 from ground_station.store.models import AlertRecord, AuditAction, AuditEntry
 from ground_station.store.sqlite.database import Database, from_db_time, required_db_time, to_db_time
 
@@ -89,28 +90,53 @@ class SqliteAudit:
 
     async def append(self, entry: AuditEntry) -> AuditEntry:
         """Appends once per ``entry_id``: a replayed entry returns the row already stored."""
+        time_text = to_db_time(entry.time_utc)
+        detail_text = json.dumps(entry.detail, default=str)
         async with self._db.write() as connection:
-            cursor = await connection.execute(
-                "INSERT INTO audit (time_utc, actor, action, target, detail, entry_id) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(entry_id) DO NOTHING",
-                (
-                    to_db_time(entry.time_utc),
-                    entry.actor,
-                    entry.action.value,
-                    entry.target,
-                    json.dumps(entry.detail, default=str),
-                    entry.entry_id,
-                ),
-            )
-            new_id = cursor.lastrowid if cursor.rowcount else None
-            if new_id is None:
-                rows = await connection.execute_fetchall(
+            # checked before inserting: a conflicting INSERT would still use up an AUTOINCREMENT id
+            existing = list(
+                await connection.execute_fetchall(
                     "SELECT id FROM audit WHERE entry_id = ?", (entry.entry_id,)
                 )
-                new_id = next(iter(rows))[0]
+            )
+            if existing and entry.entry_id is not None:
+                new_id = existing[0][0]
+            else:
+                # the link is read inside the same write transaction: two appends never share a parent
+                last = list(
+                    await connection.execute_fetchall(
+                        "SELECT row_hash FROM audit WHERE row_hash IS NOT NULL ORDER BY id DESC LIMIT 1"
+                    )
+                )
+                prev_hash = last[0][0] if last else GENESIS
+                action = entry.action.value
+                fields = (time_text, entry.actor, action, entry.target, detail_text, entry.entry_id)
+                cursor = await connection.execute(
+                    "INSERT INTO audit (time_utc, actor, action, target, detail, entry_id, prev_hash, "
+                    "row_hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*fields, prev_hash, row_hash(*fields, prev_hash)),
+                )
+                new_id = cursor.lastrowid
         return AuditEntry(
             entry.time_utc, entry.actor, entry.action, entry.target, entry.detail, new_id, entry.entry_id
         )
+
+    async def chain_rows(self, after_id: int = 0) -> list[ChainRow]:
+        """Rows exactly as stored, for :func:`ground_station.sharing.chain.verify` and exports."""
+        rows = await self._db.fetch_all(
+            "SELECT id, time_utc, actor, action, target, detail, entry_id, prev_hash, row_hash FROM audit "
+            "WHERE id > ? ORDER BY id",
+            (after_id,),
+        )
+        return [ChainRow(*tuple(r)) for r in rows]
+
+    async def head(self) -> tuple[int, str] | None:
+        """The last chained row's id and hash: what is exchanged with partners."""
+        row = await self._db.fetch_one(
+            "SELECT id, row_hash FROM audit WHERE row_hash IS NOT NULL ORDER BY id DESC LIMIT 1"
+        )
+        return (int(row[0]), str(row[1])) if row else None
 
     async def find(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]:
         if action is None:

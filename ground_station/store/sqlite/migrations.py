@@ -135,6 +135,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX flight_events_entry_id ON flight_events(entry_id)",
         ),
     ),
+    Migration(
+        3,
+        "cross-border sharing: hash-chained audit rows, agreements, incidents (issue 16)",
+        (
+            "ALTER TABLE audit ADD COLUMN prev_hash TEXT",
+            "ALTER TABLE audit ADD COLUMN row_hash TEXT",
+            """CREATE TABLE sharing_agreements (
+                id TEXT PRIMARY KEY, partner TEXT NOT NULL, body TEXT NOT NULL,
+                created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)""",
+            """CREATE TABLE incidents (
+                id TEXT PRIMARY KEY, organisation TEXT NOT NULL, body TEXT NOT NULL,
+                declared_at TEXT NOT NULL, closed_at TEXT)""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
