@@ -43,6 +43,7 @@ from ground_station.config import StationSettings
 from ground_station.store.models import Organisation
 from ground_station.store.recorder import Recorder
 from ground_station.store.sqlite import open_sqlite_store
+from ground_station.video import api as video_api
 from ground_station.web import status
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,9 @@ def create_app(
             await states.start()
             await hub.start()
             links = await links_factory(settings, bus, loaded)
+            from ground_station.video.service import VideoService
+
+            video = VideoService(settings, bus, loaded)
             tokens = TokenService(
                 secret,
                 timedelta(minutes=settings.auth.access_token_minutes),
@@ -169,12 +173,15 @@ def create_app(
                 region=loaded,
                 region_error=region_error,
                 recorder=recorder,
+                video=video,
             )
             app.state.recorder = recorder
             await links.start()
+            await video.start()
             try:
                 yield
             finally:
+                await video.stop()
                 await links.stop()
                 await hub.stop()
                 await states.stop()
@@ -205,6 +212,7 @@ def create_app(
         telemetry_ws.router,
         admin.router,
         cameras.router,
+        video_api.router,
         status.router,
     ):
         app.include_router(router)

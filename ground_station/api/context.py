@@ -17,6 +17,7 @@ from ground_station.store.repositories import Store
 
 if TYPE_CHECKING:
     from ground_station.api.vehicle_control import VehicleControl
+    from ground_station.video.service import VideoService
 
 
 @dataclass
@@ -32,6 +33,7 @@ class StationContext:
     """``geodata.atlas.Region`` once loaded; ``None`` when the region could not be loaded (reported)."""
     region_error: str | None = None
     recorder: Recorder | None = None
+    video: VideoService | None = None
 
 
 def get_context(request: Request) -> StationContext:

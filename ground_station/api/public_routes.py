@@ -6,6 +6,11 @@ enumerates ``app.routes`` (WebSockets included) and proves it.
 
 from __future__ import annotations
 
+TICKET_ROUTES: frozenset[str] = frozenset(
+    {"/api/video/streams/{stream_id}/mjpeg", "/api/video/recordings/{recording_id}/mjpeg"}
+)
+"""GET routes authenticated by a stream ticket (``ground_station.video.tickets``) instead of a token."""
+
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/api/auth/token"),
@@ -17,6 +22,10 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/redoc"),
         # The status page is a static login form; all data it shows is fetched with the user's token.
         ("GET", "/"),
+        # Ticket-authenticated, not public: a browser <img> cannot send a bearer header and tokens never
+        # go in URLs, so these take a single-use, 30-second stream ticket that only the authenticated
+        # POST .../ticket routes issue, bound to that one stream or recording. No ticket -> 401.
+        *(("GET", path) for path in sorted(TICKET_ROUTES)),
     }
 )
 """(method, path) pairs; HEAD is implied wherever GET is public."""

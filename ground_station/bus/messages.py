@@ -40,6 +40,8 @@ class AlertKind(StrEnum):
     LOW_BATTERY = "LOW_BATTERY"
     LINK_LOST = "LINK_LOST"
     FAILSAFE = "FAILSAFE"
+    VIDEO_STALLED = "VIDEO_STALLED"
+    """A video stream sends no pictures (dead source, network, or undecodable data)."""
 
 
 class AlertSeverity(StrEnum):

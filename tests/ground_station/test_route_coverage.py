@@ -96,6 +96,8 @@ def ids(station: Station) -> dict[str, str]:
         "version": "1",
         "flight_id": "flight-1",
         "alert_id": "alert-1",
+        "stream_id": "no-such-stream",
+        "recording_id": "no-such-recording",
     }
 
 
