@@ -47,6 +47,19 @@ class SensorView(BaseModel):
     heading_deg: float | None = None
 
 
+class PoseView(BaseModel):
+    """The latest picture's sensor pose and where it came from (klv, telemetry, fixed, none)."""
+
+    source: str
+    lon: float | None = None
+    lat: float | None = None
+    alt_amsl_m: float | None = None
+    alt_agl_m: float | None = None
+    heading_deg: float | None = None
+    pitch_deg: float | None = None
+    time_utc: datetime | None = None
+
+
 class StreamView(BaseModel):
     id: str
     sensor: SensorView
@@ -58,7 +71,7 @@ class StreamView(BaseModel):
     height: int | None = None
     frames: int
     reconnects: int
-    pose_source: str | None = None
+    pose: PoseView | None = None
     recording: bool
     last_error: str | None = None
 
@@ -120,7 +133,7 @@ def _stream_view(video: VideoService, stream_id: str) -> StreamView:
         height=stream.stats.height,
         frames=stream.stats.frames,
         reconnects=stream.stats.reconnects,
-        pose_source=latest.pose.source.value if latest else None,
+        pose=PoseView(**{**vars(latest.pose), "source": latest.pose.source.value}) if latest else None,
         recording=stream_id in video.recorders,
         last_error=stream.stats.last_error,
     )

@@ -88,7 +88,8 @@ class SensorBinding:
 
     @property
     def kind(self) -> str:
-        return "fixed" if self.fixed is not None else "gimbal"
+        """A fixed camera missing from the region's sensors is still fixed, with an unknown pose."""
+        return "gimbal" if self.vehicle_id else "fixed"
 
 
 @dataclass(frozen=True)
