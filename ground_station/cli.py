@@ -12,7 +12,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the demo's modules load only when the demo runs
     from ground_station.demo import SimReady
 
 user_app = typer.Typer(help="Manage ground-station users", no_args_is_help=True)
+video_app = typer.Typer(help="Video streams", no_args_is_help=True)
 
 
 def _settings(config: Path | None, **overrides: object) -> StationSettings:
@@ -367,9 +368,28 @@ def _listen_address(mavlink_url: str) -> str:
     return rest
 
 
+@video_app.command("probe")
+def video_probe(
+    url: Annotated[
+        str, typer.Argument(help="rtsp://, http(s):// (MJPEG), an .sdp file (RTP/H.264) or a file")
+    ],
+    frames: Annotated[int, typer.Option("--frames", min=1, max=10_000, help="frames to read")] = 30,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.5, max=600.0, help="seconds to wait")] = 10.0,
+) -> None:
+    """Prints what a stream carries: codec, size, frame rate and its MISB ST 0601 KLV fields."""
+    from ground_station.video.probe import probe
+
+    result = asyncio.run(probe(url, max_frames=frames, timeout_s=timeout))
+    for line in result.lines():
+        typer.echo(line)
+    if result.frames == 0:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Adds this package's commands to the ``borderwatch`` app."""
     app.command("serve")(serve)
     app.command("demo")(demo)
     app.command("replay")(replay)
     app.add_typer(user_app, name="user")
+    app.add_typer(video_app, name="video")
