@@ -6,10 +6,14 @@ enumerates ``app.routes`` (WebSockets included) and proves it.
 
 from __future__ import annotations
 
-TICKET_ROUTES: frozenset[str] = frozenset(
-    {"/api/video/streams/{stream_id}/mjpeg", "/api/video/recordings/{recording_id}/mjpeg"}
+TICKET_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/api/video/streams/{stream_id}/mjpeg"),
+        ("POST", "/api/video/streams/{stream_id}/webrtc"),
+        ("GET", "/api/video/recordings/{recording_id}/mjpeg"),
+    }
 )
-"""GET routes authenticated by a stream ticket (``ground_station.video.tickets``) instead of a token."""
+"""Routes authenticated by a stream ticket (``ground_station.video.tickets``) instead of a token."""
 
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
@@ -25,7 +29,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # Ticket-authenticated, not public: a browser <img> cannot send a bearer header and tokens never
         # go in URLs, so these take a single-use, 30-second stream ticket that only the authenticated
         # POST .../ticket routes issue, bound to that one stream or recording. No ticket -> 401.
-        *(("GET", path) for path in sorted(TICKET_ROUTES)),
+        *TICKET_ROUTES,
     }
 )
 """(method, path) pairs; HEAD is implied wherever GET is public."""

@@ -84,9 +84,20 @@ class TicketView(BaseModel):
     ticket: str
     mjpeg_url: str
     webrtc_offer_url: str | None = Field(
-        description="Where to POST a WebRTC offer with this ticket; null while WebRTC is not available."
+        description="Where to POST a WebRTC offer ({sdp, type}) with this ticket; null where not offered. "
+        "The ticket is single-use: spend it on either the MJPEG or the WebRTC URL."
     )
     expires_at: datetime
+
+
+class WebRtcOffer(BaseModel):
+    sdp: str = Field(max_length=64 * 1024)
+    type: str = Field(pattern="^offer$")
+
+
+class WebRtcAnswer(BaseModel):
+    sdp: str
+    type: str = "answer"
 
 
 class RecordingView(BaseModel):
@@ -161,14 +172,14 @@ async def stream_ticket(
     variant = (body or TicketRequest()).variant
     try:
         ticket = video.tickets.issue(
-            f"stream:{stream_id}", "mjpeg", principal.username, principal.organisation
+            f"stream:{stream_id}", "live", principal.username, principal.organisation
         )
     except TicketError as exc:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc)) from None
     return TicketView(
         ticket=ticket.value,
         mjpeg_url=f"/api/video/streams/{stream_id}/mjpeg?ticket={ticket.value}&variant={variant.value}",
-        webrtc_offer_url=None,
+        webrtc_offer_url=f"/api/video/streams/{stream_id}/webrtc?ticket={ticket.value}&variant={variant.value}",
         expires_at=ticket.expires_at,
     )
 
@@ -200,7 +211,7 @@ async def stream_mjpeg(
 ) -> StreamingResponse:
     """Live MJPEG for an ``<img>``; authenticated by a single-use ticket from the ticket route."""
     video = _video(context)
-    _redeem(video, ticket, f"stream:{stream_id}", "mjpeg")
+    _redeem(video, ticket, f"stream:{stream_id}", "live")
     if stream_id not in video.streams:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
     frames = video.variant(stream_id, variant).frames()
@@ -209,6 +220,28 @@ async def stream_mjpeg(
         media_type=f"multipart/x-mixed-replace; boundary={MJPEG_BOUNDARY}",
         headers=_MJPEG_HEADERS,
     )
+
+
+@router.post("/api/video/streams/{stream_id}/webrtc", response_model=WebRtcAnswer)
+async def stream_webrtc(
+    stream_id: str,
+    offer: WebRtcOffer,
+    ticket: str | None = Query(default=None),
+    variant: Variant = Query(default=Variant.ANNOTATED),
+    context: StationContext = Depends(get_context),
+) -> WebRtcAnswer:
+    """Answers a browser's WebRTC offer with the stream's video; authenticated by a single-use ticket."""
+    video = _video(context)
+    _redeem(video, ticket, f"stream:{stream_id}", "live")
+    if stream_id not in video.streams:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
+    try:
+        sdp = await video.webrtc.answer(video.streams[stream_id], variant, offer.sdp)
+    except OverflowError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    except ValueError as exc:  # aiortc: an offer it cannot use
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=f"unusable WebRTC offer: {exc}") from None
+    return WebRtcAnswer(sdp=sdp)
 
 
 def _recording(video: VideoService, recording_id: str) -> RecordingInfo:

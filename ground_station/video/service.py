@@ -24,6 +24,7 @@ from ground_station.video.ingest import (
 )
 from ground_station.video.recorder import RecordingInfo, StreamRecorder, apply_retention, audit_deletions
 from ground_station.video.tickets import TicketBook
+from ground_station.video.webrtc import WebRtcPeers, restrict_ice_addresses
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class VideoService:
         self.streams: dict[str, IngestStream] = {}
         self.recorders: dict[str, StreamRecorder] = {}
         self.variants: dict[tuple[str, Variant], JpegVariant] = {}
+        self.webrtc = WebRtcPeers()
         self._retention_task: asyncio.Task[None] | None = None
         self.sources = sources_from_settings(settings, region) if settings.video.enabled else []
 
@@ -101,6 +103,7 @@ class VideoService:
     async def start(self) -> None:
         if not self.settings.video.enabled:
             return
+        restrict_ice_addresses(self.settings.video.webrtc_ice_addresses)
         await self.telemetry.start()
         for source in self.sources:
             self.add_stream(source)
@@ -157,6 +160,7 @@ class VideoService:
             self._retention_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._retention_task
+        await self.webrtc.close()
         for variant in self.variants.values():
             await variant.close()
         for stream in self.streams.values():
