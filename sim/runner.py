@@ -93,6 +93,7 @@ def _camera_specs(scenario: Scenario, ephemeral: bool) -> list[Any]:
             "width": cam.width,
             "height": cam.height,
             "fps": cam.fps,
+            "burn_in_clock": cam.burn_in_clock,
             "seed": scenario.seed + index,
         }
         if ephemeral:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.camera.burnin import burn_clock
 from sim.camera.geometry import ViewPose
 from sim.camera.metadata import CameraPoseMeta, FrameMetadata
 from sim.camera.render import CameraRenderer
@@ -122,6 +123,8 @@ class CameraFeed:
             self._static_prepared = True
             self.renderer.prepare_static_view(self._fixed_pose)
         frame = self.renderer.render(snap.pose, snap.objects)
+        if self.spec.burn_in_clock:
+            burn_clock(frame.image, round(snap.capture_time_utc.timestamp() * 1000))
         meta = FrameMetadata(
             camera_id=self.spec.id,
             seq=self._seq,
