@@ -236,9 +236,15 @@ async def _run(args: argparse.Namespace) -> None:
                 }
                 streams = (await client.get(f"{base}/api/video/streams", headers=auth)).json()
         finally:
-            for process in (service, sim):
+            for name, process in (("service", service), ("simulator", sim)):
                 process.terminate()
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    print(f"{name} did not stop within 30 s of SIGTERM; killed. Log tail:")
+                    print((root / f"{'sim' if name == 'simulator' else name}.log").read_text()[-3000:])
+                    process.kill()
+                    process.wait()
         print(
             f"stream {args.width}x{args.height} @ {args.fps:g} fps, variant {args.variant}, "
             f"{wall:.1f} s measured, {os.cpu_count()} CPUs (shared)"

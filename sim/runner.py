@@ -106,7 +106,7 @@ def _camera_specs(scenario: Scenario, ephemeral: bool) -> list[Any]:
                 lon=cam.lon, lat=cam.lat, mount_height_agl_m=cam.height_m, heading_deg=cam.heading_deg,
                 tilt_deg=cam.tilt_deg,
             )  # fmt: skip
-            specs.append(FeedSpec(kind=FeedKind.FIXED, mount=mount, **common))
+            specs.append(FeedSpec(kind=FeedKind.FIXED, mount=mount, transport=cam.transport, **common))
     return specs
 
 
