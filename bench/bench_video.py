@@ -221,6 +221,8 @@ async def _run(args: argparse.Namespace) -> None:
                     ),
                 ]
                 await asyncio.sleep(args.warmup)
+                frames0 = (await client.get(f"{base}/api/video/streams", headers=auth)).json()[0]["frames"]
+                load0 = os.getloadavg()[0]
                 cpu0 = {
                     "service": _cpu_seconds(service.pid),
                     "sim": _cpu_seconds(sim.pid),
@@ -229,12 +231,15 @@ async def _run(args: argparse.Namespace) -> None:
                 wall0 = time.monotonic()
                 await asyncio.gather(*tasks)
                 wall = time.monotonic() - wall0
+                service_cpu_s = _cpu_seconds(service.pid) - cpu0["service"]
                 cpu = {
                     "service": (_cpu_seconds(service.pid) - cpu0["service"]) / wall * 100,
                     "sim": (_cpu_seconds(sim.pid) - cpu0["sim"]) / wall * 100,
                     "client": (time.process_time() - cpu0["client"]) / wall * 100,
                 }
                 streams = (await client.get(f"{base}/api/video/streams", headers=auth)).json()
+                ingested = streams[0]["frames"] - frames0
+                load1 = os.getloadavg()[0]
         finally:
             for name, process in (("service", service), ("simulator", sim)):
                 process.terminate()
@@ -256,8 +261,15 @@ async def _run(args: argparse.Namespace) -> None:
             f"CPU, % of one core: service {cpu['service']:.0f} (ingest + record + MJPEG encode + "
             f"WebRTC encode), simulator {cpu['sim']:.0f}, viewers {cpu['client']:.0f}"
         )
-        if cpu["service"] > 0:
-            print(f"streams on 2 cores (service only, extrapolated): {200 / cpu['service']:.1f}")
+        print(f"load average {load0:.1f} -> {load1:.1f} on {os.cpu_count()} CPUs during the window")
+        if ingested > 0:
+            per_frame_ms = service_cpu_s * 1000 / ingested
+            nominal = per_frame_ms * args.fps / 10
+            print(
+                f"service CPU per ingested frame {per_frame_ms:.1f} ms ({ingested} frames at "
+                f"{ingested / wall:.1f} fps) -> {nominal:.0f} % of a core per stream at {args.fps:g} fps "
+                f"with these 2 viewers; streams on 2 cores (extrapolated): {200 / nominal:.1f}"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,7 @@ from ground_station.video.webrtc import WebRtcPeers, restrict_ice_addresses
 log = logging.getLogger(__name__)
 
 RETENTION_INTERVAL_S = 3600.0
+STOP_STEP_S = 5.0
 
 
 def source_kind(url: str, sdp_path: Path | None = None) -> SourceKind:
@@ -156,15 +157,22 @@ class VideoService:
         return deleted
 
     async def stop(self) -> None:
+        """Stops everything, each part within ``STOP_STEP_S``: a peer or a reader that does not let go
+        is logged and left behind rather than holding the station's shutdown hostage."""
         if self._retention_task is not None:
             self._retention_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._retention_task
-        await self.webrtc.close()
-        for variant in self.variants.values():
-            await variant.close()
-        for stream in self.streams.values():
-            await stream.stop()
+        steps: list[tuple[str, Any]] = [("webrtc peers", self.webrtc.close())]
+        steps += [(f"encoder {sid}/{variant}", v.close()) for (sid, variant), v in self.variants.items()]
+        steps += [(f"ingest {sid}", stream.stop()) for sid, stream in self.streams.items()]
+        steps.append(("telemetry poses", self.telemetry.stop()))
+        for what, step in steps:
+            try:
+                await asyncio.wait_for(step, STOP_STEP_S)
+            except TimeoutError:
+                log.error("video: stopping %s took more than %g s; left behind", what, STOP_STEP_S)
+            except Exception:
+                log.exception("video: stopping %s failed", what)
         for recorder in self.recorders.values():
             recorder.close()
-        await self.telemetry.stop()
