@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -149,11 +150,15 @@ class RtpH264Receiver:
         self._on_datagram(data)
 
     async def frames(self) -> AsyncIterator[DecodedFrame]:
-        while True:
-            au = await self._units.get()
-            frame = self.decode_access_unit(au)
-            if frame is not None:
-                yield frame
+        """Decodes in a worker thread (FFmpeg releases the GIL), one access unit at a time, so a
+        1280x720 decode never stalls the event loop that serves viewers and other streams."""
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="h264-decode") as executor:
+            while True:
+                au = await self._units.get()
+                frame = await loop.run_in_executor(executor, self.decode_access_unit, au)
+                if frame is not None:
+                    yield frame
 
     def decode_access_unit(self, au: AccessUnit) -> DecodedFrame | None:
         self.stats.access_units += 1
