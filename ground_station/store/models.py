@@ -140,6 +140,7 @@ class AuditAction(StrEnum):
     VALIDATION_OVERRIDE = "validation_override"
     ALERT_ACKNOWLEDGED = "alert_acknowledged"
     PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
+    RECORDING_DELETED = "recording_deleted"
 
 
 @dataclass(frozen=True)

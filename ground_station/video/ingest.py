@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from ground_station.video.sdp import read_sdp
 
 log = logging.getLogger(__name__)
 
+ENDED = "the source ended"
 TELEMETRY_MATCH_S = 2.0
 """A telemetry position further than this from the picture's time is not used for its pose."""
 
@@ -262,6 +263,9 @@ class IngestStream:
         while True:
             stalled_reason = await self._read_once()
             self.stats.reconnects += 1
+            if self.source.kind is SourceKind.FILE and stalled_reason == ENDED:
+                await asyncio.sleep(0.2)  # a replayed file loops; its end is not a fault
+                continue
             self._stalled(stalled_reason)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff_s)
@@ -279,7 +283,7 @@ class IngestStream:
                     self.stats.stalls += 1
                     return f"no picture within {self.stall_timeout_s:g} s"
                 except StopAsyncIteration:
-                    return "the source ended"
+                    return ENDED
                 self._accept(decoded)
         except asyncio.CancelledError:
             raise
@@ -409,7 +413,7 @@ class IngestStream:
                 severity=AlertSeverity.WARNING,
                 message=texts.en,
                 messages=texts,
-                time_utc=datetime.now(UTC) - timedelta(seconds=0),
+                time_utc=datetime.now(UTC),
                 active=active,
             ),
         )

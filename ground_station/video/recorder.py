@@ -176,7 +176,7 @@ def audit_deletions(bus: Bus, deleted: list[RecordingInfo], raw_retention_days: 
             AuditMsg(
                 time_utc=datetime.now(UTC),
                 actor=None,
-                action="video.recording.deleted",
+                action="recording_deleted",
                 target=info.recording_id,
                 detail={
                     "reason": "retention",
