@@ -229,7 +229,12 @@ async def _run(args: argparse.Namespace) -> None:
                     "client": time.process_time(),
                 }
                 wall0 = time.monotonic()
-                await asyncio.gather(*tasks)
+                results = await asyncio.gather(*tasks, return_exceptions=True)
+                failures = [
+                    f"{name}: {type(r).__name__} {r}"
+                    for name, r in zip(("MJPEG", "WebRTC"), results, strict=True)
+                    if isinstance(r, BaseException)
+                ]
                 wall = time.monotonic() - wall0
                 service_cpu_s = _cpu_seconds(service.pid) - cpu0["service"]
                 cpu = {
@@ -261,6 +266,9 @@ async def _run(args: argparse.Namespace) -> None:
             f"CPU, % of one core: service {cpu['service']:.0f} (ingest + record + MJPEG encode + "
             f"WebRTC encode), simulator {cpu['sim']:.0f}, viewers {cpu['client']:.0f}"
         )
+        for failure in failures:
+            print(f"viewer failed: {failure}; service log tail:")
+            print((root / "service.log").read_text()[-2000:])
         print(f"load average {load0:.1f} -> {load1:.1f} on {os.cpu_count()} CPUs during the window")
         if ingested > 0:
             per_frame_ms = service_cpu_s * 1000 / ingested

@@ -430,3 +430,29 @@ async def test_a_replayed_file_is_ingested_with_its_klv_and_loops_without_alerts
     finally:
         await stream.stop()
         await bus.close()
+
+
+async def test_viewers_of_one_variant_share_one_encode() -> None:
+    from ground_station.video.delivery import JpegVariant, Variant
+
+    feed = _Feed()
+    stream = IngestStream(
+        StreamSource("s", SourceKind.MJPEG, "http://s", SensorBinding("s")), bus=None, telemetry=None,
+        opener=feed.open,
+    )  # fmt: skip
+    stream.start()
+    variant = JpegVariant(stream, Variant.ANNOTATED)
+    first, second = variant.frames(), variant.frames()
+    try:
+        feed.queue.put_nowait(_decoded(0))
+        a, b = await asyncio.wait_for(asyncio.gather(anext(first), anext(second)), 10)
+        assert a is b and a.jpeg[:2] == b"\xff\xd8" and variant.viewers == 2
+        feed.queue.put_nowait(_decoded(1))
+        a, b = await asyncio.wait_for(asyncio.gather(anext(first), anext(second)), 10)
+        assert a is b and a.seq == 1
+        assert variant.encoded == 2  # two pictures, two viewers, two encodes (not four)
+    finally:
+        await first.aclose()  # type: ignore[attr-defined]
+        await second.aclose()  # type: ignore[attr-defined]
+        assert variant.viewers == 0 and variant._task is None  # the last viewer stopped the encoder
+        await stream.stop()
