@@ -26,6 +26,8 @@ from ground_station.video.sei import SeiError, user_data_of
 log = logging.getLogger(__name__)
 
 KEEPALIVE_INTERVAL_S = 1.0
+MAX_BACKLOG = 8
+"""Access units waiting to be decoded before the receiver skips to the newest keyframe."""
 
 
 def frame_from_access_unit(
@@ -156,9 +158,28 @@ class RtpH264Receiver:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="h264-decode") as executor:
             while True:
                 au = await self._units.get()
+                au = self._cut_backlog(au)
                 frame = await loop.run_in_executor(executor, self.decode_access_unit, au)
                 if frame is not None:
                     yield frame
+
+    def _cut_backlog(self, head: AccessUnit) -> AccessUnit:
+        """Live video must not lag: when decoding falls more than ``MAX_BACKLOG`` pictures behind, jump
+        to the newest keyframe queued (the pictures before it are skipped, counted). Without one, keep
+        decoding until the backlog reaches twice the limit, then drop it and wait for the next keyframe."""
+        if self._units.qsize() < MAX_BACKLOG:
+            return head
+        queued = [head]
+        while not self._units.empty():
+            queued.append(self._units.get_nowait())
+        last_idr = max((i for i, unit in enumerate(queued) if unit.is_idr), default=0)
+        if last_idr == 0 and len(queued) >= 2 * MAX_BACKLOG:
+            last_idr = len(queued) - 1
+            self._need_keyframe = True
+        self.stats.skipped_access_units += last_idr
+        for unit in queued[last_idr + 1 :]:
+            self._units.put_nowait(unit)
+        return queued[last_idr]
 
     def decode_access_unit(self, au: AccessUnit) -> DecodedFrame | None:
         self.stats.access_units += 1

@@ -456,3 +456,17 @@ async def test_viewers_of_one_variant_share_one_encode() -> None:
         await second.aclose()  # type: ignore[attr-defined]
         assert variant.viewers == 0 and variant._task is None  # the last viewer stopped the encoder
         await stream.stop()
+
+
+async def test_a_decoding_backlog_jumps_to_the_newest_keyframe() -> None:
+    receiver = RtpH264Receiver(H264SessionDescription("cam", "127.0.0.1", 5600, 96, 90000, None, None))
+    _push(receiver, RtpH264Packetizer(9), _encoded(25, 160, 120), 0)  # keyframes at 0, 10 and 20
+    assert receiver._units.qsize() == 25
+    frames = receiver.frames()
+    try:
+        first = await asyncio.wait_for(anext(frames), 10)
+        assert first.keyframe and first.klv is not None
+        assert first.klv.sensor_lat == pytest.approx(50.2 + 20 * 1e-5, abs=1e-7)  # picture 20, not 0
+        assert receiver.stats.skipped_access_units == 20 and receiver._units.qsize() == 4
+    finally:
+        await frames.aclose()  # type: ignore[attr-defined]
