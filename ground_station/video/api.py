@@ -23,9 +23,8 @@ from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
-from ground_station.video.av_reader import read_av
+from ground_station.video.av_reader import read_av, read_klv_track
 from ground_station.video.delivery import MJPEG_BOUNDARY, EncodedFrame, Variant, mjpeg_part
-from ground_station.video.frames import ReceiverStats
 from ground_station.video.ingest import PoseSource, SensorPose, VideoFrame
 from ground_station.video.overlay import annotate
 from ground_station.video.recorder import RecordingInfo, list_recordings
@@ -110,7 +109,8 @@ class RecordingView(BaseModel):
 
 
 class KlvSampleView(BaseModel):
-    frame: int
+    index: int
+    time_s: float | None = Field(description="presentation time in the recording, seconds")
     values: dict[str, Any]
 
 
@@ -291,15 +291,10 @@ async def recording_metadata(
 ) -> list[KlvSampleView]:
     """The ST 0601 samples of a recording, one per picture that had one (a truncated file: up to the cut)."""
     info = _recording(_video(context), recording_id)
-    samples = []
-    index = 0
-    async for frame in read_av(str(info.path), stats=ReceiverStats()):
-        if frame.klv is not None:
-            samples.append(KlvSampleView(frame=index, values=frame.klv.as_dict()))
-        index += 1
-        if len(samples) >= MAX_METADATA_SAMPLES:
-            break
-    return samples
+    samples = await asyncio.to_thread(read_klv_track, str(info.path), limit=MAX_METADATA_SAMPLES)
+    return [
+        KlvSampleView(index=i, time_s=t, values=sample.as_dict()) for i, (t, sample) in enumerate(samples)
+    ]
 
 
 @router.post("/api/video/recordings/{recording_id}/ticket", response_model=TicketView)

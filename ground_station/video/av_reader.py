@@ -176,3 +176,45 @@ async def read_av(
         stop.set()
         while not queue.empty():  # unblock a worker waiting on a full queue
             queue.get_nowait()
+
+
+def read_klv_track(path: str, *, limit: int) -> list[tuple[float | None, UasDatalinkSample]]:
+    """The ST 0601 samples of a file with their presentation times (s), without decoding any video:
+    from its KLV data stream, or else from the SEI of its H.264 packets. A truncated file gives what
+    it holds up to the cut; a packet with a bad checksum is left out."""
+    stats = ReceiverStats()
+    samples: list[tuple[float | None, UasDatalinkSample]] = []
+    try:
+        container = av.open(path, timeout=10.0)
+    except (av.error.FFmpegError, OSError) as exc:
+        raise AvReadError(f"{path}: cannot open ({exc})") from None
+    with container:
+        streams: list[Any] = list(container.streams.data) or list(container.streams.video[:1])
+        if not streams:
+            return samples
+        try:
+            for packet in container.demux(*streams):
+                if packet.size == 0:
+                    continue
+                raw = bytes(packet)
+                time_s = (
+                    float(packet.pts * packet.time_base)
+                    if packet.pts is not None and packet.time_base
+                    else None
+                )
+                if packet.stream.type == "data":
+                    try:
+                        sample: UasDatalinkSample | None = (
+                            decode_st0601(raw) if raw.startswith(ST0601_KEY) else None
+                        )
+                    except KlvError:
+                        sample = None
+                else:
+                    sample, _ = _klv_from_sei(raw, stats)
+                if sample is not None:
+                    samples.append((time_s, sample))
+                    if len(samples) >= limit:
+                        break
+        except av.error.FFmpegError as exc:  # truncated or damaged: keep what was read
+            log.info("%s: KLV read stopped early: %s", path, exc)
+    return samples

@@ -260,7 +260,7 @@ async def test_recording_lists_downloads_and_plays_back_with_klv(
         assert frames[0].klv is not None and abs(frames[0].klv.sensor_lat - HOME[1]) < 1e-4  # type: ignore[operator]
 
         metadata = await api.ok("GET", f"/api/video/recordings/{recording['id']}/metadata")
-        assert len(metadata) == len(frames)
+        assert len(metadata) == len(frames) and metadata[0]["index"] == 0
         assert abs(metadata[0]["values"]["sensor_lon"] - HOME[0]) < 1e-4
 
         ticket = await api.ok("POST", f"/api/video/recordings/{recording['id']}/ticket")

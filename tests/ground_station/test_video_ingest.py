@@ -470,3 +470,16 @@ async def test_a_decoding_backlog_jumps_to_the_newest_keyframe() -> None:
         assert receiver.stats.skipped_access_units == 20 and receiver._units.qsize() == 4
     finally:
         await frames.aclose()  # type: ignore[attr-defined]
+
+
+def test_klv_track_is_read_without_decoding_even_when_truncated(tmp_path: Path) -> None:
+    from ground_station.video.av_reader import read_klv_track
+
+    path = _recorded(tmp_path, [(160, 120)], per_size=12).segments[0]
+    samples = read_klv_track(str(path), limit=100)
+    assert len(samples) == 12 and [t for t, _ in samples] == sorted(t for t, _ in samples)  # type: ignore[type-var]
+    assert samples[3][1].sensor_lat == pytest.approx(50.2 + 3 * 1e-5, abs=1e-7)
+    assert len(read_klv_track(str(path), limit=5)) == 5
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 + 33])
+    assert 1 <= len(read_klv_track(str(path), limit=100)) < 12
