@@ -77,15 +77,16 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
         )
 
 
-_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
+_TOKEN_IN_QUERY = re.compile(r"((?:token|ticket)=)[^&\s\"']+")
 
 
 class _RedactTokens(logging.Filter):
-    """Access tokens given as ``?token=`` (WebSocket) must not end up in log files."""
+    """Access tokens given as ``?token=`` (WebSocket) and stream tickets (``?ticket=``, single-use but
+    still a credential until spent) must not end up in log files."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "token=" in message:
+        if "token=" in message or "ticket=" in message:
             record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1<redacted>", message), ()
         return True
 

@@ -198,6 +198,7 @@ async def test_drone_video_with_klv_matches_telemetry_through_a_ticket(
         # single use: the same ticket again is refused, and so is no ticket
         again = await api.client.get(service.base_url + ticket["mjpeg_url"])
         assert again.status_code == 401 and "already used" in again.text
+        assert ticket["ticket"] not in service.log_tail(1_000_000)  # access log redacts ?ticket=
         bare = await api.client.get(f"{service.base_url}/api/video/streams/sim-1-gimbal/mjpeg")
         assert bare.status_code == 401
         other = await api.ok("POST", "/api/video/streams/sim-1-gimbal/ticket")
