@@ -8,8 +8,8 @@ Set-up (everything on this machine, loopback, processes as in production):
   streaming RTP/H.264 with ST 0601 KLV, its capture time burnt into the picture (``sim.camera.burnin``);
 - ``borderwatch serve``: ingest, MPEG-TS recording, the annotated variant delivered to
 - this process, playing the browser: one MJPEG viewer (ticket, multipart over HTTP) and one WebRTC
-  viewer (aiortc, H.264 preferred); like a browser each shows the newest picture it has (what queued
-  behind it is skipped) and reads the burnt-in clock from it; "fps shown" counts those pictures.
+  viewer (aiortc, VP8 or H.264: ``--webrtc-codec``); like a browser each shows the newest picture it
+  has (what queued behind it is skipped) and reads the burnt-in clock from it; "fps shown" counts those.
 Glass-to-glass = receive time - burnt-in capture time (same clock): render, encode, RTP, depacketise,
 decode, annotate, re-encode, transport, client decode. CPU = the service process's user+system time
 over the measuring window (from /proc), as % of one core; the simulator and this client are measured
@@ -146,14 +146,16 @@ async def _mjpeg(client: httpx.AsyncClient, url: str, until: float, out: Samples
                 return
 
 
-async def _webrtc(client: httpx.AsyncClient, url: str, until: float, out: Samples) -> None:
+async def _webrtc(client: httpx.AsyncClient, url: str, until: float, out: Samples, codec: str) -> None:
     from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 
     pc = RTCPeerConnection()
     try:
         transceiver = pc.addTransceiver("video", direction="recvonly")
         codecs = RTCRtpReceiver.getCapabilities("video").codecs
-        transceiver.setCodecPreferences([c for c in codecs if c.mimeType == "video/H264"] or codecs)
+        transceiver.setCodecPreferences(
+            [c for c in codecs if c.mimeType.lower() == f"video/{codec}"] or codecs
+        )
         tracks: asyncio.Queue[Any] = asyncio.Queue()
         pc.on("track", tracks.put_nowait)
         await pc.setLocalDescription(await pc.createOffer())
@@ -175,11 +177,11 @@ async def _webrtc(client: httpx.AsyncClient, url: str, until: float, out: Sample
 
 def _summary(name: str, values: list[float], seconds: float) -> str:
     if len(values) < 5:
-        return f"{name:7s}: only {len(values)} frames"
+        return f"{name:11s}: only {len(values)} frames"
     ordered = sorted(values)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return (
-        f"{name:7s}: {len(values) / seconds:5.1f} fps shown, glass-to-glass "
+        f"{name:11s}: {len(values) / seconds:5.1f} fps shown, glass-to-glass "
         f"p50 {statistics.median(values):6.1f} ms  p99 {p99:6.1f} ms  (n={len(values)})"
     )
 
@@ -222,7 +224,9 @@ async def _run(args: argparse.Namespace) -> None:
                 tasks = [
                     asyncio.create_task(_mjpeg(client, base + tickets[0]["mjpeg_url"], until, mjpeg_ms)),
                     asyncio.create_task(
-                        _webrtc(client, base + tickets[1]["webrtc_offer_url"], until, webrtc_ms)
+                        _webrtc(
+                            client, base + tickets[1]["webrtc_offer_url"], until, webrtc_ms, args.webrtc_codec
+                        )
                     ),
                 ]
                 await asyncio.sleep(args.warmup)
@@ -265,7 +269,7 @@ async def _run(args: argparse.Namespace) -> None:
             f"{wall:.1f} s measured, {os.cpu_count()} CPUs (shared)"
         )
         print(_summary("MJPEG", [ms for t, ms in mjpeg_ms if t >= wall0], wall))
-        print(_summary("WebRTC", [ms for t, ms in webrtc_ms if t >= wall0], wall))
+        print(_summary(f"WebRTC/{args.webrtc_codec}", [ms for t, ms in webrtc_ms if t >= wall0], wall))
         print(f"ingested {streams[0]['frames']} frames in all; last error: {streams[0]['last_error']}")
         print(
             f"CPU, % of one core: service {cpu['service']:.0f} (ingest + record + MJPEG encode + "
@@ -293,6 +297,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--variant", choices=["raw", "annotated"], default="annotated")
+    parser.add_argument(
+        "--webrtc-codec", choices=["vp8", "h264"], default="vp8", help="what the viewer offers"
+    )
     asyncio.run(_run(parser.parse_args(argv)))
 
 
