@@ -8,6 +8,7 @@ import getpass
 import logging
 import re
 import signal
+import socket
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, _request_exit, server)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=_listen_sockets(settings)))
     while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn offers no started event)
         await asyncio.sleep(0.05)
     if server.started and callable(on_started):
@@ -75,6 +76,26 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
         raise _fail(
             f"the service did not start on {settings.http.host}:{settings.http.port} (see the log above)"
         )
+
+
+def _listen_sockets(settings: StationSettings) -> list[socket.socket] | None:
+    """With video on, the listening socket gets a fixed send buffer, which the connections inherit:
+    Linux otherwise lets a connection's send buffer grow to megabytes, and a live MJPEG stream to a
+    viewer slower than the camera would then pile seconds of pictures into it. Bounded, the server's
+    "send the newest picture" rule works: it waits for room and then sends what is newest."""
+    if not settings.video.enabled:
+        return None
+    host, port = settings.http.host, settings.http.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.video.http_send_buffer_bytes)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise _fail(f"the service cannot listen on {host}:{port}: {exc.strerror}") from None
+    return [sock]
 
 
 _TOKEN_IN_QUERY = re.compile(r"((?:token|ticket)=)[^&\s\"']+")

@@ -91,6 +91,8 @@ class VideoConfig(_Strict):
     stall_timeout_s: float = Field(default=5.0, gt=0)
     ticket_ttl_s: float = Field(default=30.0, gt=0, le=300)
     jpeg_quality: int = Field(default=80, ge=10, le=100)
+    http_send_buffer_bytes: int = Field(default=256 * 1024, ge=16 * 1024, le=16 * 1024 * 1024)
+    """Send buffer of the service's connections while video is on (bounds MJPEG latency to slow viewers)."""
     webrtc_ice_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     """Host addresses WebRTC may offer as ICE candidates (every socket binds 127.0.0.1 unless configured)."""
     sources: list[VideoSourceConfig] = Field(default_factory=list)
