@@ -97,6 +97,9 @@ class WebRtcOffer(BaseModel):
 class WebRtcAnswer(BaseModel):
     sdp: str
     type: str = "answer"
+    mode: str = Field(
+        description="passthrough: the camera's H.264 as it came (shared, no re-encode); reencode: per viewer"
+    )
 
 
 class RecordingView(BaseModel):
@@ -236,12 +239,12 @@ async def stream_webrtc(
     if stream_id not in video.streams:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
     try:
-        sdp = await video.webrtc.answer(video.streams[stream_id], variant, offer.sdp)
+        sdp, mode = await video.webrtc.answer(video.streams[stream_id], variant, offer.sdp)
     except OverflowError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     except ValueError as exc:  # aiortc: an offer it cannot use
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=f"unusable WebRTC offer: {exc}") from None
-    return WebRtcAnswer(sdp=sdp)
+    return WebRtcAnswer(sdp=sdp, mode=mode)
 
 
 def _recording(video: VideoService, recording_id: str) -> RecordingInfo:

@@ -2,8 +2,14 @@
 
 The browser posts an SDP offer with a stream ticket; the station answers with a send-only video track
 that reads the ingest stream's latest pictures (a slow peer skips pictures, it never queues them).
-aiortc encodes per peer connection (its encoder belongs to each RTP sender), so unlike MJPEG the
-encode is not shared between viewers; annotation is drawn once per picture per peer.
+
+Two paths:
+
+* passthrough (variant ``raw`` of an H.264 source, when the offer accepts H.264): the drone's own
+  access units go out as they came (SEI with its KLV included), no decode and no encode at all, so
+  every viewer shares the camera's one encode. A new viewer starts at the next keyframe.
+* re-encode (``annotated``, MJPEG sources, or a peer without H.264): aiortc encodes per peer
+  connection (its encoder belongs to each RTP sender), so this encode is not shared between viewers.
 
 ICE candidates: aioice gathers host candidates on every interface except loopback. Every socket of
 the station binds 127.0.0.1 unless configured otherwise (DESIGN, conventions), so the addresses ICE may
@@ -21,11 +27,11 @@ from fractions import Fraction
 
 import aioice.ice
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from ground_station.video.delivery import Variant
-from ground_station.video.ingest import IngestStream
+from ground_station.video.ingest import IngestStream, SourceKind
 from ground_station.video.overlay import annotate
 
 log = logging.getLogger(__name__)
@@ -79,6 +85,40 @@ class IngestVideoTrack(MediaStreamTrack):
         return out
 
 
+class PassthroughH264Track(MediaStreamTrack):
+    """Forwards the ingest stream's H.264 access units unchanged (aiortc packetises ``av.Packet``s)."""
+
+    kind = "video"
+
+    def __init__(self, stream: IngestStream) -> None:
+        super().__init__()
+        self.stream = stream
+        self._last = stream.latest.seq if stream.latest else -1
+        self._started = False
+        self._t0: float | None = None
+        self.sent = 0
+
+    async def recv(self) -> av.Packet:  # type: ignore[type-arg]
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            frame = await self.stream.next_frame(self._last, timeout_s=1.0)
+            if frame is None:
+                continue
+            self._last = frame.seq
+            if frame.access_unit is None or not (self._started or frame.keyframe):
+                continue  # a decoder can only start at a keyframe
+            self._started = True
+            break
+        packet = av.Packet(frame.access_unit)
+        if self._t0 is None:
+            self._t0 = frame.received_monotonic
+        packet.pts = round((frame.received_monotonic - self._t0) * 90_000)
+        packet.time_base = CLOCK
+        self.sent += 1
+        return packet
+
+
 class WebRtcPeers:
     """The open peer connections; each closes itself when its connection fails or ends."""
 
@@ -86,7 +126,8 @@ class WebRtcPeers:
         self.max_peers = max_peers
         self.peers: set[RTCPeerConnection] = set()
 
-    async def answer(self, stream: IngestStream, variant: Variant, offer_sdp: str) -> str:
+    async def answer(self, stream: IngestStream, variant: Variant, offer_sdp: str) -> tuple[str, str]:
+        """The answer SDP and the path taken: ``passthrough`` or ``reencode``."""
         if len(self.peers) >= self.max_peers:
             raise OverflowError(f"{len(self.peers)} WebRTC viewers already; the limit is {self.max_peers}")
         pc = RTCPeerConnection()
@@ -98,13 +139,27 @@ class WebRtcPeers:
                 await self._close(pc)
 
         try:
+            h264 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"]
+            passthrough = (
+                variant is Variant.RAW
+                and stream.source.kind is not SourceKind.MJPEG
+                and "H264/90000" in offer_sdp.upper()
+                and bool(h264)
+            )
+            track: MediaStreamTrack = (
+                PassthroughH264Track(stream) if passthrough else IngestVideoTrack(stream, variant)
+            )
+            # The transceiver exists before the offer is applied, so the codec preference takes part in
+            # the negotiation (aiortc picks the codecs when it applies the remote description).
+            transceiver = pc.addTransceiver(track, direction="sendonly")
+            if passthrough:
+                transceiver.setCodecPreferences(h264)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-            pc.addTrack(IngestVideoTrack(stream, variant))
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception:
             await self._close(pc)
             raise
-        return pc.localDescription.sdp
+        return pc.localDescription.sdp, "passthrough" if passthrough else "reencode"
 
     async def _close(self, pc: RTCPeerConnection) -> None:
         self.peers.discard(pc)

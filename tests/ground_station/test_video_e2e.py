@@ -274,20 +274,12 @@ async def test_recording_lists_downloads_and_plays_back_with_klv(
         await api.close()
 
 
-async def test_webrtc_viewer_receives_video_through_a_ticket(
-    world: tuple[SimProcess, ServiceProcess],
-) -> None:
+async def _webrtc_frames(api: Api, service: ServiceProcess, variant: str, count: int) -> tuple[str, list]:  # type: ignore[type-arg]
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
-    from ground_station.video.webrtc import restrict_ice_addresses
-
-    _sim, service = world
-    restrict_ice_addresses(["127.0.0.1"])  # the test plays the browser, on loopback like the service
-    api = await _api(service)
+    ticket = await api.ok("POST", "/api/video/streams/sim-1-gimbal/ticket", json={"variant": variant})
     pc = RTCPeerConnection()
     try:
-        await _live(api, "sim-1-gimbal")
-        ticket = await api.ok("POST", "/api/video/streams/sim-1-gimbal/ticket", json={"variant": "raw"})
         pc.addTransceiver("video", direction="recvonly")
         got_track: asyncio.Future = asyncio.get_running_loop().create_future()  # type: ignore[type-arg]
         pc.on("track", lambda track: got_track.done() or got_track.set_result(track))
@@ -295,18 +287,35 @@ async def test_webrtc_viewer_receives_video_through_a_ticket(
         offer = {"sdp": pc.localDescription.sdp, "type": "offer"}
         answer = await api.client.post(service.base_url + ticket["webrtc_offer_url"], json=offer)
         assert answer.status_code == 200, answer.text
-        assert "a=candidate:" in answer.json()["sdp"] and "127.0.0.1" in answer.json()["sdp"]
-        await pc.setRemoteDescription(RTCSessionDescription(**answer.json()))
+        body = answer.json()
+        assert "a=candidate:" in body["sdp"] and "127.0.0.1" in body["sdp"]
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type=body["type"]))
         track = await asyncio.wait_for(got_track, 30)
-        frames = [await asyncio.wait_for(track.recv(), 30) for _ in range(3)]
-        assert [(f.width, f.height) for f in frames] == [(320, 240)] * 3
+        frames = [await asyncio.wait_for(track.recv(), 30) for _ in range(count)]
         reused = await api.client.post(service.base_url + ticket["webrtc_offer_url"], json=offer)
         assert reused.status_code == 401
+        return body["mode"], frames
+    finally:
+        await pc.close()
+
+
+async def test_webrtc_viewers_receive_video_through_tickets(world: tuple[SimProcess, ServiceProcess]) -> None:
+    from ground_station.video.webrtc import restrict_ice_addresses
+
+    _sim, service = world
+    restrict_ice_addresses(["127.0.0.1"])  # the test plays the browser, on loopback like the service
+    api = await _api(service)
+    try:
+        await _live(api, "sim-1-gimbal")
+        # raw: the drone's own H.264 forwarded, no re-encode; annotated: encoded for this viewer
+        for variant, expected in (("raw", "passthrough"), ("annotated", "reencode")):
+            mode, frames = await _webrtc_frames(api, service, variant, 3)
+            assert mode == expected
+            assert [(f.width, f.height) for f in frames] == [(320, 240)] * 3
         bad = await api.ok("POST", "/api/video/streams/sim-1-gimbal/ticket")
         refused = await api.client.post(
             service.base_url + bad["webrtc_offer_url"], json={"sdp": "v=0\r\nnot an offer", "type": "offer"}
         )
         assert refused.status_code == 400 and "unusable WebRTC offer" in refused.text
     finally:
-        await pc.close()
         await api.close()
