@@ -161,7 +161,8 @@ async def _webrtc(client: httpx.AsyncClient, url: str, until: float, out: Sample
         await pc.setLocalDescription(await pc.createOffer())
         answer = await client.post(url, json={"sdp": pc.localDescription.sdp, "type": "offer"})
         answer.raise_for_status()
-        await pc.setRemoteDescription(RTCSessionDescription(**answer.json()))
+        body = answer.json()
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type=body["type"]))
         track = await asyncio.wait_for(tracks.get(), 30)
         while time.monotonic() < until:
             frame = await asyncio.wait_for(track.recv(), 10)

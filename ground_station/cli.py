@@ -108,7 +108,14 @@ class _RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if "token=" in message or "ticket=" in message:
-            record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1<redacted>", message), ()
+            if isinstance(record.args, tuple) and record.args:
+                # uvicorn's access formatter unpacks the arguments (client, method, path, version,
+                # status): redact inside them and keep their shape.
+                record.args = tuple(
+                    _TOKEN_IN_QUERY.sub(r"\1<redacted>", a) if isinstance(a, str) else a for a in record.args
+                )
+            else:
+                record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1<redacted>", message), ()
         return True
 
 

@@ -44,3 +44,21 @@ async def test_probe_of_a_live_sdp_stream(tmp_path: Path) -> None:
     assert result.frames == 4 and result.sizes == [(320, 240)] and result.codec == "H.264 over RTP"
     assert result.klv_frames == 4 and result.last_klv is not None and result.last_klv.ls_version == 19
     assert result.rate_fps is not None and result.rate_fps > 1
+
+
+def test_access_log_redacts_stream_tickets_and_keeps_its_shape() -> None:
+    import logging
+
+    import uvicorn.logging
+
+    from ground_station.cli import _RedactTokens
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", "/api/video/streams/g/mjpeg?ticket=SECRET-1&variant=raw", "1.1", 200), None,
+    )  # fmt: skip
+    assert _RedactTokens().filter(record)
+    line = uvicorn.logging.AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(
+        record
+    )
+    assert "SECRET" not in line and "ticket=<redacted>&variant=raw" in line and line.endswith("200 OK")
