@@ -98,7 +98,8 @@ class WebRtcAnswer(BaseModel):
     sdp: str
     type: str = "answer"
     mode: str = Field(
-        description="passthrough: the camera's H.264 as it came (shared, no re-encode); reencode: per viewer"
+        description="passthrough: the camera's H.264 as it came; shared: one encode per stream and variant "
+        "for all viewers; reencode: encoded for this viewer (peers without H.264)"
     )
 
 
@@ -239,7 +240,9 @@ async def stream_webrtc(
     if stream_id not in video.streams:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
     try:
-        sdp, mode = await video.webrtc.answer(video.streams[stream_id], variant, offer.sdp)
+        sdp, mode = await video.webrtc.answer(
+            video.streams[stream_id], variant, offer.sdp, video.h264_variant(stream_id, variant)
+        )
     except OverflowError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     except ValueError as exc:  # aiortc: an offer it cannot use

@@ -13,7 +13,7 @@ from typing import Any
 
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
-from ground_station.video.delivery import JpegVariant, Variant
+from ground_station.video.delivery import H264Variant, JpegVariant, Variant
 from ground_station.video.ingest import (
     FixedPose,
     IngestStream,
@@ -94,6 +94,7 @@ class VideoService:
         self.recorders: dict[str, StreamRecorder] = {}
         self.variants: dict[tuple[str, Variant], JpegVariant] = {}
         self.webrtc = WebRtcPeers()
+        self.h264_variants: dict[tuple[str, Variant], H264Variant] = {}
         self._retention_task: asyncio.Task[None] | None = None
         self.sources = sources_from_settings(settings, region) if settings.video.enabled else []
 
@@ -137,6 +138,12 @@ class VideoService:
             )
         return self.variants[key]
 
+    def h264_variant(self, stream_id: str, variant: Variant) -> H264Variant:
+        key = (stream_id, variant)
+        if key not in self.h264_variants:
+            self.h264_variants[key] = H264Variant(self.streams[stream_id], variant)
+        return self.h264_variants[key]
+
     def busy_segments(self) -> set[Path]:
         return {r.segments[-1] for r in self.recorders.values() if r.segments}
 
@@ -165,6 +172,7 @@ class VideoService:
                 await self._retention_task
         steps: list[tuple[str, Any]] = [("webrtc peers", self.webrtc.close())]
         steps += [(f"encoder {sid}/{variant}", v.close()) for (sid, variant), v in self.variants.items()]
+        steps += [(f"h264 {sid}/{variant}", v.close()) for (sid, variant), v in self.h264_variants.items()]
         steps += [(f"ingest {sid}", stream.stop()) for sid, stream in self.streams.items()]
         steps.append(("telemetry poses", self.telemetry.stop()))
         for what, step in steps:

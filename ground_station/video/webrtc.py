@@ -8,8 +8,10 @@ Two paths:
 * passthrough (variant ``raw`` of an H.264 source, when the offer accepts H.264): the drone's own
   access units go out as they came (SEI with its KLV included), no decode and no encode at all, so
   every viewer shares the camera's one encode. A new viewer starts at the next keyframe.
-* re-encode (``annotated``, MJPEG sources, or a peer without H.264): aiortc encodes per peer
-  connection (its encoder belongs to each RTP sender), so this encode is not shared between viewers.
+* shared (``annotated``, or MJPEG sources, with a peer that takes H.264): one x264 encode per stream
+  and variant (``delivery.H264Variant``), its access units forwarded to every such peer;
+* re-encode (a peer without H.264): aiortc encodes per peer connection (VP8; its encoder belongs to
+  each RTP sender), the only path whose encode is not shared.
 
 ICE candidates: aioice gathers host candidates on every interface except loopback. Every socket of
 the station binds 127.0.0.1 unless configured otherwise (DESIGN, conventions), so the addresses ICE may
@@ -30,7 +32,7 @@ import av
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from ground_station.video.delivery import Variant
+from ground_station.video.delivery import H264Variant, Variant
 from ground_station.video.ingest import IngestStream, SourceKind
 from ground_station.video.overlay import annotate
 
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CLOCK = Fraction(1, 90_000)
 MAX_PEERS = 32
+_LEAVING: set[asyncio.Future[None]] = set()  # viewers' leave() calls in flight (kept referenced)
 
 
 def restrict_ice_addresses(addresses: Sequence[str]) -> None:
@@ -119,6 +122,45 @@ class PassthroughH264Track(MediaStreamTrack):
         return packet
 
 
+class SharedEncodeTrack(MediaStreamTrack):
+    """Forwards the access units of a shared H.264 encoder (one per stream and variant)."""
+
+    kind = "video"
+
+    def __init__(self, shared: H264Variant) -> None:
+        super().__init__()
+        self.shared = shared
+        self._last = -1
+        self._started = False
+        self._t0: float | None = None
+        shared.join()
+
+    async def recv(self) -> av.Packet:  # type: ignore[type-arg]
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            unit = await self.shared.next_unit(self._last, timeout_s=1.0)
+            if unit is None:
+                continue
+            self._last = unit.seq
+            if self._started or unit.keyframe:
+                self._started = True
+                break
+        packet = av.Packet(unit.annexb)
+        if self._t0 is None:
+            self._t0 = unit.received_monotonic
+        packet.pts = round((unit.received_monotonic - self._t0) * 90_000)
+        packet.time_base = CLOCK
+        return packet
+
+    def stop(self) -> None:
+        if self.readyState == "live":
+            task = asyncio.ensure_future(self.shared.leave())
+            _LEAVING.add(task)
+            task.add_done_callback(_LEAVING.discard)
+        super().stop()
+
+
 class WebRtcPeers:
     """The open peer connections; each closes itself when its connection fails or ends."""
 
@@ -126,8 +168,10 @@ class WebRtcPeers:
         self.max_peers = max_peers
         self.peers: set[RTCPeerConnection] = set()
 
-    async def answer(self, stream: IngestStream, variant: Variant, offer_sdp: str) -> tuple[str, str]:
-        """The answer SDP and the path taken: ``passthrough`` or ``reencode``."""
+    async def answer(
+        self, stream: IngestStream, variant: Variant, offer_sdp: str, shared: H264Variant | None = None
+    ) -> tuple[str, str]:
+        """The answer SDP and the path taken: ``passthrough``, ``shared`` or ``reencode``."""
         if len(self.peers) >= self.max_peers:
             raise OverflowError(f"{len(self.peers)} WebRTC viewers already; the limit is {self.max_peers}")
         pc = RTCPeerConnection()
@@ -140,26 +184,25 @@ class WebRtcPeers:
 
         try:
             h264 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"]
-            passthrough = (
-                variant is Variant.RAW
-                and stream.source.kind is not SourceKind.MJPEG
-                and "H264/90000" in offer_sdp.upper()
-                and bool(h264)
-            )
-            track: MediaStreamTrack = (
-                PassthroughH264Track(stream) if passthrough else IngestVideoTrack(stream, variant)
-            )
+            offers_h264 = "H264/90000" in offer_sdp.upper() and bool(h264)
+            track: MediaStreamTrack
+            if offers_h264 and variant is Variant.RAW and stream.source.kind is not SourceKind.MJPEG:
+                mode, track = "passthrough", PassthroughH264Track(stream)
+            elif offers_h264 and shared is not None:
+                mode, track = "shared", SharedEncodeTrack(shared)
+            else:
+                mode, track = "reencode", IngestVideoTrack(stream, variant)
             # The transceiver exists before the offer is applied, so the codec preference takes part in
             # the negotiation (aiortc picks the codecs when it applies the remote description).
             transceiver = pc.addTransceiver(track, direction="sendonly")
-            if passthrough:
+            if mode != "reencode":
                 transceiver.setCodecPreferences(h264)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception:
             await self._close(pc)
             raise
-        return pc.localDescription.sdp, "passthrough" if passthrough else "reencode"
+        return pc.localDescription.sdp, mode
 
     async def _close(self, pc: RTCPeerConnection) -> None:
         self.peers.discard(pc)

@@ -307,8 +307,8 @@ async def test_webrtc_viewers_receive_video_through_tickets(world: tuple[SimProc
     api = await _api(service)
     try:
         await _live(api, "sim-1-gimbal")
-        # raw: the drone's own H.264 forwarded, no re-encode; annotated: encoded for this viewer
-        for variant, expected in (("raw", "passthrough"), ("annotated", "reencode")):
+        # raw: the drone's own H.264 forwarded; annotated: one shared encode, joined by each viewer
+        for variant, expected in (("raw", "passthrough"), ("annotated", "shared"), ("annotated", "shared")):
             mode, frames = await _webrtc_frames(api, service, variant, 3)
             assert mode == expected
             assert [(f.width, f.height) for f in frames] == [(320, 240)] * 3

@@ -483,3 +483,33 @@ def test_klv_track_is_read_without_decoding_even_when_truncated(tmp_path: Path) 
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2 + 33])
     assert 1 <= len(read_klv_track(str(path), limit=100)) < 12
+
+
+async def test_webrtc_viewers_of_one_variant_share_one_h264_encode() -> None:
+    from ground_station.video.delivery import H264Variant, Variant
+
+    feed = _Feed()
+    stream = IngestStream(
+        StreamSource("s", SourceKind.MJPEG, "http://s", SensorBinding("s")), bus=None, telemetry=None,
+        opener=feed.open,
+    )  # fmt: skip
+    stream.start()
+    shared = H264Variant(stream, Variant.ANNOTATED)
+    shared.join()
+    shared.join()
+    try:
+        for i in range(3):
+            feed.queue.put_nowait(_decoded(i))
+            unit = None
+            while unit is None or unit.seq < i:
+                unit = await shared.next_unit(i - 1, 10.0)
+                assert unit is not None
+            assert unit.annexb.startswith(b"\x00\x00\x00\x01") and (unit.keyframe or i > 0)
+        assert shared.encoded == 3 and shared.viewers == 2  # three pictures, one encode each
+        await shared.leave()
+        assert shared._task is not None
+        await shared.leave()
+        assert shared._task is None  # the last viewer stopped the encoder
+    finally:
+        await shared.close()
+        await stream.stop()
