@@ -16,13 +16,14 @@ over the measuring window (from /proc), as % of one core; the simulator and this
 separately. "Streams on 2 cores" divides 200 % by the service's share per stream: an extrapolation that
 leaves the camera simulator and the viewers out (they run elsewhere in a deployment).
 
-Figures of 2026-12-03 on the shared 2-core machine (load average 7-12 from other work), 1280x720 @ 30:
-- raw variant: MJPEG p50 88 ms / p99 251 ms (24.5 fps shown); WebRTC, H.264 passthrough, p50 177 ms /
-  p99 496 ms (16.4 fps shown); service 14.8 ms CPU per ingested frame -> 44 % of a core per stream at
-  30 fps with both viewers (ingest + record + JPEG encode); about 4.5 such streams on 2 cores.
-- annotated variant: WebRTC re-encodes per peer (aiortc VP8) and fell to 0.3 fps; MJPEG to 1.2 fps
-  in the same run (the re-encode starves the process on this loaded machine).
-- 320x240 @ 10, annotated: MJPEG p50 19 ms / p99 107 ms; WebRTC (VP8 re-encode) p50 133 / p99 231 ms.
+Figures of 2026-12-03 on the shared 2-core machine (load average 7-9 from other work), 1280x720 @ 30:
+- annotated: MJPEG p50 50 ms / p99 478 ms (29.0 fps shown); WebRTC (one shared x264 encode) p50 114 ms
+  / p99 590 ms (23.7 fps shown); service 21.8 ms CPU per ingested frame -> 65 % of a core per stream
+  (decode + record + annotate + JPEG + H.264), about 3 such streams on 2 cores.
+- raw: MJPEG p50 88 ms / p99 251 ms (24.5 fps); WebRTC (H.264 passthrough) p50 177 ms / p99 496 ms
+  (16.4 fps); service 14.8 ms per frame -> 44 % of a core per stream, about 4.5 streams on 2 cores.
+- 320x240 @ 10, annotated: MJPEG p50 19 ms / p99 107 ms; WebRTC p50 133 ms / p99 231 ms.
+p99 is dominated by scheduling on the loaded machine; the viewers decode every picture they show.
 """
 
 from __future__ import annotations
