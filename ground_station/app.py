@@ -54,6 +54,7 @@ from ground_station.store.journal import Journal
 from ground_station.store.models import Organisation
 from ground_station.store.recorder import Recorder
 from ground_station.store.sqlite import open_sqlite_store
+from ground_station.video import api as video_api
 from ground_station.web import status, ui
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,9 @@ def create_app(
             await states.start()
             await hub.start()
             links = await links_factory(settings, bus, loaded)
+            from ground_station.video.service import VideoService
+
+            video = VideoService(settings, bus, loaded)
             tokens = TokenService(
                 secret,
                 timedelta(minutes=settings.auth.access_token_minutes),
@@ -242,14 +246,17 @@ def create_app(
                         max_delay_s=settings.auth.login_max_delay_s,
                     ),
                 ),
+                video=video,
             )
             app.state.recorder = recorder
             sharing = await start_sharing(settings, store, bus, durable)
             app.state.context.sharing = sharing
             await links.start()
+            await video.start()
             try:
                 yield
             finally:
+                await video.stop()
                 await links.stop()
                 await sharing.stop()
                 await hub.stop()
@@ -289,6 +296,7 @@ def create_app(
         telemetry_ws.router,
         admin.router,
         cameras.router,
+        video_api.router,
         status.router,
         ui.router,
         sharing_routes.router,

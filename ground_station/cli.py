@@ -8,12 +8,13 @@ import getpass
 import logging
 import re
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # the demo's modules load only when the demo runs
 
 user_app = typer.Typer(help="Manage ground-station users", no_args_is_help=True)
 link_app = typer.Typer(help="Vehicle links: MAVLink 2 signing keys", no_args_is_help=True)
+video_app = typer.Typer(help="Video streams", no_args_is_help=True)
 
 
 def _settings(config: Path | None, **overrides: object) -> StationSettings:
@@ -68,7 +70,7 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, _request_exit, server)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=_listen_sockets(settings)))
     while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn offers no started event)
         await asyncio.sleep(0.05)
     if server.started and callable(on_started):
@@ -80,16 +82,44 @@ async def _serve(settings: StationSettings, on_started: object = None) -> None:
         )
 
 
-_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
+def _listen_sockets(settings: StationSettings) -> list[socket.socket] | None:
+    """With video on, the listening socket gets a fixed send buffer, which the connections inherit:
+    Linux otherwise lets a connection's send buffer grow to megabytes, and a live MJPEG stream to a
+    viewer slower than the camera would then pile seconds of pictures into it. Bounded, the server's
+    "send the newest picture" rule works: it waits for room and then sends what is newest."""
+    if not settings.video.enabled:
+        return None
+    host, port = settings.http.host, settings.http.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.video.http_send_buffer_bytes)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise _fail(f"the service cannot listen on {host}:{port}: {exc.strerror}") from None
+    return [sock]
+
+
+_TOKEN_IN_QUERY = re.compile(r"((?:token|ticket)=)[^&\s\"']+")
 
 
 class _RedactTokens(logging.Filter):
-    """Access tokens given as ``?token=`` (WebSocket) must not end up in log files."""
+    """Access tokens given as ``?token=`` (WebSocket) and stream tickets (``?ticket=``, single-use but
+    still a credential until spent) must not end up in log files."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "token=" in message:
-            record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1<redacted>", message), ()
+        if "token=" in message or "ticket=" in message:
+            if isinstance(record.args, tuple) and record.args:
+                # uvicorn's access formatter unpacks the arguments (client, method, path, version,
+                # status): redact inside them and keep their shape.
+                record.args = tuple(
+                    _TOKEN_IN_QUERY.sub(r"\1<redacted>", a) if isinstance(a, str) else a for a in record.args
+                )
+            else:
+                record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1<redacted>", message), ()
         return True
 
 
@@ -475,6 +505,24 @@ def link_sign(
     )
 
 
+@video_app.command("probe")
+def video_probe(
+    url: Annotated[
+        str, typer.Argument(help="rtsp://, http(s):// (MJPEG), an .sdp file (RTP/H.264) or a file")
+    ],
+    frames: Annotated[int, typer.Option("--frames", min=1, max=10_000, help="frames to read")] = 30,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.5, max=600.0, help="seconds to wait")] = 10.0,
+) -> None:
+    """Prints what a stream carries: codec, size, frame rate and its MISB ST 0601 KLV fields."""
+    from ground_station.video.probe import probe
+
+    result = asyncio.run(probe(url, max_frames=frames, timeout_s=timeout))
+    for line in result.lines():
+        typer.echo(line)
+    if result.frames == 0:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Adds this package's commands to the ``borderwatch`` app."""
     app.command("serve")(serve)
@@ -485,3 +533,4 @@ def register(app: typer.Typer) -> None:
     from ground_station.sharing import cli as sharing_cli
 
     sharing_cli.register(app)
+    app.add_typer(video_app, name="video")

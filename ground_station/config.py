@@ -71,6 +71,35 @@ class CameraConfig(_Strict):
     sdp_path: Path | None = None
 
 
+class VideoSourceConfig(_Strict):
+    """A stream to ingest besides the configured cameras: RTSP cameras, files to replay."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    url: str
+    """``rtsp://``, ``http(s)://`` (MJPEG), a ``.sdp`` file (RTP/H.264) or an MP4 / MPEG-TS file."""
+    vehicle_slug: str | None = None
+    """Bind to this vehicle's gimbal; else to the region camera with the same id, if any."""
+
+
+class VideoConfig(_Strict):
+    """The video pipeline (ingest, recording, browser delivery); off unless enabled."""
+
+    enabled: bool = False
+    record: bool = True
+    recordings_dir: Path | None = None
+    """Defaults to ``<data_dir>/recordings``."""
+    segment_s: float = Field(default=60.0, gt=0)
+    raw_retention_days: float = Field(default=7.0, gt=0)
+    stall_timeout_s: float = Field(default=5.0, gt=0)
+    ticket_ttl_s: float = Field(default=30.0, gt=0, le=300)
+    jpeg_quality: int = Field(default=80, ge=10, le=100)
+    http_send_buffer_bytes: int = Field(default=256 * 1024, ge=16 * 1024, le=16 * 1024 * 1024)
+    """Send buffer of the service's connections while video is on (bounds MJPEG latency to slow viewers)."""
+    webrtc_ice_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    """Host addresses WebRTC may offer as ICE candidates (every socket binds 127.0.0.1 unless configured)."""
+    sources: list[VideoSourceConfig] = Field(default_factory=list)
+
+
 class StorageConfig(_Strict):
     sqlite_path: Path | None = None
     """Defaults to ``<data_dir>/borderwatch.sqlite3``."""
@@ -157,6 +186,7 @@ class StationSettings(BaseSettings):
     """DEM files or folders to use instead of the region manifest's search list (empty: the manifest's)."""
     vehicles: list[VehicleConfig] = Field(default_factory=list)
     cameras: list[CameraConfig] = Field(default_factory=list)
+    video: VideoConfig = Field(default_factory=VideoConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
     organisation: OrganisationConfig = Field(default_factory=OrganisationConfig)
@@ -195,6 +225,10 @@ class StationSettings(BaseSettings):
     @property
     def tlog_dir(self) -> Path:
         return self.storage.tlog_dir or self.data_dir / "tlogs"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.video.recordings_dir or self.data_dir / "recordings"
 
     @property
     def jwt_secret_file(self) -> Path:

@@ -41,6 +41,10 @@ def run(
     dem: Annotated[Path | None, typer.Option("--dem", help="DEM GeoTIFF to fly over")] = None,
     region: Annotated[str | None, typer.Option("--region", help="region whose DEM search to use")] = None,
     no_cameras: Annotated[bool, typer.Option("--no-cameras", help="do not start camera streams")] = False,
+    camera_ports_ephemeral: Annotated[
+        bool,
+        typer.Option("--camera-ports-ephemeral", help="cameras on free ports (tests), not 5600+i/8081+i"),
+    ] = False,
 ) -> None:
     """Runs the simulator until Ctrl-C / SIGTERM, printing each vehicle's MAVLink URL."""
     from sim.parent_watch import die_with_parent
@@ -58,6 +62,7 @@ def run(
         dem=dem,
         region=region,
         cameras=not no_cameras,
+        camera_ports_ephemeral=camera_ports_ephemeral,
     )
     try:
         asyncio.run(run_until_stopped(options, say=lambda text: typer.echo(text, err=False)))

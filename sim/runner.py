@@ -93,6 +93,7 @@ def _camera_specs(scenario: Scenario, ephemeral: bool) -> list[Any]:
             "width": cam.width,
             "height": cam.height,
             "fps": cam.fps,
+            "burn_in_clock": cam.burn_in_clock,
             "seed": scenario.seed + index,
         }
         if ephemeral:
@@ -105,7 +106,7 @@ def _camera_specs(scenario: Scenario, ephemeral: bool) -> list[Any]:
                 lon=cam.lon, lat=cam.lat, mount_height_agl_m=cam.height_m, heading_deg=cam.heading_deg,
                 tilt_deg=cam.tilt_deg,
             )  # fmt: skip
-            specs.append(FeedSpec(kind=FeedKind.FIXED, mount=mount, **common))
+            specs.append(FeedSpec(kind=FeedKind.FIXED, mount=mount, transport=cam.transport, **common))
     return specs
 
 

@@ -79,6 +79,8 @@ class CameraSpec(_Model):
     width: int = Field(default=1280, ge=16, le=3840)
     height: int = Field(default=720, ge=16, le=2160)
     fps: float = Field(default=30.0, gt=0, le=60)
+    transport: Literal["mjpeg", "rtsp"] = Field(default="mjpeg", description="how a fixed camera serves")
+    burn_in_clock: bool = Field(default=False, description="capture time drawn into the picture (benchmarks)")
 
     @model_validator(mode="after")
     def _placed(self) -> CameraSpec:

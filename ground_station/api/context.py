@@ -21,6 +21,7 @@ from ground_station.store.repositories import Store
 if TYPE_CHECKING:
     from ground_station.api.health_report import LinksHealth
     from ground_station.api.vehicle_control import VehicleControl
+    from ground_station.video.service import VideoService
 
 
 @dataclass
@@ -42,6 +43,7 @@ class StationContext:
     login_throttle: LoginThrottle | None = None
     sharing: Any | None = None
     """``ground_station.sharing.service.SharingService`` (agreements, incidents, partner links)."""
+    video: VideoService | None = None
 
 
 def get_context(request: Request) -> StationContext:

@@ -6,6 +6,15 @@ enumerates ``app.routes`` (WebSockets included) and proves it.
 
 from __future__ import annotations
 
+TICKET_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/api/video/streams/{stream_id}/mjpeg"),
+        ("POST", "/api/video/streams/{stream_id}/webrtc"),
+        ("GET", "/api/video/recordings/{recording_id}/mjpeg"),
+    }
+)
+"""Routes authenticated by a stream ticket (``ground_station.video.tickets``) instead of a token."""
+
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/api/auth/token"),
@@ -21,6 +30,10 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # with the user's token.
         ("GET", "/"),
         ("GET", "/status"),
+        # Ticket-authenticated, not public: a browser <img> cannot send a bearer header and tokens never
+        # go in URLs, so these take a single-use, 30-second stream ticket that only the authenticated
+        # POST .../ticket routes issue, bound to that one stream or recording. No ticket -> 401.
+        *TICKET_ROUTES,
     }
 )
 """(method, path) pairs; HEAD is implied wherever GET is public."""

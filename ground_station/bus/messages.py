@@ -44,6 +44,8 @@ class AlertKind(StrEnum):
     """The monitor could not run a check (e.g. the terrain or zone data failed): its silence means nothing."""
     LINK_SPOOFING = "LINK_SPOOFING"
     """MAVLink frames for a vehicle from an address other than its pinned one (or badly signed)."""
+    VIDEO_STALLED = "VIDEO_STALLED"
+    """A video stream sends no pictures (dead source, network, or undecodable data)."""
 
 
 class AlertSeverity(StrEnum):
@@ -205,6 +207,7 @@ class AuditAction(StrEnum):
     MISSION_DELETED = "mission_deleted"
     MISSION_VALIDATED = "mission_validated"
     PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
+    RECORDING_DELETED = "recording_deleted"
     # cross-border sharing (issue 16)
     AGREEMENT_CREATED = "agreement_created"
     AGREEMENT_REVOKED = "agreement_revoked"

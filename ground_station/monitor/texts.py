@@ -70,6 +70,11 @@ _TEMPLATES: dict[tuple[AlertKind, bool], tuple[str, str, str]] = {
         "{vehicle}: failsafe, režim {mode} ({detail})",
         "{vehicle}: failsafe, tryb {mode} ({detail})",
     ),
+    (AlertKind.VIDEO_STALLED, False): (
+        "video {stream}: no picture for {seconds:.0f} s ({reason})",
+        "video {stream}: žádný obraz {seconds:.0f} s ({reason})",
+        "wideo {stream}: brak obrazu od {seconds:.0f} s ({reason})",
+    ),
 }
 
 

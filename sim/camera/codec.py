@@ -1,4 +1,4 @@
-"""H.264 encode (libx264 through PyAV, tuned for live low latency on one core) and decode.
+"""H.264 encode (libx264 through PyAV, tuned for live low latency on one core); the station decodes.
 
 The encoder returns each picture as a list of NAL units so the caller can add SEI before packetising.
 """
@@ -15,10 +15,6 @@ from numpy.typing import NDArray
 from sim.camera.rtp_h264 import H264_CLOCK_HZ, split_annexb
 
 ImageU8 = NDArray[np.uint8]
-
-
-class VideoDecodeError(ValueError):
-    """H.264 that the decoder rejects: the message says what it got."""
 
 
 class H264Encoder:
@@ -61,19 +57,3 @@ class H264Encoder:
             frame.pict_type = av.video.frame.PictureType.I
             self._force_keyframe = False
         return [split_annexb(bytes(packet)) for packet in self._ctx.encode(frame)]
-
-
-class H264Decoder:
-    """Decodes Annex B access units to BGR images; bad data raises VideoDecodeError, never crashes."""
-
-    def __init__(self) -> None:
-        self._ctx = av.CodecContext.create("h264", "r")
-
-    def decode(self, annexb: bytes) -> list[ImageU8]:
-        try:
-            frames = self._ctx.decode(av.Packet(annexb))
-        except av.error.FFmpegError as exc:
-            raise VideoDecodeError(
-                f"H.264 decoder rejected an access unit of {len(annexb)} bytes: {exc}"
-            ) from None
-        return [np.asarray(f.to_ndarray(format="bgr24"), dtype=np.uint8) for f in frames]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.camera.burnin import burn_clock
 from sim.camera.geometry import ViewPose
 from sim.camera.metadata import CameraPoseMeta, FrameMetadata
 from sim.camera.render import CameraRenderer
@@ -32,12 +33,14 @@ class FeedSnapshot:
     sim_time_s: float
     capture_time_utc: datetime
     vehicle_time_utc: datetime | None = None
+    vehicle: VehiclePose | None = None  # the platform, for the KLV's platform attitude and gimbal angles
 
 
 @dataclass(frozen=True)
 class CapturedFrame:
     image: NDArray[np.uint8]  # BGR
     metadata: FrameMetadata
+    vehicle: VehiclePose | None = None
 
 
 def drone_camera_pose(vehicle: VehiclePose, spec: CameraSpec) -> ViewPose:
@@ -98,6 +101,7 @@ class CameraFeed:
     def snapshot(self) -> FeedSnapshot:
         """The camera pose and the objects now; KeyError if the camera's vehicle is unknown to the scene."""
         vehicle_time: datetime | None = None
+        vehicle: VehiclePose | None = None
         if self._fixed_pose is not None:
             pose = self._fixed_pose
         else:
@@ -111,6 +115,7 @@ class CameraFeed:
             sim_time_s=float(self.scene.sim_time_s),
             capture_time_utc=datetime.now(UTC),
             vehicle_time_utc=vehicle_time,
+            vehicle=vehicle,
         )
 
     def render(self, snap: FeedSnapshot) -> CapturedFrame:
@@ -118,6 +123,8 @@ class CameraFeed:
             self._static_prepared = True
             self.renderer.prepare_static_view(self._fixed_pose)
         frame = self.renderer.render(snap.pose, snap.objects)
+        if self.spec.burn_in_clock:
+            burn_clock(frame.image, round(snap.capture_time_utc.timestamp() * 1000))
         meta = FrameMetadata(
             camera_id=self.spec.id,
             seq=self._seq,
@@ -132,4 +139,4 @@ class CameraFeed:
             objects=frame.truth,
         )
         self._seq += 1
-        return CapturedFrame(image=frame.image, metadata=meta)
+        return CapturedFrame(image=frame.image, metadata=meta, vehicle=snap.vehicle)

@@ -1,8 +1,9 @@
-"""Per-frame metadata every simulated camera attaches to its frames (SEI for RTP, headers for MJPEG).
+"""The simulator's ground truth per frame (test-only channel: SEI with its own UUID for RTP, a part
+header for MJPEG). The station ignores it; what it reads is the MISB ST 0601 KLV (``sim.camera.klv``).
 
 The same model is written by the simulator and read back by consumers, so the ground station and the
-tests parse one schema with one set of clear errors. Wire-format side: this module, sei, rtp_h264, sdp,
-mjpeg, codec and readers import nothing of the renderer (only sim.scene's GroundObjectKind enum).
+tests parse one schema with one set of clear errors. Wire-format side: this module, sei, klv, rtp_h264,
+sdp, mjpeg and codec import nothing of the renderer (only sim.scene's GroundObjectKind enum).
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ sends to the SDP's ``m=`` port; when it lapses the stream stops and costs nothin
 after (re)joining is an IDR with SPS/PPS. Cameras with ``demand=always`` stream without a lease, for
 players like VLC or QGroundControl that cannot send keepalives.
 
-Every access unit carries a SEI user_data_unregistered NAL with the frame metadata JSON.
+Every access unit carries two SEI user_data_unregistered NALs: MISB ST 0601 KLV (what a real drone
+sends; the station reads it) and the ground-truth ``FrameMetadata`` JSON (test-only; the station
+ignores it).
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from pathlib import Path
 
 from sim.camera.codec import H264Encoder
 from sim.camera.feed import CameraFeed, FeedSnapshot
+from sim.camera.klv import KlvPose, encode_uas_local_set, frame_center
+from sim.camera.metadata import FrameMetadata
 from sim.camera.rtp_h264 import H264_CLOCK_HZ, RtpH264Packetizer, insert_before_first_vcl
 from sim.camera.sdp import H264SessionDescription, write_sdp
-from sim.camera.sei import build_user_data_sei
+from sim.camera.sei import KLV_SEI_UUID, build_user_data_sei
 from sim.camera.spec import StreamDemand
+from sim.scene import VehiclePose
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +196,46 @@ class RtpCameraStream:
         pts = max(int((time.monotonic() - self._t0) * H264_CLOCK_HZ), self._last_pts + 1)
         self._last_pts = pts
         timestamp = (self._ts_offset + pts) & 0xFFFFFFFF
-        sei = build_user_data_sei(captured.metadata.to_json_bytes())
+        klv = build_user_data_sei(klv_for(captured.metadata, captured.vehicle), KLV_SEI_UUID)
+        truth = build_user_data_sei(captured.metadata.to_json_bytes())
         packets: list[bytes] = []
         for nals in self._encoder.encode(captured.image, pts):
-            packets.extend(self._packetizer.packetize(insert_before_first_vcl(nals, sei), timestamp))
+            nals = insert_before_first_vcl(insert_before_first_vcl(nals, klv), truth)
+            packets.extend(self._packetizer.packetize(nals, timestamp))
         return packets
+
+
+def klv_for(meta: FrameMetadata, vehicle: VehiclePose | None) -> bytes:
+    """The ST 0601 packet of a frame: the drone's attitude, the camera's position and gimbal angles."""
+    pose = meta.pose
+    heading = vehicle.yaw_deg if vehicle else pose.heading_deg
+    centre = (
+        frame_center(
+            pose.lat,
+            pose.lon,
+            pose.alt_amsl_m,
+            pose.heading_deg,
+            pose.pitch_deg,
+            meta.ground_elevation_amsl_m,
+        )
+        if meta.terrain_known
+        else None
+    )
+    return encode_uas_local_set(
+        KlvPose(
+            time_utc=meta.capture_time_utc,
+            platform_heading_deg=heading,
+            platform_pitch_deg=vehicle.pitch_deg if vehicle else 0.0,
+            platform_roll_deg=vehicle.roll_deg if vehicle else 0.0,
+            lat=pose.lat,
+            lon=pose.lon,
+            alt_amsl_m=pose.alt_amsl_m,
+            hfov_deg=pose.hfov_deg,
+            vfov_deg=pose.vfov_deg,
+            gimbal_rel_azimuth_deg=(pose.heading_deg - heading) % 360.0,
+            gimbal_rel_elevation_deg=pose.pitch_deg,
+            frame_center_lat=centre[0] if centre else None,
+            frame_center_lon=centre[1] if centre else None,
+            frame_center_elev_amsl_m=meta.ground_elevation_amsl_m if centre else None,
+        )
+    )

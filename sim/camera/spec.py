@@ -7,7 +7,7 @@ and the camera part of the ready-json (design contract 6).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -74,6 +74,10 @@ class CameraSpec(BaseModel):
     port: int | None = Field(default=None, ge=0, le=65535)
     max_range_m: float = Field(default=4000.0, gt=10.0, le=50_000.0)
     demand: StreamDemand = StreamDemand.ON_DEMAND
+    transport: Literal["mjpeg", "rtsp"] = "mjpeg"
+    """How a fixed camera serves: MJPEG over HTTP, or H.264 over RTSP (``sim.camera.rtsp_server``)."""
+    burn_in_clock: bool = False
+    """Draw the capture time into the picture (``sim.camera.burnin``) for glass-to-glass benchmarks."""
     seed: int = Field(
         default=0,
         description="seed of the world's ground texture: give every camera of a scenario the same one, "

@@ -1,18 +1,20 @@
 """Entry point for the simulator runner: start every configured camera's stream, report endpoints.
 
 Drone cameras: RTP/H.264 to ``host:5600+i`` with ``<sdp_dir>/<camera id>.sdp``; pole cameras: MJPEG over
-HTTP on ``host:8081+i`` (design contract 6; ``port: 0`` in a CameraSpec picks a free port, for tests).
+HTTP on ``host:8081+i``, or RTSP (H.264) there when ``transport: rtsp`` (design contract 6;
+``port: 0`` in a CameraSpec picks a free port, for tests).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.camera.feed import CameraFeed
 from sim.camera.mjpeg_server import MjpegCameraServer
 from sim.camera.rtp_stream import RtpCameraStream, free_udp_port
+from sim.camera.rtsp_server import RtspCameraServer
 from sim.camera.spec import CameraEndpoint, CameraKind, CameraSpec
 from sim.scene import SceneSource
 
@@ -24,8 +26,11 @@ class CameraStreams:
     endpoints: list[CameraEndpoint]
     rtp_streams: dict[str, RtpCameraStream]
     mjpeg_servers: dict[str, MjpegCameraServer]
+    rtsp_servers: dict[str, RtspCameraServer] = field(default_factory=dict)
 
     async def stop(self) -> None:
+        for rtsp in self.rtsp_servers.values():
+            await rtsp.stop()
         for rtp in self.rtp_streams.values():
             await rtp.stop()
         for server in self.mjpeg_servers.values():
@@ -76,9 +81,15 @@ async def start_camera_streams(
             else:
                 port = spec.default_port(fixed_index) if spec.port is None else spec.port
                 fixed_index += 1
-                server = MjpegCameraServer(feed, host=host, port=port)
-                await server.start()
-                streams.mjpeg_servers[spec.id] = server
+                server: MjpegCameraServer | RtspCameraServer
+                if spec.transport == "rtsp":
+                    server = RtspCameraServer(feed, host=host, port=port)
+                    await server.start()
+                    streams.rtsp_servers[spec.id] = server
+                else:
+                    server = MjpegCameraServer(feed, host=host, port=port)
+                    await server.start()
+                    streams.mjpeg_servers[spec.id] = server
                 pose = feed.fixed_pose
                 assert pose is not None and spec.mount is not None
                 streams.endpoints.append(

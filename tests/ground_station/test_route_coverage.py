@@ -104,6 +104,8 @@ def ids(station: Station) -> dict[str, str]:
         "username": "no-such-user",  # account routes answer 404, so the sweep ends no real account
         "agreement_id": "agr-unknown",
         "incident_id": "inc-unknown",
+        "stream_id": "no-such-stream",
+        "recording_id": "no-such-recording",
     }
 
 

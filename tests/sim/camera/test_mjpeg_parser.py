@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from sim.camera.mjpeg import (
-    MJPEG_BOUNDARY,
+from ground_station.video.mjpeg_client import (
     MjpegFormatError,
     MjpegPartParser,
     boundary_from_content_type,
-    format_part,
+    decode_mjpeg_part,
 )
-from sim.camera.readers import decode_mjpeg_part
+from sim.camera.mjpeg import MJPEG_BOUNDARY, format_part
 
 
 def _stream(n: int) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import uuid
 from datetime import UTC, datetime
@@ -11,29 +12,20 @@ import cv2
 import numpy as np
 import pytest
 
-from sim.camera.codec import H264Decoder, H264Encoder, VideoDecodeError
+from ground_station.video.h264 import H264Decoder, VideoDecodeError
+from ground_station.video.rtp import AccessUnit, RtpFormatError, RtpH264Depacketizer, parse_rtp, split_annexb
+from ground_station.video.rtp_receiver import RtpH264Receiver
+from ground_station.video.sdp import H264SessionDescription as StationSdp
+from ground_station.video.sdp import SdpError, parse_sdp, read_sdp
+from ground_station.video.sei import SeiError, iter_user_data, unescape_rbsp, user_data_of
+from sim.camera.codec import H264Encoder
+from sim.camera.klv import KlvPose, encode_uas_local_set
 from sim.camera.metadata import CameraPoseMeta, FrameMetadata, GroundTruthBox, MetadataError
-from sim.camera.readers import RtpH264Receiver, metadata_from_access_unit
-from sim.camera.rtp_h264 import (
-    AccessUnit,
-    RtpFormatError,
-    RtpH264Depacketizer,
-    RtpH264Packetizer,
-    insert_before_first_vcl,
-    parse_rtp,
-    split_annexb,
-)
-from sim.camera.sdp import H264SessionDescription, SdpError, build_sdp, parse_sdp, read_sdp
-from sim.camera.sei import (
-    BORDERWATCH_SEI_UUID,
-    SeiError,
-    build_user_data_sei,
-    escape_rbsp,
-    find_borderwatch_payload,
-    iter_user_data,
-    unescape_rbsp,
-)
+from sim.camera.rtp_h264 import RtpH264Packetizer, insert_before_first_vcl
+from sim.camera.sdp import H264SessionDescription, build_sdp
+from sim.camera.sei import BORDERWATCH_SEI_UUID, KLV_SEI_UUID, build_user_data_sei, escape_rbsp
 from sim.scene import GroundObjectKind
+from tests.sim.camera.truth import truth_of, truth_of_access_unit
 
 
 def _metadata(seq: int) -> FrameMetadata:
@@ -78,9 +70,10 @@ def test_sei_escaping_and_user_data_round_trip() -> None:
     assert list(iter_user_data(nal)) == [(BORDERWATCH_SEI_UUID, payload)]
     data = bytes(range(256)) * 3 + b"\x00\x00\x00\x00\x03"
     assert unescape_rbsp(escape_rbsp(data)) == data
-    other = build_user_data_sei(b"x264 - core 164", sei_uuid=uuid.uuid4())
-    assert find_borderwatch_payload([other, nal]) == payload
-    assert find_borderwatch_payload([other]) is None
+    other_uuid = uuid.uuid4()
+    other = build_user_data_sei(b"x264 - core 164", sei_uuid=other_uuid)
+    assert user_data_of([other, nal]) == [(other_uuid, b"x264 - core 164"), (BORDERWATCH_SEI_UUID, payload)]
+    assert user_data_of([b"\x65\x88"]) == []
 
 
 def test_truncated_and_garbage_sei_raise_clear_errors() -> None:
@@ -110,8 +103,9 @@ def test_encoded_stream_round_trips_through_rtp_with_metadata() -> None:
             for packet in packets:
                 for au in depacketizer.push(packet):
                     assert au.complete
-                    meta = metadata_from_access_unit(au)
+                    meta = truth_of_access_unit(au)
                     assert meta == _metadata(i)
+                    assert meta is not None
                     decoded.extend((meta.seq, img) for img in decoder.decode(au.annexb()))
     assert [seq for seq, _ in decoded] == list(range(6))
     originals = _frames(6)
@@ -176,21 +170,43 @@ def test_packet_loss_marks_the_access_unit_incomplete() -> None:
     assert units[0].complete and units[0].nals[1] == big_nal
 
 
-def test_receiver_survives_garbage_nal_and_bad_metadata() -> None:
-    session = H264SessionDescription("x", "127.0.0.1", 5600, 96, 90000, None, None)
+def _klv(seq: int) -> bytes:
+    return encode_uas_local_set(
+        KlvPose(
+            time_utc=datetime(2026, 5, 1, 10, 0, seq, tzinfo=UTC),
+            platform_heading_deg=10.0,
+            platform_pitch_deg=1.0,
+            platform_roll_deg=-2.0,
+            lat=50.25,
+            lon=17.2,
+            alt_amsl_m=600.0,
+            hfov_deg=70.0,
+            vfov_deg=40.0,
+            gimbal_rel_azimuth_deg=0.0,
+            gimbal_rel_elevation_deg=-90.0,
+        )
+    )
+
+
+def test_receiver_survives_garbage_nal_and_bad_klv() -> None:
+    session = StationSdp("x", "127.0.0.1", 5600, 96, 90000, None, None)
     receiver = RtpH264Receiver(session)
     packetizer = RtpH264Packetizer(1)
     encoder = H264Encoder(320, 180, 30.0)
     frames = _frames(3)
-    # 1: an IDR whose SEI is not valid metadata JSON; 2: garbage slice data; 3: a good frame.
+    bad_klv = bytearray(_klv(0))
+    bad_klv[-1] ^= 0x5A  # checksum no longer matches
+    # 1: an IDR whose KLV has a bad checksum; 2: garbage slice data; 3: a good frame with good KLV.
     first = insert_before_first_vcl(
-        encoder.encode(frames[0], 0)[0],
-        build_user_data_sei(_metadata(0).to_json_bytes().replace(b'"seq":0', b'"seq":"x"')),
+        encoder.encode(frames[0], 0)[0], build_user_data_sei(bytes(bad_klv), KLV_SEI_UUID)
     )
     garbage = [bytes([0x65]) + bytes(np.random.default_rng(1).integers(0, 255, 400, dtype=np.uint8))]
     encoder.request_keyframe()  # after a broken picture a receiver waits for the next IDR
     third = insert_before_first_vcl(
-        encoder.encode(frames[1], 3000)[0], build_user_data_sei(_metadata(2).to_json_bytes())
+        insert_before_first_vcl(
+            encoder.encode(frames[1], 3000)[0], build_user_data_sei(_klv(2), KLV_SEI_UUID)
+        ),
+        build_user_data_sei(_metadata(2).to_json_bytes()),
     )
     results = []
     for ts, nals in ((0, first), (3000, garbage), (6000, third)):
@@ -201,9 +217,11 @@ def test_receiver_survives_garbage_nal_and_bad_metadata() -> None:
         results.append(receiver.decode_access_unit(receiver._units.get_nowait()))
     good = [r for r in results if r is not None]
     assert len(results) == 3 and len(good) == 2
-    assert good[0].metadata is None and good[1].metadata == _metadata(2)
-    assert receiver.stats.malformed == 3
-    assert any("frame metadata invalid at seq" in e for e in receiver.stats.errors), receiver.stats.errors
+    assert good[0].klv is None and good[0].keyframe
+    assert good[1].klv is not None and good[1].klv.sensor_lat == pytest.approx(50.25, abs=1e-6)
+    assert truth_of(good[1]) == _metadata(2)
+    assert receiver.stats.malformed == 3 and receiver.stats.klv_errors == 1
+    assert any("checksum" in e for e in receiver.stats.errors), receiver.stats.errors
 
 
 def test_decoder_rejects_garbage_with_a_clear_error() -> None:
@@ -240,10 +258,10 @@ def test_sdp_round_trip_and_errors(tmp_path: Path) -> None:
     desc = H264SessionDescription("cam-1", "127.0.0.1", 5600, 96, 90000, "127.0.0.1", 40000, framerate=30.0)
     text = build_sdp(desc)
     assert "m=video 5600 RTP/AVP 96" in text and "a=rtpmap:96 H264/90000" in text
-    assert parse_sdp(text) == desc
+    assert dataclasses.asdict(parse_sdp(text)) == dataclasses.asdict(desc)
     path = tmp_path / "cam.sdp"
     path.write_text(text)
-    assert read_sdp(path) == desc
+    assert dataclasses.asdict(read_sdp(path)) == dataclasses.asdict(desc)
     with pytest.raises(SdpError, match="line 2"):
         parse_sdp("v=0\nthis is not sdp\n")
     with pytest.raises(SdpError, match="no 'm=video"):

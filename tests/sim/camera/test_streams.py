@@ -10,11 +10,13 @@ import httpx
 import pytest
 
 from geodata.terrain import FlatTerrain
-from sim.camera.readers import RtpH264Receiver, read_mjpeg
+from ground_station.video.mjpeg_client import read_mjpeg
+from ground_station.video.rtp_receiver import RtpH264Receiver
 from sim.camera.spec import CameraKind, CameraSpec, FixedMount, StreamDemand
 from sim.camera.streams import CameraStreams, start_camera_streams
 from sim.scene import GroundObject, GroundObjectKind
 from tests.sim.camera.conftest import HOME_LAT, HOME_LON, StaticScene, hover_pose
+from tests.sim.camera.truth import truth_of
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -74,7 +76,7 @@ async def test_rtp_stream_decodes_with_sei_metadata_and_idles(
                     break
             first = frames[0]
             assert first.image.shape == (180, 320, 3)
-            meta = first.metadata
+            meta = truth_of(first)
             assert meta is not None and meta.camera_id == "sim-1-gimbal"
             assert meta.pose.lon == pytest.approx(HOME_LON) and meta.pose.pitch_deg == -90.0
             assert meta.pose.alt_amsl_m == pytest.approx(scene.poses["sim-1"].alt_amsl_m)
@@ -83,7 +85,14 @@ async def test_rtp_stream_decodes_with_sei_metadata_and_idles(
             assert {o.object_id for o in meta.objects} == {"walker", "van"}
             walker = next(o for o in meta.objects if o.object_id == "walker")
             assert abs((walker.x0 + walker.x1) / 2 - 160) < 3 and abs((walker.y0 + walker.y1) / 2 - 90) < 3
-            seqs = [f.metadata.seq for f in frames if f.metadata]
+            klv = first.klv
+            assert klv is not None and klv.sensor_lon == pytest.approx(HOME_LON, abs=1e-6)
+            assert klv.sensor_lat == pytest.approx(HOME_LAT, abs=1e-6)
+            assert klv.sensor_alt_amsl_m == pytest.approx(meta.pose.alt_amsl_m, abs=0.31)
+            assert klv.sensor_rel_elevation_deg == pytest.approx(-90.0, abs=1e-4)
+            assert klv.precision_time_utc == meta.capture_time_utc
+            assert klv.frame_center_lat == pytest.approx(HOME_LAT, abs=1e-6)  # straight down
+            seqs = [m.seq for m in map(truth_of, frames) if m]
             assert seqs == sorted(seqs) and len(set(seqs)) == 3
             receiver.stop_keepalives()
             await _wait_for(lambda: not rtp.consumer_active, 3.0)
@@ -105,7 +114,7 @@ async def test_rtp_receiver_shrugs_off_garbage_datagrams(flat_terrain: FlatTerra
                     sock.sendto(junk, ("127.0.0.1", receiver.session.port))
             good = 0
             async for frame in receiver.frames():
-                good += frame.metadata is not None
+                good += frame.klv is not None
                 if good == 2:
                     break
             assert receiver.stats.malformed >= 3
@@ -128,11 +137,13 @@ async def test_mjpeg_over_http_with_metadata_headers_only_while_watched(
         assert len(frames) == 3
         for frame in frames:
             assert frame.image.shape == (180, 320, 3)
-            assert frame.metadata is not None and frame.metadata.camera_id == "pole-1"
-            assert frame.capture_time_utc == frame.metadata.capture_time_utc
+            meta = truth_of(frame)
+            assert meta is not None and meta.camera_id == "pole-1"
+            assert frame.capture_time_utc == meta.capture_time_utc
             assert frame.capture_time_utc is not None and frame.capture_time_utc.tzinfo is not None
-        assert {o.object_id for o in frames[0].metadata.objects} == {"walker", "van"}  # type: ignore[union-attr]
-        assert frames[0].metadata.pose.alt_amsl_m == pytest.approx(flat_terrain.elevation + 6.0)  # type: ignore[union-attr]
+        first = truth_of(frames[0])
+        assert first is not None and {o.object_id for o in first.objects} == {"walker", "van"}
+        assert first.pose.alt_amsl_m == pytest.approx(flat_terrain.elevation + 6.0)
         await _wait_for(lambda: not server.rendering, 3.0)
         rendered = server.frames_rendered
         await asyncio.sleep(0.3)

@@ -1,0 +1,205 @@
+"""Delivery to browsers: one encoder per stream and variant, shared by all its viewers.
+
+MJPEG (multipart/x-mixed-replace) works in a plain ``<img>`` everywhere and is the fallback when WebRTC
+is blocked. The encoder task runs only while someone watches: it waits for the next ingested picture,
+annotates it if the variant asks, encodes one JPEG in a worker thread and publishes it; every viewer
+sends the latest JPEG it has not sent yet. A slow viewer skips pictures instead of queueing them, so it
+never delays the others or grows memory (latency over completeness, as live video should).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+import cv2
+
+from ground_station.video.frames import ImageU8
+from ground_station.video.h264 import H264Encoder
+from ground_station.video.ingest import IngestStream
+from ground_station.video.overlay import annotate
+
+log = logging.getLogger(__name__)
+
+MJPEG_BOUNDARY = "borderwatch-live"
+
+
+class Variant(StrEnum):
+    RAW = "raw"
+    ANNOTATED = "annotated"
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    seq: int
+    jpeg: bytes
+    capture_time_iso: str
+    received_monotonic: float
+
+
+class JpegVariant:
+    """The shared JPEG encoder of one (stream, variant)."""
+
+    def __init__(self, stream: IngestStream, variant: Variant, *, quality: int = 80) -> None:
+        self.stream = stream
+        self.variant = variant
+        self.quality = quality
+        self.viewers = 0
+        self.encoded = 0
+        self.latest: EncodedFrame | None = None
+        self._new = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _encode(self, image: object) -> bytes:
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.quality])  # type: ignore[call-overload]
+        if not ok:
+            raise ValueError("JPEG encoding failed")
+        return bytes(buf)
+
+    async def _run(self) -> None:
+        last = self.stream.latest.seq if self.stream.latest else -1
+        while True:
+            frame = await self.stream.next_frame(last, timeout_s=1.0)
+            if frame is None:
+                continue
+            last = frame.seq
+            image = (
+                annotate(frame, self.stream.source.binding.sensor_id)
+                if self.variant is Variant.ANNOTATED
+                else frame.image
+            )
+            try:
+                jpeg = await asyncio.to_thread(self._encode, image)
+            except Exception:
+                log.exception("video %s/%s: encode failed", self.stream.stream_id, self.variant)
+                continue
+            self.encoded += 1
+            self.latest = EncodedFrame(frame.seq, jpeg, frame.time_utc.isoformat(), frame.received_monotonic)
+            event, self._new = self._new, asyncio.Event()
+            event.set()
+
+    async def _stop_encoder(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def frames(self) -> AsyncIterator[EncodedFrame]:
+        """Encoded pictures for one viewer, newest first-come; starts/stops the shared encoder."""
+        self.viewers += 1
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"jpeg-{self.stream.stream_id}-{self.variant}")
+        sent = -1
+        try:
+            while True:
+                if self.latest is None or self.latest.seq <= sent:
+                    event = self._new
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), 1.0)
+                    continue
+                current = self.latest
+                sent = current.seq
+                yield current
+        finally:
+            self.viewers -= 1
+            if self.viewers == 0:
+                await self._stop_encoder()
+
+    async def close(self) -> None:
+        await self._stop_encoder()
+
+
+@dataclass(frozen=True)
+class EncodedAccessUnit:
+    seq: int
+    annexb: bytes
+    keyframe: bool
+    received_monotonic: float
+
+
+class H264Variant:
+    """The shared H.264 encoder of one (stream, variant) for WebRTC viewers: encoded once, forwarded to
+    every peer as it is (aiortc packetises it), so ten viewers cost one encode, not ten. A joining
+    viewer asks for a keyframe instead of waiting for the next one."""
+
+    def __init__(self, stream: IngestStream, variant: Variant) -> None:
+        self.stream = stream
+        self.variant = variant
+        self.viewers = 0
+        self.encoded = 0
+        self.latest: EncodedAccessUnit | None = None
+        self._encoder: H264Encoder | None = None
+        self._new = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _encode(self, image: ImageU8, pts: int) -> list[tuple[bytes, bool]]:
+        height, width = image.shape[:2]
+        if self._encoder is None or (self._encoder.width, self._encoder.height) != (width, height):
+            self._encoder = H264Encoder(width - width % 2, height - height % 2, 30.0)
+        return self._encoder.encode(image[: height - height % 2, : width - width % 2], pts)
+
+    async def _run(self) -> None:
+        last = self.stream.latest.seq if self.stream.latest else -1
+        t0: float | None = None
+        while True:
+            frame = await self.stream.next_frame(last, timeout_s=1.0)
+            if frame is None:
+                continue
+            last = frame.seq
+            t0 = frame.received_monotonic if t0 is None else t0
+            image = (
+                annotate(frame, self.stream.source.binding.sensor_id)
+                if self.variant is Variant.ANNOTATED
+                else frame.image
+            )
+            pts = round((frame.received_monotonic - t0) * 90_000)
+            try:
+                units = await asyncio.to_thread(self._encode, image, pts)
+            except Exception:
+                log.exception("video %s/%s: H.264 encode failed", self.stream.stream_id, self.variant)
+                continue
+            for annexb, keyframe in units:
+                self.encoded += 1
+                self.latest = EncodedAccessUnit(frame.seq, annexb, keyframe, frame.received_monotonic)
+                event, self._new = self._new, asyncio.Event()
+                event.set()
+
+    def join(self) -> None:
+        self.viewers += 1
+        if self._encoder is not None:
+            self._encoder.request_keyframe()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"h264-{self.stream.stream_id}-{self.variant}")
+
+    async def leave(self) -> None:
+        self.viewers = max(0, self.viewers - 1)
+        if self.viewers == 0:
+            await self.close()
+
+    async def next_unit(self, after_seq: int, timeout_s: float) -> EncodedAccessUnit | None:
+        if self.latest is None or self.latest.seq <= after_seq:
+            event = self._new
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout_s)
+        latest = self.latest
+        return latest if latest is not None and latest.seq > after_seq else None
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+def mjpeg_part(frame: EncodedFrame) -> bytes:
+    head = (
+        f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame.jpeg)}\r\n"
+        f"X-Frame-Seq: {frame.seq}\r\nX-Capture-Time: {frame.capture_time_iso}\r\n\r\n"
+    )
+    return head.encode("ascii") + frame.jpeg + b"\r\n"
