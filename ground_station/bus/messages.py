@@ -208,6 +208,8 @@ class AuditAction(StrEnum):
     MISSION_VALIDATED = "mission_validated"
     PLAN_CLEARED_AFTER_FAILED_UPLOAD = "plan_cleared_after_failed_upload"
     RECORDING_DELETED = "recording_deleted"
+    VIDEO_TICKET_ISSUED = "video_ticket_issued"
+    """Someone asked to watch a live stream or a recording (the single-use ticket is the access)."""
     # cross-border sharing (issue 16)
     AGREEMENT_CREATED = "agreement_created"
     AGREEMENT_REVOKED = "agreement_revoked"

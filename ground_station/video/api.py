@@ -19,10 +19,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
+from ground_station.bus.messages import AuditAction
 from ground_station.video.av_reader import read_av, read_klv_track
 from ground_station.video.delivery import MJPEG_BOUNDARY, EncodedFrame, Variant, mjpeg_part
 from ground_station.video.ingest import PoseSource, SensorPose, VideoFrame
@@ -170,10 +172,19 @@ async def stream_ticket(
     principal: Principal = Depends(require(Permission.VIEW_VEHICLES)),
     context: StationContext = Depends(get_context),
 ) -> TicketView:
+    variant = (body or TicketRequest()).variant
+    # every request to watch is accountable (also refused ones): audited before anything else happens
+    await audit(
+        context,
+        principal.username,
+        AuditAction.VIDEO_TICKET_ISSUED,
+        f"stream:{stream_id}",
+        {"variant": variant.value},
+        principal.organisation,
+    )
     video = _video(context)
     if stream_id not in video.streams:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
-    variant = (body or TicketRequest()).variant
     try:
         ticket = video.tickets.issue(
             f"stream:{stream_id}", "live", principal.username, principal.organisation
@@ -309,6 +320,14 @@ async def recording_ticket(
     principal: Principal = Depends(require(Permission.VIEW_FLIGHTS)),
     context: StationContext = Depends(get_context),
 ) -> TicketView:
+    await audit(
+        context,
+        principal.username,
+        AuditAction.VIDEO_TICKET_ISSUED,
+        f"recording:{recording_id}",
+        {"purpose": "playback"},
+        principal.organisation,
+    )
     video = _video(context)
     info = _recording(video, recording_id)
     ticket = video.tickets.issue(f"recording:{info.recording_id}", "playback", principal.username)
