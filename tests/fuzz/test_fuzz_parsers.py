@@ -23,10 +23,11 @@ from geodata.errors import InputError
 from geodata.zones.ed269 import load_ed269
 from geodata.zones.openair import load_openair
 from ground_station.links.framing import FrameSplitter
+from ground_station.video.rtp import RtpFormatError, RtpH264Depacketizer
 from missions.formats.kml import dump_kml, load_kml
 from missions.formats.qgc_plan import dump_plan, load_plan
 from missions.model import Mission
-from sim.camera.rtp_h264 import RtpFormatError, RtpH264Depacketizer, RtpH264Packetizer
+from sim.camera.rtp_h264 import RtpH264Packetizer
 
 SCALE = float(os.environ.get("FUZZ_EXAMPLES", "1"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
