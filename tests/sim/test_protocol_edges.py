@@ -1,15 +1,23 @@
-"""Protocol edge cases through raw pymavlink, against what PX4 v1.16 SITL did in trace d."""
+"""Protocol edge cases through raw pymavlink, against what PX4 v1.16 SITL did in trace d.
+
+Tests that take ``vehicle_target`` run against the built-in simulator and, when configured, real PX4
+SITL; the ``sim_only`` ones look inside the simulator (its state, its link statistics, its parameters)
+or fast-forward it, which PX4 cannot do.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import struct
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 from pymavlink.dialects.v20 import common as mavlink
 
+from tests.sim.conformance.conftest import VehicleTarget
 from tests.sim.helpers import (
     RawGcs,
     one_vehicle_scenario,
@@ -23,8 +31,20 @@ from tests.sim.helpers import (
 pytestmark = [pytest.mark.timeout(60), pytest.mark.sitl]
 
 
+@contextlib.asynccontextmanager
+async def _vehicle(target: VehicleTarget, heartbeats: bool = True) -> AsyncIterator[RawGcs]:
+    """A raw GCS on the station side of ``target``'s recording proxy (the vehicle is started first)."""
+    async with target.launch() as link:
+        gcs = RawGcs(port=link.station_port)
+        gcs.send_heartbeats = heartbeats
+        try:
+            yield gcs
+        finally:
+            gcs.close()
+
+
 async def _connected(gcs: RawGcs) -> None:
-    assert await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 5) is not None
+    assert await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT", 15) is not None
     gcs.pump()  # sends our first GCS heartbeat
 
 
@@ -36,9 +56,8 @@ def _acks(gcs: RawGcs, command: int, since: float) -> list[int]:
     ]
 
 
-async def test_commands_acks_and_targets() -> None:
-    gcs = RawGcs()
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_commands_acks_and_targets(vehicle_target: VehicleTarget) -> None:
+    async with _vehicle(vehicle_target) as gcs:
         await _connected(gcs)
         # REQUEST_MESSAGE: the message first, then the ACK, addressed to us.
         start = time.monotonic()
@@ -77,9 +96,8 @@ async def test_commands_acks_and_targets() -> None:
         assert await gcs.wait_for(lambda m: m.get_type() == "COMMAND_ACK", 2, start) is not None
 
 
-async def test_do_set_mode_double_ack_and_heartbeat_fields() -> None:
-    gcs = RawGcs()
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_do_set_mode_double_ack_and_heartbeat_fields(vehicle_target: VehicleTarget) -> None:
+    async with _vehicle(vehicle_target) as gcs:
         await _connected(gcs)
         hb = await gcs.wait_for(lambda m: m.get_type() == "HEARTBEAT" and m.system_status == 3, 6)
         assert hb is not None, "STANDBY after the boot checks"
@@ -110,9 +128,8 @@ async def test_do_set_mode_double_ack_and_heartbeat_fields() -> None:
         assert hb is not None and (hb.custom_mode, hb.base_mode, hb.system_status) == (0x03040000, 0x1D, 3)
 
 
-async def test_message_intervals() -> None:
-    gcs = RawGcs()
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_message_intervals(vehicle_target: VehicleTarget) -> None:
+    async with _vehicle(vehicle_target) as gcs:
         await _connected(gcs)
         start = time.monotonic()
         gcs.command_long(mavlink.MAV_CMD_GET_MESSAGE_INTERVAL, 33)
@@ -134,9 +151,10 @@ async def test_message_intervals() -> None:
         assert 45 <= rate(await gcs.collect(2.0), 2.0) <= 52
 
 
-async def test_stalled_upload_retries_then_operation_timeout_without_ack() -> None:
-    gcs = RawGcs()
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_stalled_upload_retries_then_operation_timeout_without_ack(
+    vehicle_target: VehicleTarget,
+) -> None:
+    async with _vehicle(vehicle_target) as gcs:
         await _connected(gcs)
         start = time.monotonic()
         gcs.send(gcs.mav.mission_count_encode(1, 1, 3, 0))
@@ -155,9 +173,10 @@ async def test_stalled_upload_retries_then_operation_timeout_without_ack() -> No
         assert current is not None and current.total == 65535
 
 
-async def test_out_of_sequence_item_is_dropped_then_upload_download_clear() -> None:
-    gcs = RawGcs()
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_out_of_sequence_item_is_dropped_then_upload_download_clear(
+    vehicle_target: VehicleTarget,
+) -> None:
+    async with _vehicle(vehicle_target) as gcs:
         await _connected(gcs)
         items = [waypoint_item(gcs.mav, i, 0.0, 50.0 * (i + 1), 30.0) for i in range(3)]
         start = time.monotonic()
@@ -183,6 +202,14 @@ async def test_out_of_sequence_item_is_dropped_then_upload_download_clear() -> N
         assert item.x == items[2].x and item.y == items[2].y
         gcs.send(gcs.mav.mission_request_encode(1, 1, 0, 0))
         legacy = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ITEM", 1, start)
+        # Right after the upload (none of its items flagged current) nothing is current yet: PX4
+        # reports the navigator's current seq only once it has loaded the mission (trace d).
+        assert legacy is not None and legacy.frame == 3 and legacy.current == 0
+        for _ in range(2):  # two 1 Hz MISSION_CURRENTs later the navigator has it (trace d: 2 s)
+            await gcs.wait_for(lambda m: m.get_type() == "MISSION_CURRENT", 2, time.monotonic())
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_request_encode(1, 1, 0, 0))
+        legacy = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ITEM", 1, start)
         assert legacy is not None and legacy.frame == 3 and legacy.current == 1
         gcs.send(gcs.mav.mission_ack_encode(1, 1, 0, 0))
         for mission_type in (1, 2):
@@ -205,9 +232,8 @@ async def test_out_of_sequence_item_is_dropped_then_upload_download_clear() -> N
         assert current is not None and current.total == 65535
 
 
-async def test_count_zero_and_oversized_counts() -> None:
-    gcs = RawGcs()
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_count_zero_and_oversized_counts(vehicle_target: VehicleTarget) -> None:
+    async with _vehicle(vehicle_target) as gcs:
         await _connected(gcs)
         start = time.monotonic()
         gcs.send(gcs.mav.mission_count_encode(1, 1, 0, 0))
@@ -227,9 +253,8 @@ async def test_count_zero_and_oversized_counts() -> None:
         assert request is not None and request.seq == 0
 
 
-async def test_params_bytewise_and_unknown_silence() -> None:
-    gcs = RawGcs()
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_params_bytewise_and_unknown_silence(vehicle_target: VehicleTarget) -> None:
+    async with _vehicle(vehicle_target) as gcs:
         await _connected(gcs)
         start = time.monotonic()
         gcs.send(gcs.mav.param_request_read_encode(1, 1, b"NO_SUCH_PARAM", -1))
@@ -256,6 +281,7 @@ async def test_params_bytewise_and_unknown_silence() -> None:
         assert {"GF_ACTION", "NAV_DLL_ACT", "COM_DL_LOSS_T", "RTL_RETURN_ALT", "BAT_LOW_THR"} <= names
 
 
+@pytest.mark.sim_only
 async def test_arming_edges_takeoff_while_disarmed_and_land() -> None:
     gcs = RawGcs()
     async with running_world(one_vehicle_scenario(), gcs.port, speed=10.0) as world:
@@ -307,10 +333,8 @@ async def test_arming_edges_takeoff_while_disarmed_and_land() -> None:
         assert hb is not None and (hb.custom_mode, hb.base_mode, hb.system_status) == (0x03040000, 0x1D, 3)
 
 
-async def test_statustext_waits_for_a_gcs_heartbeat() -> None:
-    gcs = RawGcs()
-    gcs.send_heartbeats = False
-    async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0):
+async def test_statustext_waits_for_a_gcs_heartbeat(vehicle_target: VehicleTarget) -> None:
+    async with _vehicle(vehicle_target, heartbeats=False) as gcs:
         window = await gcs.collect(3.0)
         assert window and not [m for _, m in window if m.get_type() == "STATUSTEXT"]
         gcs.send_heartbeats = True
@@ -318,6 +342,7 @@ async def test_statustext_waits_for_a_gcs_heartbeat() -> None:
         assert queued is not None and queued.text.startswith("[logger]") and queued.text.endswith("\t")
 
 
+@pytest.mark.sim_only
 async def test_hostile_bytes_are_ignored() -> None:
     gcs = RawGcs()
     async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0) as world:
@@ -342,6 +367,7 @@ async def test_hostile_bytes_are_ignored() -> None:
         assert world.vehicles["sim-1"].link.stats.bad_frames >= 3
 
 
+@pytest.mark.sim_only
 async def test_failure_injection_needs_sys_failure_en() -> None:
     gcs = RawGcs()
     async with running_world(one_vehicle_scenario(), gcs.port, speed=1.0) as world:
@@ -368,6 +394,7 @@ async def test_failure_injection_needs_sys_failure_en() -> None:
         )
 
 
+@pytest.mark.sim_only
 async def test_reposition_outside_fence_is_acked_and_ignored() -> None:
     gcs = RawGcs()
     async with running_world(one_vehicle_scenario({"GF_MAX_HOR_DIST": 100}), gcs.port, speed=10.0) as world:

@@ -16,7 +16,7 @@ import pytest
 
 from sim.trace_facts import WireFacts, read_tlog, within
 from tests.sim.conformance.compare import heartbeat_phases, stream_rates, text_sequence
-from tests.sim.conformance.conftest import TRACE_DIR, ScenarioRun, TargetKind, VehicleTarget, trace_path
+from tests.sim.conformance.conftest import TRACE_DIR, ScenarioRun, VehicleTarget, trace_path
 from tests.sim.conformance.edges import run_protocol_edges
 
 pytestmark = [pytest.mark.sitl, pytest.mark.timeout(360)]
@@ -105,7 +105,9 @@ def test_idle_default_rates_within_5_percent(
     """Every stream of the idle API link (trace d, t=5-21 s) at PX4's measured rate, +-5 %; streams
     of 1 Hz and less, which a few seconds cannot measure to 5 %, within one frame of PX4's count."""
     start, end = edges.value["idle_window"]
-    sim = stream_rates(within(read_tlog(edges.link.tlog), start, end))
+    # PX4 schedules streams on hrt time, its lockstep clock in SITL: rates per second of that clock.
+    clock = edges.link.link_clock()
+    sim = stream_rates(within(read_tlog(edges.link.tlog), start, end), clock=clock)
     ref_window = 16.0
     ref = stream_rates(
         within(read_tlog(trace_path(shared_data, "protocol_edges")), px4.first_t + 5.0, px4.first_t + 21.0)
@@ -118,7 +120,7 @@ def test_idle_default_rates_within_5_percent(
         if ref_hz >= 2.0:
             ok = hz == pytest.approx(ref_hz, rel=0.05)
         else:
-            ok = abs(count - ref_count / ref_window * (end - start)) <= 1.5
+            ok = abs(count - ref_count / ref_window * (clock(end) - clock(start))) <= 1.5
         if not ok:
             problems.append(f"{name}: sim {count} frames, {hz:.2f} Hz; PX4 {ref_hz:.2f} Hz")
     assert not problems, problems
@@ -131,7 +133,12 @@ def test_stalled_upload_is_re_requested_19_times_then_times_out_silently(
     edges: ScenarioRun[Results], px4_results: Results
 ) -> None:
     """MISSION_REQUEST (non-INT: no INT seen yet on the link) every ~0.27 s, 19 in all, then
-    'Operation timeout' at ~5.1 s and never a MISSION_ACK. Wall-clock at any simulation speed."""
+    'Operation timeout' at ~5.1 s and never a MISSION_ACK. Wall-clock at any simulation speed.
+
+    mavlink_mission.cpp re-requests once hrt_elapsed_time(&_time_last_sent) exceeds
+    MAVLINK_MISSION_RETRY_TIMEOUT_DEFAULT (250 ms) and gives up after
+    MAVLINK_MISSION_PROTOCOL_TIMEOUT_DEFAULT (5 s), both on PX4's lockstep clock and checked once per
+    mavlink loop (hence ~0.27 s and 5.09 s); a live PX4 is measured on that clock (edges.py)."""
     sim_rows, px4_rows = edges.value["mission_count_no_items"], px4_results["mission_count_no_items"]
     assert [(kind, seq) for kind, _, seq in sim_rows] == [(kind, seq) for kind, _, seq in px4_rows]
     assert len(sim_rows) == 19
@@ -210,9 +217,12 @@ def test_arming_edges(edges: ScenarioRun[Results], px4_results: Results) -> None
 
 
 def test_auto_preflight_disarm_delay(edges: ScenarioRun[Results], px4_results: Results) -> None:
-    """COM_DISARM_PRFLT=10: PX4 disarmed 11.3 s after an ARM that was not followed by a takeoff."""
-    speed_note = "vehicle seconds" if edges.link.kind == TargetKind.BUILTIN else "seconds"
-    assert edges.value["auto_disarm_s"] == pytest.approx(px4_results["auto_disarm_s"], abs=1.0), speed_note
+    """PX4 disarmed 11.2 s (wall, at ~1x) after an ARM without takeoff. Commander's hysteresis is
+    COM_SPOOLUP_TIME + COM_DISARM_PRFLT = 1 + 10 s of PX4 time (Commander.cpp, _auto_disarm_landed), so it
+    is measured on the vehicle's clock (ATTITUDE.time_boot_ms: a slow PX4 and a fast-forwarded simulator
+    alike); trace e: 11.02 PX4 s. Up to 0.2 s over covers commander's cycle and the text queue."""
+    assert px4_results["auto_disarm_s"] == pytest.approx(11.2, abs=0.1)
+    assert 11.0 <= edges.value["auto_disarm_vehicle_s"] <= 11.2
 
 
 def test_mode_sequence_and_heartbeat_phases(edges: ScenarioRun[Results], px4: WireFacts) -> None:
