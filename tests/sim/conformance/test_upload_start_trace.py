@@ -149,7 +149,7 @@ def test_auto_disarm_of_an_arm_that_never_takes_off(
     assert "".join(probe["arm_in_mission_without_mission_texts"]).endswith(
         "Arming denied: Resolve system health failures first\t"
     )
-    assert probe["arm"] == mavlink.MAV_RESULT_ACCEPTED
+    assert probe["standby_in_hold"] and probe["arm"] == mavlink.MAV_RESULT_ACCEPTED
     assert all(a["acks"] == REFUSED[method] for a in probe["attempts"])
 
 
