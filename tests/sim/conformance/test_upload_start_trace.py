@@ -103,29 +103,34 @@ def test_start_right_after_upload_is_refused_as_px4_then_accepted(
     attempts = run.value["start_after_upload"]["attempts"]
     results = [a["acks"] for a in attempts]
     assert results[-1] == ACCEPTED[method], results
-    assert results[:-1] and all(r == REFUSED[method] for r in results[:-1]), results
+    assert all(r == REFUSED[method] for r in results[:-1]), results
+    if run.link.kind == TargetKind.BUILTIN:
+        assert results == px4_attempts
     texts = [[t for t in a["texts"] if t == REFUSAL_TEXT[method]] for a in attempts[:-1]]
-    assert texts[0] == [REFUSAL_TEXT[method]]
+    if texts:  # live PX4 once took the very first MISSION_START (see the next test)
+        assert texts[0] == [REFUSAL_TEXT[method]]
     if method == "mission_start":
         assert all(t == [REFUSAL_TEXT[method]] for t in texts)
-    else:
+    elif len(texts) > 1:
         assert texts[1] == []  # 0.5 s after the first: within commander's 1 s text limit
-    if run.link.kind == TargetKind.BUILTIN:
-        assert len(results) == len(px4_attempts)
 
 
 def test_start_is_refused_only_until_the_mission_is_loaded(
     run: ScenarioRun[Results], facts: dict[str, Any]
 ) -> None:
     """PX4: tries 0.017 and 0.519 s after the mission's MISSION_ACK refused, 1.02 s accepted (both runs).
-    The window is the navigator's mission check; on a loaded machine it took 1-3 s, so for live PX4 only
-    its bounds are checked; the simulator has to land on the trace's try."""
+    The window is a race between the command and the navigator's check of the new mission (commander
+    reads mission_result, Commander.cpp MISSION_START / modeCheck): live PX4 SITL took the very first
+    MISSION_START (0.027 s) in one run, and took 1-3 s on a loaded machine in others. So for live PX4
+    only that the start is taken within 3.6 s; the simulator has to land on the trace's try."""
     px4 = facts["start_after_upload"]
     assert px4["first_all_accepted_attempt"]["from_mission_ack_s"] == pytest.approx(1.02, abs=0.01)
     attempts = run.value["start_after_upload"]["attempts"]
-    assert attempts[0]["t_from_mission_ack_s"] < 0.1 and not attempts[0]["all_accepted"]
+    assert attempts[0]["t_from_mission_ack_s"] < 0.1
     accepted_after = attempts[-1]["t_from_mission_ack_s"]
-    assert 0.5 < accepted_after < 3.6, accepted_after
+    assert accepted_after < 3.6, accepted_after
+    if run.link.kind == TargetKind.BUILTIN:
+        assert not attempts[0]["all_accepted"] and 0.5 < accepted_after < 1.1, accepted_after
     executing = run.value["start_after_upload"]["executing_mission_from_mission_ack_s"]
     assert executing is not None and executing > accepted_after
 
