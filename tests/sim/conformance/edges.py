@@ -203,7 +203,9 @@ async def _downloads_and_clears(gcs: RawGcs, results: dict[str, Any]) -> None:
         since = gcs.mark()
         gcs.send(gcs.mav.mission_request_list_encode(1, 1, mission_type))
         got = await gcs.wait_for(is_type("MISSION_COUNT"), 2.0, since)
-        await asyncio.sleep(0.3)
+        # The recorder moved on 1 s later; keep its pace, because what the deprecated download below
+        # reports as current depends on whether the navigator has loaded the mission meanwhile.
+        await asyncio.sleep(1.0)
         results[f"download_count_type_{mission_type}"] = None if got is None else got.msg.count
         results[f"download_type_{mission_type}_more"] = [
             r.msg.get_type()

@@ -73,12 +73,25 @@ class RawGcs:
         return sent
 
     def boot_s_at(self, t: float) -> float:
-        """The vehicle's own clock (ATTITUDE.time_boot_ms, 100 Hz) at wall time ``t``: PX4 SITL runs in
-        lockstep and slower than real time on a busy machine, so what PX4 times itself is compared in it."""
+        """The vehicle's own clock (ATTITUDE.time_boot_ms, 100 Hz) at wall time ``t``, interpolated
+        between the ATTITUDEs around it: PX4 SITL runs in lockstep and slower than real time on a busy
+        machine, so what PX4 times itself is compared on this clock."""
+        before = after = None
         for r in reversed(self.received):
-            if r.t <= t and r.msg.get_type() == "ATTITUDE":
-                return float(r.msg.time_boot_ms) / 1000.0 + (t - r.t)
-        raise AssertionError("no ATTITUDE before the event")
+            if r.msg.get_type() != "ATTITUDE":
+                continue
+            if r.t > t:
+                after = r
+            else:
+                before = r
+                break
+        if before is None:
+            raise AssertionError("no ATTITUDE before the event")
+        b0 = float(before.msg.time_boot_ms) / 1000.0
+        if after is None or after.t <= before.t:
+            return b0 + (t - before.t)
+        b1 = float(after.msg.time_boot_ms) / 1000.0
+        return b0 + (t - before.t) * (b1 - b0) / (after.t - before.t)
 
     def clock_at(self, t: float) -> float:
         """``t`` on the clock the vehicle's protocol timers run on (see ``RecordedLink.link_clock``)."""

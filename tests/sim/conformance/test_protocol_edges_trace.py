@@ -143,7 +143,9 @@ def test_stalled_upload_is_re_requested_19_times_then_times_out_silently(
     assert [(kind, seq) for kind, _, seq in sim_rows] == [(kind, seq) for kind, _, seq in px4_rows]
     assert len(sim_rows) == 19
     gaps = [b[1] - a[1] for a, b in itertools.pairwise(sim_rows)]
-    assert all(0.2 < gap < 0.35 for gap in gaps), gaps
+    # >= 250 ms each (less 5 ms of clock interpolation), late by a loop pass or, on a loaded machine, a
+    # stall; the mean below pins the rate.
+    assert all(0.245 < gap < 0.45 for gap in gaps), gaps
     px4_mean_gap = (px4_rows[-1][1] - px4_rows[0][1]) / (len(px4_rows) - 1)
     assert sum(gaps) / len(gaps) == pytest.approx(px4_mean_gap, rel=0.05)
     assert edges.value["operation_timeout_after_s"] == pytest.approx(5.09, abs=0.15)
@@ -217,12 +219,13 @@ def test_arming_edges(edges: ScenarioRun[Results], px4_results: Results) -> None
 
 
 def test_auto_preflight_disarm_delay(edges: ScenarioRun[Results], px4_results: Results) -> None:
-    """PX4 disarmed 11.2 s (wall, at ~1x) after an ARM without takeoff. Commander's hysteresis is
+    """PX4 disarmed 11.33 s (wall, at ~1x) after an ARM without takeoff. Commander's hysteresis is
     COM_SPOOLUP_TIME + COM_DISARM_PRFLT = 1 + 10 s of PX4 time (Commander.cpp, _auto_disarm_landed), so it
     is measured on the vehicle's clock (ATTITUDE.time_boot_ms: a slow PX4 and a fast-forwarded simulator
-    alike); trace e: 11.02 PX4 s. Up to 0.2 s over covers commander's cycle and the text queue."""
-    assert px4_results["auto_disarm_s"] == pytest.approx(11.2, abs=0.1)
-    assert 11.0 <= edges.value["auto_disarm_vehicle_s"] <= 11.2
+    alike); trace e: 11.02 PX4 s. Up to 0.2 s over covers commander's cycle and the text queue; 0.1 s
+    under, that one 100 Hz sample of the clock is 50 ms of vehicle time at the simulator's 5x here."""
+    assert px4_results["auto_disarm_s"] == pytest.approx(11.33, abs=0.01)
+    assert 10.9 <= edges.value["auto_disarm_vehicle_s"] <= 11.2
 
 
 def test_mode_sequence_and_heartbeat_phases(edges: ScenarioRun[Results], px4: WireFacts) -> None:
