@@ -36,9 +36,10 @@ TRANSFER_TIMEOUT_S = 5.09
 # of the protocol: a ground station has to live with it whatever the simulation speed.
 MISSION_LOAD_S = 0.75
 
-# Capacities of PX4 SITL's dataman: missions up to UINT16_MAX-1 items on POSIX builds; fence and rally
-# storage is small. A MISSION_COUNT above these gets MISSION_ACK NO_SPACE.
-CAPACITY = {MissionType.MISSION: 65534, MissionType.FENCE: 64, MissionType.RALLY: 8}
+# MavlinkMissionManager::MAX_COUNT of px4_sitl_default v1.16: CONFIG_NUM_MISSION_ITMES_SUPPORTED=10000
+# (boards/px4/sitl/default.px4board), DM_KEY_FENCE_POINTS_MAX 64, DM_KEY_SAFE_POINTS_MAX 32
+# (src/modules/dataman/dataman.h). A MISSION_COUNT above these gets MISSION_ACK NO_SPACE.
+CAPACITY = {MissionType.MISSION: 10000, MissionType.FENCE: 64, MissionType.RALLY: 32}
 
 FENCE_COMMANDS = frozenset(
     {
@@ -207,6 +208,7 @@ class MissionProtocol:
         self._peer = Peer(0, 0)
         self._count = 0
         self._expected_seq = 0
+        self._send_seq = 0
         self._received: list[StoredItem] = []
         self._last_request_at = 0.0
         self._last_progress_at = 0.0
@@ -313,15 +315,27 @@ class MissionProtocol:
         self._send(self._mav.mission_count_encode(peer.system_id, peer.component_id, count, mission_type))
         if count:
             self.state = TransferState.SENDING
+            self._send_seq = 0
             self._type = mission_type
             self._peer = peer
             self._last_progress_at = self._now()
 
     def _on_request(self, seq: int, raw_type: int, peer: Peer, as_int: bool) -> None:
+        """A download request, handled as handle_mission_request_both (mavlink_mission.cpp): ignored
+        without a MISSION_REQUEST_LIST first; only the expected seq or the previous one (a retry) is
+        served; any other aborts the transfer with MISSION_ACK ERROR and a text."""
         if self.state == TransferState.RECEIVING:
+            self._statustext(Severity.CRITICAL, "WPM: REJ. CMD: Busy\t")
             return
         mission_type = self._mission_type(raw_type)
-        if mission_type is None or mission_type == MissionType.ALL:
+        if self.state != TransferState.SENDING or mission_type != self._type:
+            return
+        if seq == self._send_seq and seq < len(self._store.get(mission_type)):
+            self._send_seq += 1
+        elif seq != self._send_seq - 1:
+            self.state = TransferState.IDLE
+            self._ack(peer, mission_type, mavlink.MAV_MISSION_ERROR)
+            self._statustext(Severity.CRITICAL, "WPM: REJ. CMD: Req. WP was unexpected\t")
             return
         items = self._store.get(mission_type)
         if not 0 <= seq < len(items):

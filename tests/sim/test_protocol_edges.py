@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 import pytest
 from pymavlink.dialects.v20 import common as mavlink
 
-from tests.sim.conformance.conftest import VehicleTarget
+from tests.sim.conformance.conftest import TargetKind, VehicleTarget
 from tests.sim.helpers import (
     RawGcs,
     one_vehicle_scenario,
@@ -37,6 +37,7 @@ async def _vehicle(target: VehicleTarget, heartbeats: bool = True) -> AsyncItera
     async with target.launch() as link:
         gcs = RawGcs(port=link.station_port)
         gcs.send_heartbeats = heartbeats
+        gcs.is_px4 = link.kind == TargetKind.PX4
         try:
             yield gcs
         finally:
@@ -161,13 +162,18 @@ async def test_stalled_upload_retries_then_operation_timeout_without_ack(
         window = await gcs.collect(6.5, start)
         requests = [(t, m) for t, m in window if m.get_type() in ("MISSION_REQUEST", "MISSION_REQUEST_INT")]
         assert all(m.get_type() == "MISSION_REQUEST" and m.seq == 0 for _, m in requests), "non-INT first"
-        assert len(requests) == 19
+        # mavlink_mission.cpp: a re-request once 250 ms (MAVLINK_MISSION_RETRY_TIMEOUT_DEFAULT) have passed,
+        # on the next loop pass, until 5 s (MAVLINK_MISSION_PROTOCOL_TIMEOUT_DEFAULT) after the COUNT:
+        # 1 + 18 at trace d's 0.27 s, 1 + 19 when the passes come quicker (seen on live PX4). Live PX4's
+        # seconds are its lockstep clock's, >= 0.86x the wall's on a busy machine: up to 1/0.86 longer.
+        stretch = 1 / 0.86 if gcs.is_px4 else 1.0
+        assert len(requests) == 19 or (gcs.is_px4 and len(requests) == 20), len(requests)
         gaps = [b[0] - a[0] for a, b in itertools.pairwise(requests)]
-        assert all(0.22 <= g <= 0.35 for g in gaps), gaps
+        assert all(0.245 <= g <= 0.35 * stretch for g in gaps), gaps
         timeout_at = next(
             t for t, m in window if m.get_type() == "STATUSTEXT" and m.text == "Operation timeout\t"
         )
-        assert 4.9 <= timeout_at - start <= 5.4
+        assert 4.9 <= timeout_at - start <= 5.4 * stretch
         assert not [m for _, m in window if m.get_type() == "MISSION_ACK"]
         current = await gcs.wait_for(lambda m: m.get_type() == "MISSION_CURRENT", 2, time.monotonic())
         assert current is not None and current.total == 65535
@@ -196,18 +202,33 @@ async def test_out_of_sequence_item_is_dropped_then_upload_download_clear(
         gcs.send(gcs.mav.mission_request_list_encode(1, 1, 0))
         count = await gcs.wait_for(lambda m: m.get_type() == "MISSION_COUNT", 1, start)
         assert count is not None and count.count == 3
+        for seq in range(3):  # in order: PX4 aborts a download asked out of order
+            gcs.send(gcs.mav.mission_request_int_encode(1, 1, seq, 0))
+            item = await gcs.wait_for(
+                lambda m, s=seq: m.get_type() == "MISSION_ITEM_INT" and m.seq == s, 1, start
+            )
+            assert item is not None and item.frame == 6
+        assert item.current == 0 and item.x == items[2].x and item.y == items[2].y
+        gcs.send(gcs.mav.mission_ack_encode(1, 1, 0, 0))
+        start = time.monotonic()
+        gcs.send(gcs.mav.mission_request_list_encode(1, 1, 0))
+        assert await gcs.wait_for(lambda m: m.get_type() == "MISSION_COUNT", 1, start) is not None
         gcs.send(gcs.mav.mission_request_int_encode(1, 1, 2, 0))
-        item = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ITEM_INT", 1, start)
-        assert item is not None and item.seq == 2 and item.current == 0 and item.frame == 6
-        assert item.x == items[2].x and item.y == items[2].y
+        refused = await gcs.wait_for(lambda m: m.get_type() in ("MISSION_ITEM_INT", "MISSION_ACK"), 1, start)
+        assert refused is not None and refused.get_type() == "MISSION_ACK"
+        assert refused.type == mavlink.MAV_MISSION_ERROR
+        unexpected = "WPM: REJ. CMD: Req. WP was unexpected\t"
+        assert await wait_until(lambda: unexpected in texts(gcs, start), 1, gcs)
+        gcs.send(gcs.mav.mission_request_list_encode(1, 1, 0))
         gcs.send(gcs.mav.mission_request_encode(1, 1, 0, 0))
         legacy = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ITEM", 1, start)
-        # Right after the upload (none of its items flagged current) nothing is current yet: PX4
-        # reports the navigator's current seq only once it has loaded the mission (trace d).
-        assert legacy is not None and legacy.frame == 3 and legacy.current == 0
+        # Right after the upload (none of its items flagged current) PX4 reports nothing as current
+        # until the navigator has the mission (trace d: current=0; a fast live PX4: already 1).
+        assert legacy is not None and legacy.frame == 3
         for _ in range(2):  # two 1 Hz MISSION_CURRENTs later the navigator has it (trace d: 2 s)
             await gcs.wait_for(lambda m: m.get_type() == "MISSION_CURRENT", 2, time.monotonic())
         start = time.monotonic()
+        gcs.send(gcs.mav.mission_request_list_encode(1, 1, 0))
         gcs.send(gcs.mav.mission_request_encode(1, 1, 0, 0))
         legacy = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ITEM", 1, start)
         assert legacy is not None and legacy.frame == 3 and legacy.current == 1
@@ -239,16 +260,16 @@ async def test_count_zero_and_oversized_counts(vehicle_target: VehicleTarget) ->
         gcs.send(gcs.mav.mission_count_encode(1, 1, 0, 0))
         ack = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ACK", 1, start)
         assert ack is not None and ack.type == mavlink.MAV_MISSION_ACCEPTED
-        # 10^5 items cannot be expressed (count is uint16); the largest count, 65535, is over PX4 SITL's
-        # capacity and gets NO_SPACE at once, without allocating anything.
-        for mission_type, count in ((0, 65535), (1, 1000), (2, 100)):
+        # 10^5 items cannot be expressed (count is uint16); over PX4 SITL's capacity (10000 / 64 / 32,
+        # MavlinkMissionManager::MAX_COUNT) a count gets NO_SPACE at once, without allocating anything.
+        for mission_type, count in ((0, 65535), (0, 10001), (1, 65), (2, 33)):
             start = time.monotonic()
             gcs.send(gcs.mav.mission_count_encode(1, 1, count, mission_type))
             ack = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ACK", 1, start)
             assert ack is not None and ack.type == mavlink.MAV_MISSION_NO_SPACE
         # A huge but storable count starts a normal transfer (and times out quietly when abandoned).
         start = time.monotonic()
-        gcs.send(gcs.mav.mission_count_encode(1, 1, 60000, 0))
+        gcs.send(gcs.mav.mission_count_encode(1, 1, 10000, 0))
         request = await gcs.wait_for(lambda m: m.get_type().startswith("MISSION_REQUEST"), 1, start)
         assert request is not None and request.seq == 0
 

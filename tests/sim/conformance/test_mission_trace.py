@@ -25,7 +25,7 @@ from tests.sim.conformance.compare import (
     vehicle_commands,
     wall_clock,
 )
-from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget, trace_path
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, TargetKind, VehicleTarget, trace_path
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_mission_a
 
@@ -246,8 +246,16 @@ def test_own_command_repeats_are_about_1_s_then_0_5_s_apart(
     # mavlink_command_sender.cpp retransmits once hrt_elapsed_time > TIMEOUT_US (500000 us of PX4 time),
     # checked every mavlink loop; the first retry waits for the other instance's timer too (~1.02 s). So
     # on PX4's own clock the gaps are the trace's, +- a loop and the clock's 10 ms resolution (0.06 s).
+    # A retry round is led by whichever mavlink channel gets there first (it resets the timer); a channel
+    # that lagged behind catches up in its next loop pass ("We are behind and need to do a
+    # retransmission"). So on live PX4 our link's copy of a round may come late and the next one right
+    # after it (PX4 live: 0.5, 0.5, 0.005, 0.5, 0.004 s): gaps up to the expected one, their median it.
     sim = retry_gaps(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}), 178, flown.link.link_clock())
     assert sorted(sim) == [1, 2, 3]
     for confirmation, gaps in sim.items():
         assert len(gaps) == 5
-        assert all(gap == pytest.approx(expected[confirmation], abs=0.06) for gap in gaps), gaps
+        if flown.link.kind == TargetKind.PX4:
+            assert all(gap <= expected[confirmation] + 0.06 for gap in gaps), gaps
+            assert statistics.median(gaps) == pytest.approx(expected[confirmation], abs=0.06), gaps
+        else:
+            assert all(gap == pytest.approx(expected[confirmation], abs=0.06) for gap in gaps), gaps
