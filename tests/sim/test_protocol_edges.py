@@ -169,7 +169,8 @@ async def test_stalled_upload_retries_then_operation_timeout_without_ack(
         stretch = 1 / 0.86 if gcs.is_px4 else 1.0
         assert len(requests) == 19 or (gcs.is_px4 and len(requests) == 20), len(requests)
         gaps = [b[0] - a[0] for a, b in itertools.pairwise(requests)]
-        assert all(0.245 <= g <= 0.35 * stretch for g in gaps), gaps
+        # Arrival times here are when the GCS polled its socket, so a gap may look up to ~30 ms short.
+        assert all(0.22 <= g <= 0.35 * stretch for g in gaps), gaps
         timeout_at = next(
             t for t, m in window if m.get_type() == "STATUSTEXT" and m.text == "Operation timeout\t"
         )

@@ -166,9 +166,11 @@ def test_mode_refusal_text_at_most_once_a_second(run: ScenarioRun[Results], meth
     if method == "mission_start":
         assert all(REFUSAL_TEXT[method] in a["texts"] for a in probe["attempts"])
         return
-    # The tries that drew the text, on the vehicle's clock (texts themselves queue ~50 ms apart).
+    # The tries that drew the text, on the vehicle's clock. A text that left PX4's queue late is counted
+    # with the next try, so two texts only have to be more than one try (0.5 s) apart; without the
+    # limit every try would draw one.
     times = [a["t_sent_vehicle"] for a in probe["attempts"] if REFUSAL_TEXT[method] in a["texts"]]
-    assert all(b - a > 0.98 for a, b in itertools.pairwise(times)), times  # 10 ms clock resolution
+    assert all(b - a > 0.75 for a, b in itertools.pairwise(times)), times
     assert math.ceil(tries / 3) - 1 <= len(times) <= math.ceil(tries / 2), (tries, times)
 
 

@@ -185,8 +185,12 @@ async def _auto_disarm_probe(gcs: RawGcs, method: str) -> dict[str, Any]:
     try to start every 0.5 s until the vehicle disarms by itself."""
     probe: dict[str, Any] = {}
     since = gcs.mark()
-    gcs.send(gcs.mav.mission_clear_all_encode(1, 1, MISSION))
-    ack = await gcs.wait_for(is_type("MISSION_ACK"), 2.0, since)
+    ack = None
+    for _ in range(3):  # the protocol's own remedy for a lost frame: ask again (live PX4 once gave none)
+        gcs.send(gcs.mav.mission_clear_all_encode(1, 1, MISSION))
+        ack = await gcs.wait_for(is_type("MISSION_ACK"), 2.0, since)
+        if ack is not None:
+            break
     probe["clear_ack"] = None if ack is None else ack.msg.type
     uninit = await gcs.wait_for(
         lambda m: m.get_type() == "HEARTBEAT" and m.system_status == MAV_STATE_UNINIT, 3.0, since
