@@ -226,6 +226,7 @@ async def test_out_of_sequence_item_is_dropped_then_upload_download_clear(
         # Right after the upload (none of its items flagged current) PX4 reports nothing as current
         # until the navigator has the mission (trace d: current=0; a fast live PX4: already 1).
         assert legacy is not None and legacy.frame == 3
+        gcs.send(gcs.mav.mission_ack_encode(1, 1, 0, 0))  # ends the download (PX4 stays busy otherwise)
         for _ in range(2):  # two 1 Hz MISSION_CURRENTs later the navigator has it (trace d: 2 s)
             await gcs.wait_for(lambda m: m.get_type() == "MISSION_CURRENT", 2, time.monotonic())
         start = time.monotonic()
@@ -240,12 +241,14 @@ async def test_out_of_sequence_item_is_dropped_then_upload_download_clear(
                 lambda m, t=mission_type: m.get_type() == "MISSION_COUNT" and m.mission_type == t, 1
             )
             assert empty is not None and empty.count == 0
+            # PX4 is in a download even of an empty list until this ACK (handle_mission_request_list);
+            # without it MISSION_SET_CURRENT below gets 'WPM: IGN WP CURR CMD: Busy' (live PX4).
+            gcs.send(gcs.mav.mission_ack_encode(1, 1, 0, mission_type))
         # MISSION_SET_CURRENT: no ACK, shows in MISSION_CURRENT.
+        asked = time.monotonic()
         gcs.send(gcs.mav.mission_set_current_encode(1, 1, 1))
-        current = await gcs.wait_for(
-            lambda m: m.get_type() == "MISSION_CURRENT" and m.seq == 1, 2.5, time.monotonic()
-        )
-        assert current is not None and current.total == 3
+        current = await gcs.wait_for(lambda m: m.get_type() == "MISSION_CURRENT" and m.seq == 1, 2.5, asked)
+        assert current is not None and current.total == 3, texts(gcs, asked)
         start = time.monotonic()
         gcs.send(gcs.mav.mission_clear_all_encode(1, 1, 0))
         ack = await gcs.wait_for(lambda m: m.get_type() == "MISSION_ACK", 1, start)
