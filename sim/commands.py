@@ -71,6 +71,14 @@ class CommandReply:
     result: MavResult
     before_ack: list[mavlink.MAVLink_message] = field(default_factory=list)
     ack_count: int = 1
+    # ACKs with another result that go out first (DO_SET_MODE: the MAVLink receiver's ACCEPTED).
+    leading_acks: tuple[MavResult, ...] = ()
+
+
+# Commander's printRejectMode() says so at most once per second of PX4 time (Commander.cpp:
+# hrt_elapsed_time(&_last_print_mode_reject_time) > 1_s); trace e: 9 texts for 26 refusals 0.5 s apart.
+MODE_REJECT_TEXT_INTERVAL_S = 1.0
+PX4_MODE_NAMES = {FlightMode.MISSION: "Mission"}
 
 
 def request_from_long(msg: mavlink.MAVLink_command_long_message) -> CommandRequest:
@@ -121,6 +129,7 @@ class CommandHandler:
     def __init__(self, target: CommandTarget, encoder: mavlink.MAVLink) -> None:
         self._t = target
         self._mav = encoder
+        self._mode_rejected_text_at = -math.inf
         self._handlers: dict[int, Callable[[CommandRequest], CommandReply]] = {
             mavlink.MAV_CMD_COMPONENT_ARM_DISARM: self._arm_disarm,
             mavlink.MAV_CMD_NAV_TAKEOFF: self._takeoff,
@@ -171,22 +180,40 @@ class CommandHandler:
         return CommandReply(_OUTCOME_RESULT[self._t.flight.rtl(RtlSource.COMMAND)])
 
     def _set_mode(self, r: CommandRequest) -> CommandReply:
+        """PX4 v1.16 ACKs DO_SET_MODE twice, ~4 ms apart: mavlink_receiver ACCEPTs it (even a main mode
+        it does not know) and forwards it to commander, which ACKs again with its own verdict. A mode
+        that cannot run (AUTO.MISSION before the navigator has a checked mission) gets ACCEPTED, then
+        TEMPORARILY_REJECTED and, rate-limited, 'Switching to Mission is currently not available'."""
         base, main, sub = r.params[0], r.params[1], r.params[2]
         if int(base) & mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED:
             mode = FlightMode.from_px4(int(main), int(sub) if math.isfinite(sub) else 0)
-            if mode is not None:
-                self._t.flight.set_mode(mode)
-        # PX4 v1.16 ACKs DO_SET_MODE twice, ~4 ms apart, even for a main mode it does not know.
+            if mode is not None and self._t.flight.set_mode(mode) == CommandOutcome.REJECTED:
+                self._say_mode_rejected(mode)
+                return CommandReply(MavResult.TEMPORARILY_REJECTED, leading_acks=(MavResult.ACCEPTED,))
         return CommandReply(MavResult.ACCEPTED, ack_count=2)
 
+    def _say_mode_rejected(self, mode: FlightMode) -> None:
+        now = self._t.flight.time_s
+        if now - self._mode_rejected_text_at > MODE_REJECT_TEXT_INTERVAL_S:
+            self._mode_rejected_text_at = now
+            name = PX4_MODE_NAMES.get(mode, mode.name.title())
+            self._t.say(Severity.CRITICAL, f"Switching to {name} is currently not available\t")
+
     def _mission_start(self, r: CommandRequest) -> CommandReply:
-        items = self._t.store.get(MissionType.MISSION)
-        if not items:
+        """Commander: one ACK; DENIED with a text (every time) while there is no checked mission."""
+        flight = self._t.flight
+        if not flight.mission_ready():
+            self._t.say(Severity.CRITICAL, "Mission start denied! No valid mission\t")
             return CommandReply(MavResult.DENIED)
+        items = self._t.store.get(MissionType.MISSION)
         first = int(r.params[0]) if math.isfinite(r.params[0]) else 0
-        if 0 < first < len(items):
+        if not -1 <= first < len(items):
+            return CommandReply(MavResult.DENIED)
+        if 0 < first:
             self._t.store.current_seq = first
-        self._t.flight.set_mode(FlightMode.MISSION)
+        if flight.set_mode(FlightMode.MISSION) == CommandOutcome.REJECTED:
+            self._say_mode_rejected(FlightMode.MISSION)
+            return CommandReply(MavResult.TEMPORARILY_REJECTED)
         return CommandReply(MavResult.ACCEPTED)
 
     def _reposition(self, r: CommandRequest) -> CommandReply:

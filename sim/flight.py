@@ -40,13 +40,12 @@ from sim.self_commands import (
 from sim.statustext import Severity
 from sim.terrain_source import TerrainCache
 
+# Disarmed in AUTO.MISSION without a (checked) mission: status UNINIT, arming refused (trace e probe).
+NO_MISSION = "no valid mission"
 BOOT_READY_S = 3.0  # PX4 reports UNINIT for ~3 s until the preflight checks first pass
 TOUCHDOWN_MAX_DESCENT_MPS = 2.0
 TOUCHDOWN_MAX_GROUND_SPEED_MPS = 1.5
 FALL_ACCEL_MPS2 = 7.0
-# PX4's land detector re-confirms "landed" after arming before COM_DISARM_PRFLT starts to count: trace d
-# disarmed 11.2-11.3 s after an idle arm with COM_DISARM_PRFLT = 10 s.
-LAND_DETECTOR_SETTLE_S = 1.25
 
 
 class CommandOutcome(Enum):
@@ -62,10 +61,17 @@ class RtlSource(Enum):
     FAILSAFE = "failsafe"
 
 
+# PX4 sends MISSION_ITEM_REACHED once when mission_result changes and then "another 10 times" on
+# MavlinkMissionManager's free-running 1 Hz _slow_rate_limiter, the one that paces MISSION_CURRENT
+# (src/modules/mavlink/mavlink_mission.cpp, send(); the limiter is not restarted by a new item).
+REACHED_REPEATS = 10
+
+
 @dataclass
 class MissionProgress:
     reached_seq: int = -1
     reached_repeats_left: int = 0
+    reached_unsent: bool = False
 
 
 class FlightController:
@@ -89,6 +95,9 @@ class FlightController:
         self.home_en = (0.0, 0.0)
         self._terrain = terrain
         self._store = store
+        # Whether the navigator has a checked mission to fly; the vehicle replaces this with the
+        # store's wall-clock load window (MissionStore.loaded_at).
+        self.mission_ready: Callable[[], bool] = lambda: bool(store.get(MissionType.MISSION))
         self._say = say
         self._gcs_alive = gcs_alive
         self._geofence_ok = geofence_ok
@@ -166,7 +175,8 @@ class FlightController:
 
     def on_item_reached(self, reached_seq: int, next_seq: int) -> None:
         self.progress.reached_seq = reached_seq
-        self.progress.reached_repeats_left = 11
+        self.progress.reached_unsent = True
+        self.progress.reached_repeats_left = REACHED_REPEATS
 
     def _set_current(self, seq: int) -> None:
         self._store.current_seq = max(0, seq)
@@ -186,6 +196,8 @@ class FlightController:
             reasons.append("No connection to the ground control station")
         if self.params.get_int("GF_ACTION") > 0 and not self._geofence_ok():
             reasons.append("Vehicle outside geofence")
+        if self.mode == FlightMode.MISSION and not self.mission_ready():
+            reasons.append(NO_MISSION)
         return reasons
 
     # ---- commands -------------------------------------------------------------------------------
@@ -197,7 +209,10 @@ class FlightController:
             failures = ["Vehicle crashed"]
         if failures:
             for reason in failures:
-                self.say(Severity.CRITICAL, f"Preflight Fail: {reason}\t")
+                if reason == NO_MISSION:  # a mode requirement: PX4 has no text of its own for it
+                    self.say(Severity.CRITICAL, "Arming denied: Resolve system health failures first\t")
+                else:
+                    self.say(Severity.CRITICAL, f"Preflight Fail: {reason}\t")
             return CommandOutcome.REJECTED
         self.armed = True
         self._armed_at_s = self.time_s
@@ -247,6 +262,8 @@ class FlightController:
                 self._hold_here(brake=True)
             return CommandOutcome.ACCEPTED
         if mode == FlightMode.MISSION:
+            if not self.mission_ready():
+                return CommandOutcome.REJECTED  # commander: mode cannot run (auto_mission_missing)
             self.mode = mode
             self.after_landing_mode = FlightMode.MISSION
             if self.armed:
@@ -487,6 +504,12 @@ class FlightController:
             reason = "motor failure, fell" if self.motor_failed else "disarmed in flight, fell"
             self.crash(f"{reason} at {-body.v_up:.1f} m/s")
 
+    def _preflight_disarm_after_s(self) -> float:
+        """Commander's _auto_disarm_landed hysteresis for an arm without takeoff is
+        (COM_SPOOLUP_TIME + COM_DISARM_PRFLT) s of PX4 time (src/modules/commander/Commander.cpp):
+        11 s by default; trace e disarmed 11.02 PX4 s after the ARM in both runs."""
+        return self.params.get("COM_SPOOLUP_TIME") + self.params.get("COM_DISARM_PRFLT")
+
     def _auto_disarm_checks(self) -> None:
         if not self.armed:
             return
@@ -500,6 +523,6 @@ class FlightController:
             not self._took_off_since_arm
             and self.landed_state == LandedState.ON_GROUND
             and self.params.get("COM_DISARM_PRFLT") > 0
-            and self.time_s - self._armed_at_s >= self.params.get("COM_DISARM_PRFLT") + LAND_DETECTOR_SETTLE_S
+            and self.time_s - self._armed_at_s >= self._preflight_disarm_after_s()
         ):
             self._do_disarm("auto preflight disarming")

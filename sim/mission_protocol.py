@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from pymavlink.dialects.v20 import common as mavlink
 
 from sim.mission_store import (
     GLOBAL_FRAMES,
-    INT_FRAME_TO_FLOAT,
+    RELATIVE_FRAMES,
     MavFrame,
     MissionStore,
     MissionType,
@@ -30,10 +30,16 @@ from sim.statustext import Severity
 # goes out on the first tick after this interval, ~0.27 s on average.
 RETRY_INTERVAL_S = 0.265
 TRANSFER_TIMEOUT_S = 5.09
+# Between storing a new mission and the navigator having checked it (mission_result valid), PX4 refuses
+# to start it. Trace e: starts 0.017 s and 0.519 s after the mission's MISSION_ACK were refused, one at
+# 1.018-1.020 s accepted (both runs); this sits in the middle of that window. Wall clock, like the rest
+# of the protocol: a ground station has to live with it whatever the simulation speed.
+MISSION_LOAD_S = 0.75
 
-# Capacities of PX4 SITL's dataman: missions up to UINT16_MAX-1 items on POSIX builds; fence and rally
-# storage is small. A MISSION_COUNT above these gets MISSION_ACK NO_SPACE.
-CAPACITY = {MissionType.MISSION: 65534, MissionType.FENCE: 64, MissionType.RALLY: 8}
+# MavlinkMissionManager::MAX_COUNT of px4_sitl_default v1.16: CONFIG_NUM_MISSION_ITMES_SUPPORTED=10000
+# (boards/px4/sitl/default.px4board), DM_KEY_FENCE_POINTS_MAX 64, DM_KEY_SAFE_POINTS_MAX 32
+# (src/modules/dataman/dataman.h). A MISSION_COUNT above these gets MISSION_ACK NO_SPACE.
+CAPACITY = {MissionType.MISSION: 10000, MissionType.FENCE: 64, MissionType.RALLY: 32}
 
 FENCE_COMMANDS = frozenset(
     {
@@ -161,6 +167,23 @@ def item_from_float(msg: mavlink.MAVLink_mission_item_message) -> StoredItem:
     )  # fmt: skip
 
 
+def stored_as_px4_returns(mission_type: MissionType, item: StoredItem, as_int: bool) -> StoredItem:
+    """The item as PX4's download sends it back (trace e read-back): dataman keeps positions as
+    lat/lon plus ``altitude_is_relative`` and ``format_mavlink_mission_item`` (mavlink_mission.cpp)
+    rebuilds the frame from that flag for the request's form: relative -> 6 (INT) / 3, anything else,
+    terrain frames included, -> 5 / 0. Fence points keep no ``autocontinue`` and are never relative.
+    Items without a position (frame 2) come back as sent."""
+    if item.frame not in GLOBAL_FRAMES:
+        return item
+    relative = mission_type != MissionType.FENCE and item.frame in RELATIVE_FRAMES
+    if relative:
+        frame = MavFrame.GLOBAL_RELATIVE_ALT_INT if as_int else MavFrame.GLOBAL_RELATIVE_ALT
+    else:
+        frame = MavFrame.GLOBAL_INT if as_int else MavFrame.GLOBAL
+    autocontinue = 0 if mission_type == MissionType.FENCE else item.autocontinue
+    return replace(item, frame=int(frame), autocontinue=autocontinue)
+
+
 class MissionProtocol:
     """One transfer at a time per link, like PX4's MavlinkMissionManager."""
 
@@ -185,6 +208,7 @@ class MissionProtocol:
         self._peer = Peer(0, 0)
         self._count = 0
         self._expected_seq = 0
+        self._send_seq = 0
         self._received: list[StoredItem] = []
         self._last_request_at = 0.0
         self._last_progress_at = 0.0
@@ -271,6 +295,10 @@ class MissionProtocol:
             return
         self.state = TransferState.IDLE
         self._store.replace_items(self._type, self._received)
+        if self._type == MissionType.MISSION:
+            flagged = [item.seq for item in self._received if item.current]
+            self._store.uploaded_current_seq = flagged[-1] if flagged else -1
+            self._store.loaded_at = self._now() + MISSION_LOAD_S
         self._received = []
         self._on_stored(self._type)
         self._ack(self._peer, self._type, mavlink.MAV_MISSION_ACCEPTED)
@@ -287,68 +315,44 @@ class MissionProtocol:
         self._send(self._mav.mission_count_encode(peer.system_id, peer.component_id, count, mission_type))
         if count:
             self.state = TransferState.SENDING
+            self._send_seq = 0
             self._type = mission_type
             self._peer = peer
             self._last_progress_at = self._now()
 
     def _on_request(self, seq: int, raw_type: int, peer: Peer, as_int: bool) -> None:
+        """A download request, handled as handle_mission_request_both (mavlink_mission.cpp): ignored
+        without a MISSION_REQUEST_LIST first; only the expected seq or the previous one (a retry) is
+        served; any other aborts the transfer with MISSION_ACK ERROR and a text."""
         if self.state == TransferState.RECEIVING:
+            self._statustext(Severity.CRITICAL, "WPM: REJ. CMD: Busy\t")
             return
         mission_type = self._mission_type(raw_type)
-        if mission_type is None or mission_type == MissionType.ALL:
+        if self.state != TransferState.SENDING or mission_type != self._type:
+            return
+        if seq == self._send_seq and seq < len(self._store.get(mission_type)):
+            self._send_seq += 1
+        elif seq != self._send_seq - 1:
+            self.state = TransferState.IDLE
+            self._ack(peer, mission_type, mavlink.MAV_MISSION_ERROR)
+            self._statustext(Severity.CRITICAL, "WPM: REJ. CMD: Req. WP was unexpected\t")
             return
         items = self._store.get(mission_type)
         if not 0 <= seq < len(items):
             self._ack(peer, mission_type, mavlink.MAV_MISSION_INVALID_SEQUENCE)
             return
-        item = items[seq]
         self._last_progress_at = self._now()
-        if as_int:
-            self._send(
-                self._mav.mission_item_int_encode(
-                    peer.system_id,
-                    peer.component_id,
-                    seq,
-                    item.frame,
-                    item.command,
-                    0,
-                    item.autocontinue,
-                    item.param1,
-                    item.param2,
-                    item.param3,
-                    item.param4,
-                    item.x,
-                    item.y,
-                    item.z,
-                    mission_type,
-                )
-            )
-            return
-        frame = (
-            int(INT_FRAME_TO_FLOAT.get(MavFrame(item.frame), item.frame))
-            if item.frame in set(MavFrame)
-            else item.frame
-        )
-        current = 1 if (mission_type == MissionType.MISSION and seq == self._store.current_seq) else 0
-        self._send(
-            self._mav.mission_item_encode(
-                peer.system_id,
-                peer.component_id,
-                seq,
-                frame,
-                item.command,
-                current,
-                item.autocontinue,
-                item.param1,
-                item.param2,
-                item.param3,
-                item.param4,
-                item.lat,
-                item.lon,
-                item.z,
-                mission_type,
-            )
-        )
+        current = 1 if seq == self._store.link_current_seq(self._now()) else 0
+        item = stored_as_px4_returns(mission_type, items[seq], as_int)
+        encode = self._mav.mission_item_int_encode if as_int else self._mav.mission_item_encode
+        positional = item.frame in GLOBAL_FRAMES
+        x, y = (item.lat, item.lon) if positional and not as_int else (item.x, item.y)
+        msg = encode(
+            peer.system_id, peer.component_id, seq, item.frame, item.command, current,
+            item.autocontinue, item.param1, item.param2, item.param3, item.param4, x, y, item.z,
+            mission_type,
+        )  # fmt: skip
+        self._send(msg)
 
     def _on_ack(self, msg: mavlink.MAVLink_mission_ack_message) -> None:
         if self.state == TransferState.RECEIVING:

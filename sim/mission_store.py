@@ -73,12 +73,20 @@ class StoredItem:
 
 @dataclass
 class MissionStore:
-    """The three item lists; ``current_seq`` is the mission item the navigator works on."""
+    """The three item lists; ``current_seq`` is the mission item the navigator works on.
+
+    A new mission is not the navigator's until ``loaded_at`` (wall clock): PX4's mission manager
+    stores it at once (downloads and MISSION_CURRENT's total see it), but the navigator checks it a
+    moment later, and until then commander refuses to start it (trace e). ``uploaded_current_seq`` is
+    what the link reports as current in that window: the item the upload flagged ``current``, or -1.
+    """
 
     items: dict[MissionType, list[StoredItem]] = field(
         default_factory=lambda: {MissionType.MISSION: [], MissionType.FENCE: [], MissionType.RALLY: []}
     )
     current_seq: int = 0
+    loaded_at: float = 0.0
+    uploaded_current_seq: int = -1
     # Bumped on every change so the navigator and the geofence reload only when needed.
     version: dict[MissionType, int] = field(
         default_factory=lambda: {MissionType.MISSION: 0, MissionType.FENCE: 0, MissionType.RALLY: 0}
@@ -89,6 +97,14 @@ class MissionStore:
         self.version[mission_type] += 1
         if mission_type == MissionType.MISSION:
             self.current_seq = 0
+
+    def mission_loaded(self, now: float) -> bool:
+        return bool(self.items[MissionType.MISSION]) and now >= self.loaded_at
+
+    def link_current_seq(self, now: float) -> int:
+        """PX4's ``MavlinkMissionManager::_current_seq``: set from the upload at once, then from the
+        navigator's mission_result once it has loaded the mission."""
+        return self.current_seq if now >= self.loaded_at else self.uploaded_current_seq
 
     def clear(self, mission_type: MissionType) -> None:
         types = list(self.items) if mission_type == MissionType.ALL else [mission_type]

@@ -57,6 +57,7 @@ PX4_PARAMETERS: tuple[ParamSpec, ...] = (
     _i("COM_POS_FS_DELAY", 1),
     _i("COM_RC_IN_MODE", 1),
     _f("COM_RC_LOSS_T", 0.5),
+    _f("COM_SPOOLUP_TIME", 1.0),
     _i("GF_ACTION", 2),
     _f("GF_MAX_HOR_DIST", 0.0),
     _f("GF_MAX_VER_DIST", 0.0),

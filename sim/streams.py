@@ -92,6 +92,12 @@ ON_REQUEST_ONLY = frozenset(
 PX4_RATE_EFFICIENCY = 0.98
 
 
+# Not a mavlink stream in PX4: MavlinkMissionManager sends MISSION_CURRENT (and the MISSION_ITEM_REACHED
+# repeats) when its _slow_rate_limiter fires, and MavlinkRateLimiter::check() restarts the second from
+# the send (_last_sent = t), so a late send is never made up by a shorter gap (mavlink_rate_limiter.cpp).
+RATE_LIMITED = frozenset({StreamId.MISSION_CURRENT})
+
+
 @dataclass
 class Stream:
     stream_id: StreamId
@@ -162,6 +168,9 @@ class StreamTable:
         for stream in self._active:
             if now >= stream.next_due:
                 out.append(stream.stream_id)
+                if stream.stream_id in RATE_LIMITED:
+                    stream.next_due = now + stream.effective_interval_s
+                    continue
                 interval = stream.effective_interval_s
                 stream.next_due += interval
                 # A late tick (a loaded core) is made up on the next ticks, so a 100 Hz stream on the

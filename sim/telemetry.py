@@ -249,11 +249,19 @@ class TelemetryBuilder:
         )
 
     def mission_item_reached(self) -> mavlink.MAVLink_message | None:
-        """Repeated ~1 Hz, ~11 times per reached item, as PX4 did in the traces."""
+        """A repeat, due with each MISSION_CURRENT (the same 1 Hz limiter in PX4)."""
         progress = self._v.flight.progress
         if progress.reached_repeats_left <= 0 or progress.reached_seq < 0:
             return None
         progress.reached_repeats_left -= 1
+        return self._mav.mission_item_reached_encode(progress.reached_seq)
+
+    def new_item_reached(self) -> mavlink.MAVLink_message | None:
+        """The first MISSION_ITEM_REACHED of an item: at once, not on the 1 Hz timer."""
+        progress = self._v.flight.progress
+        if not progress.reached_unsent or progress.reached_seq < 0:
+            return None
+        progress.reached_unsent = False
         return self._mav.mission_item_reached_encode(progress.reached_seq)
 
     def vfr_hud(self) -> mavlink.MAVLink_message:

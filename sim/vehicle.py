@@ -133,6 +133,7 @@ class Vehicle:
             self._outside_fence,
             self._battery_warning,
         )
+        self.flight.mission_ready = lambda: self.store.mission_loaded(self._wall())
         self.missions = MissionProtocol(
             self.store, mav, self.link.send, self.say, wall_clock, self._on_stored
         )
@@ -298,6 +299,8 @@ class Vehicle:
             reply = self.commands.handle(request)
             for extra in reply.before_ack:
                 self.link.send(extra)
+            for leading in reply.leading_acks:
+                self.link.send(self.commands.ack(request, leading))
             for _ in range(reply.ack_count):
                 self.link.send(self.commands.ack(request, reply.result))
 
@@ -369,6 +372,9 @@ class Vehicle:
         now = self._wall()
         send = self.link.send
         telemetry = self.telemetry
+        first_reached = telemetry.new_item_reached()
+        if first_reached is not None:
+            send(first_reached)
         for stream_id in self.streams.due(now):
             msg = telemetry.build(stream_id)
             if msg is not None:

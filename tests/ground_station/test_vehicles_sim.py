@@ -22,7 +22,8 @@ from ground_station.tlog import iter_tlog
 from ground_station.vehicles import StationCore, StationVehicle
 from missions.formats.mavlink_items import MissionItemInt
 
-pytestmark = [pytest.mark.timeout(150), pytest.mark.sitl, pytest.mark.slow]
+# sim_only: several simulated vehicles in one `borderwatch sim run` process; one PX4 SITL cannot stand in.
+pytestmark = [pytest.mark.timeout(150), pytest.mark.sitl, pytest.mark.sim_only, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 BORDERWATCH = Path(sys.executable).with_name("borderwatch")

@@ -77,6 +77,7 @@ class RawGcs:
         self.received: list[tuple[float, mavlink.MAVLink_message]] = []
         self._last_hb = 0.0
         self.send_heartbeats = True
+        self.is_px4 = False  # talking to real PX4 SITL (timing on its slower-than-wall clock)
 
     def close(self) -> None:
         self.sock.close()

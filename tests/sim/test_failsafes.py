@@ -26,7 +26,9 @@ from tests.sim.helpers import (
 )
 from tests.sim.mavsdk_helpers import mavsdk_drone, wait_disarmed, wait_in_air, wait_ready
 
-pytestmark = [pytest.mark.sitl, pytest.mark.slow]
+# sim_only: these look at the simulator's own state (position, flight mode, wind, a UDP relay in front of
+# it); their PX4 SITL counterparts are the trace b and c conformance tests (tests/sim/conformance).
+pytestmark = [pytest.mark.sitl, pytest.mark.sim_only, pytest.mark.slow]
 
 
 def square_fence(half_m: float) -> GeofenceData:

@@ -23,7 +23,9 @@ from tests.sim.helpers import (
 )
 from tests.sim.mavsdk_helpers import mavsdk_drone, wait_disarmed, wait_in_air, wait_ready
 
-pytestmark = [pytest.mark.timeout(150), pytest.mark.sitl, pytest.mark.slow]
+# sim_only: the track check reads the simulator's own state at 10x speed; the PX4 SITL counterpart is
+# the trace a conformance test (tests/sim/conformance/test_mission_trace.py).
+pytestmark = [pytest.mark.timeout(150), pytest.mark.sitl, pytest.mark.sim_only, pytest.mark.slow]
 
 SURVEY_ALT_M = 40.0
 # A lawnmower over a 150 m x 200 m block north-east of home, lines 50 m apart.

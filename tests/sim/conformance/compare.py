@@ -6,15 +6,21 @@ folded to ``#``; everything else that the README calls a fact is compared as it 
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sim.trace_facts import Frame, StatusText, WireFacts
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+Clock = Callable[[float], float]
+
+
+def wall_clock(t: float) -> float:
+    return t
 
 
 def text_shape(text: str) -> str:
@@ -83,13 +89,16 @@ def frames_fields(facts: WireFacts, kind: str) -> list[dict[str, Any]]:
     return [fields for _, k, fields in facts.mission if k == kind]
 
 
-def stream_rates(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) -> dict[str, tuple[int, float]]:
+def stream_rates(
+    frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1), clock: Clock = wall_clock
+) -> dict[str, tuple[int, float]]:
     """(count, Hz) per message type from the vehicle, the rate from first to last arrival, so that a
-    window's edges falling next to a 1 Hz burst do not count as an extra message."""
+    window's edges falling next to a 1 Hz burst do not count as an extra message. Hz per second of
+    ``clock``."""
     times: dict[str, list[float]] = defaultdict(list)
     for frame in frames:
         if frame.sender == vehicle:
-            times[frame.msg.get_type()].append(frame.t)
+            times[frame.msg.get_type()].append(clock(frame.t))
     return {
         name: (len(ts), (len(ts) - 1) / (ts[-1] - ts[0]) if len(ts) > 1 and ts[-1] > ts[0] else 0.0)
         for name, ts in times.items()
@@ -118,7 +127,7 @@ def self_command_sends(commands: Iterable[Any]) -> Counter[SelfCommandKey]:
     return sends
 
 
-def retry_gaps(frames: Iterable[Frame], command: int) -> dict[int, list[float]]:
+def retry_gaps(frames: Iterable[Frame], command: int, clock: Clock = wall_clock) -> dict[int, list[float]]:
     """Per confirmation 1..3: seconds since the latest send of the same command with the confirmation
     before it (so that repeats of consecutive commands that overlap in time still pair up)."""
     last: dict[tuple[tuple[float, ...], int], float] = {}
@@ -130,6 +139,45 @@ def retry_gaps(frames: Iterable[Frame], command: int) -> dict[int, list[float]]:
         key = (m.param1, m.param2, m.param3)
         previous = last.get((key, m.confirmation - 1))
         if m.confirmation > 0 and previous is not None:
-            gaps[m.confirmation].append(frame.t - previous)
-        last[(key, m.confirmation)] = frame.t
+            gaps[m.confirmation].append(clock(frame.t) - previous)
+        last[(key, m.confirmation)] = clock(frame.t)
     return dict(gaps)
+
+
+def vehicle_clock(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) -> Clock:
+    """Wall time -> the vehicle's own time (ATTITUDE.time_boot_ms, 100 Hz), interpolated.
+
+    PX4 SITL runs in lockstep with its simulator, so every timer PX4 keeps (hrt_absolute_time: stream
+    intervals, mission retries, command retries, commander hysteresis) runs on this clock, and on a busy
+    machine it runs 0.67-0.98x as fast as the wall clock (trace e README). Timing that PX4 keeps itself
+    is therefore compared on this clock; see ``RecordedLink.link_clock``."""
+    walls: list[float] = []
+    boots: list[float] = []
+    for frame in frames:
+        if frame.sender == vehicle and frame.msg.get_type() == "ATTITUDE":
+            walls.append(frame.t)
+            boots.append(frame.msg.time_boot_ms / 1000.0)
+    if len(walls) < 2:
+        raise AssertionError("too few ATTITUDE frames to read the vehicle's clock")
+
+    def at(t: float) -> float:
+        i = min(max(bisect.bisect_right(walls, t), 1), len(walls) - 1)
+        w0, w1, b0, b1 = walls[i - 1], walls[i], boots[i - 1], boots[i]
+        return b0 + (t - w0) * (b1 - b0) / (w1 - w0) if w1 > w0 else b0
+
+    return at
+
+
+# One second of the limiter, plus one loop pass (PX4's mavlink loop, the simulator's 10 ms tick), plus
+# what a loaded 2-core machine adds to a single arrival time (stalls of up to ~0.2 s were seen).
+JITTERED_SECOND = 1.25
+
+
+def assert_one_second_apart(gaps: list[float], label: object) -> None:
+    """Repeats of a 1 s MavlinkRateLimiter: >= 1 s each (it restarts from the send, never catches up),
+    late by a loop pass. A stall of the receiver delays single arrivals (a long gap, then a short one),
+    one of the sender stretches a gap, so each gap only has to be plausible and, over a full run of
+    repeats, their mean has to be the limiter's: 0.98 s (10 ms clock resolution) to 1.1 s."""
+    assert all(0.5 <= gap <= JITTERED_SECOND for gap in gaps), (label, gaps)
+    if len(gaps) >= 5:
+        assert 0.98 <= sum(gaps) / len(gaps) <= 1.1, (label, gaps)

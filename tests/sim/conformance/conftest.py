@@ -27,6 +27,7 @@ from sim.scenario import BatteryConfig, HomeSpec, Scenario, VehicleSpec
 from sim.terrain_source import FlatGround
 from sim.trace_facts import WireFacts, extract_facts, read_tlog
 from sim.world import World, WorldPorts
+from tests.sim.conformance.compare import Clock, vehicle_clock, wall_clock
 
 HOME_LON = 17.2050
 HOME_LAT = 50.2290
@@ -74,6 +75,17 @@ class RecordedLink:
         if self.world is not None:
             self.world.clock.speed = speed
             self.speed = speed
+
+    def link_clock(self) -> Clock:
+        """The clock this target's protocol and stream timers run on, to measure them in.
+
+        Real PX4 SITL: its own lockstep time (``compare.vehicle_clock``), slower than the wall clock on a
+        busy machine. Built-in simulator: the wall clock, whatever its speed (design contract 8).
+        """
+        if self.kind == TargetKind.BUILTIN:
+            return wall_clock
+        self.proxy.flush_record()
+        return vehicle_clock(read_tlog(self.tlog, types={"ATTITUDE"}))
 
     def facts(self, *, since: float | None = None, until: float | None = None) -> WireFacts:
         """Facts of everything recorded so far (optionally a wall-clock window, Unix seconds)."""

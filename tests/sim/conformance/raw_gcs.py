@@ -41,6 +41,8 @@ class RawGcs:
     received: list[Received] = field(default_factory=list)
     vehicle_addr: tuple[str, int] | None = None
     heartbeats_on: bool = True
+    # Measure protocol timing on the vehicle's clock (real PX4: its lockstep time) instead of the wall.
+    vehicle_clock: bool = False
 
     def __post_init__(self) -> None:
         self.mav = mavlink.MAVLink(None, srcSystem=self.system_id, srcComponent=self.component_id)
@@ -69,6 +71,31 @@ class RawGcs:
         sent = time.time()
         self.send(self.mav.command_long_encode(target[0], target[1], command, confirmation, *values))
         return sent
+
+    def boot_s_at(self, t: float) -> float:
+        """The vehicle's own clock (ATTITUDE.time_boot_ms, 100 Hz) at wall time ``t``, interpolated
+        between the ATTITUDEs around it: PX4 SITL runs in lockstep and slower than real time on a busy
+        machine, so what PX4 times itself is compared on this clock."""
+        before = after = None
+        for r in reversed(self.received):
+            if r.msg.get_type() != "ATTITUDE":
+                continue
+            if r.t > t:
+                after = r
+            else:
+                before = r
+                break
+        if before is None:
+            raise AssertionError("no ATTITUDE before the event")
+        b0 = float(before.msg.time_boot_ms) / 1000.0
+        if after is None or after.t <= before.t:
+            return b0 + (t - before.t)
+        b1 = float(after.msg.time_boot_ms) / 1000.0
+        return b0 + (t - before.t) * (b1 - b0) / (after.t - before.t)
+
+    def clock_at(self, t: float) -> float:
+        """``t`` on the clock the vehicle's protocol timers run on (see ``RecordedLink.link_clock``)."""
+        return self.boot_s_at(t) if self.vehicle_clock else t
 
     def mark(self) -> int:
         """An index into ``received``: pass it as ``since`` to look only at what arrives afterwards."""
@@ -102,9 +129,9 @@ class RawGcs:
 
 
 @contextlib.asynccontextmanager
-async def raw_gcs(port: int) -> AsyncIterator[RawGcs]:
+async def raw_gcs(port: int, *, vehicle_clock: bool = False) -> AsyncIterator[RawGcs]:
     """A GCS listening on 127.0.0.1:``port`` that starts its 1 Hz heartbeat once the vehicle is heard."""
-    gcs = RawGcs()
+    gcs = RawGcs(vehicle_clock=vehicle_clock)
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(lambda: _Inbox(gcs), local_addr=("127.0.0.1", port))
     gcs._transport = transport

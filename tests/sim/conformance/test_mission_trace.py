@@ -12,7 +12,9 @@ import pytest
 
 from sim.trace_facts import WireFacts, extract_facts, read_tlog, within
 from tests.sim.conformance.compare import (
+    JITTERED_SECOND,
     acks_of,
+    assert_one_second_apart,
     heartbeat_phases,
     mission_exchange,
     reached_repeats,
@@ -21,8 +23,9 @@ from tests.sim.conformance.compare import (
     text_sequence,
     uploads,
     vehicle_commands,
+    wall_clock,
 )
-from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, VehicleTarget, trace_path
+from tests.sim.conformance.conftest import RecordedLink, ScenarioRun, TargetKind, VehicleTarget, trace_path
 from tests.sim.conformance.mavsdk_client import mavsdk_station
 from tests.sim.conformance.scenarios import fly_mission_a
 
@@ -91,9 +94,13 @@ def test_long_texts_are_chunked_with_one_id(
 
 
 def test_heartbeat_is_strictly_periodic(flown: ScenarioRun[None], shared_data: Path) -> None:
-    """1 Hz (PX4: 1.009-1.078 s, mean 1.015 s), and no extra HEARTBEAT on a mode or arm change."""
-    for path in (trace_path(shared_data, "mission"), flown.link.tlog):
-        times = [f.t for f in read_tlog(path, types={"HEARTBEAT"}) if f.sender == (1, 1)]
+    """1 Hz (PX4: 1.009-1.078 s, mean 1.015 s), and no extra HEARTBEAT on a mode or arm change.
+
+    PX4's HEARTBEAT is a 1 Hz mavlink stream scheduled on hrt time (PX4's lockstep clock in SITL), so
+    a live PX4 is measured on its own clock (``link_clock``); the trace ran at ~1x real time."""
+    cases = [(trace_path(shared_data, "mission"), wall_clock), (flown.link.tlog, flown.link.link_clock())]
+    for path, clock in cases:
+        times = [clock(f.t) for f in read_tlog(path, types={"HEARTBEAT"}) if f.sender == (1, 1)]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert min(gaps) > 0.9 and max(gaps) < 1.2, (path.name, min(gaps), max(gaps))
         assert sum(gaps) / len(gaps) == pytest.approx(1.015, abs=0.02)
@@ -136,13 +143,20 @@ def test_items_reached_are_the_speed_item_indices(flown: ScenarioRun[None], px4:
 
 
 def test_item_reached_repeats_about_1hz_11_times(flown: ScenarioRun[None], px4: WireFacts) -> None:
-    """The last item is followed by the whole RTL, so its repetition is complete at any speed."""
+    """The last item is followed by the whole RTL, so its repetition is complete at any speed.
+
+    mavlink_mission.cpp sends it once at once, then 'another 10 times' on the 1 Hz _slow_rate_limiter
+    (MavlinkRateLimiter{1000 * 1000}, hrt time): 11 in all; repeats 2-11 are >= 1 s of PX4 time apart
+    and late by at most a mavlink loop (PX4: 0.996-1.019 PX4 s in trace e, the 10 ms of ATTITUDE's
+    clock resolution included). The first repeat may come any time within that second."""
     last = px4.items_reached[-1][1]
     assert reached_repeats(px4)[last] == 11
-    assert reached_repeats(flown.facts)[last] in (10, 11)
-    times = [t for t, seq in flown.facts.items_reached if seq == last]
+    assert reached_repeats(flown.facts)[last] == 11
+    clock = flown.link.link_clock()
+    times = [clock(t) for t, seq in flown.facts.items_reached if seq == last]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert all(0.8 < gap < 1.2 for gap in gaps), gaps
+    assert 0.0 <= gaps[0] <= JITTERED_SECOND, gaps
+    assert_one_second_apart(gaps[1:], last)
 
 
 # Streams the API link sends in flight (README "API flying", MAVSDK set EXTENDED_SYS_STATE to 1 Hz).
@@ -180,7 +194,10 @@ def test_rates_in_flight_within_5_percent(
     sim = extract_facts(within(read_tlog(flown.link.tlog), start, end))
     t0 = px4.first_t
     ref = extract_facts(within(read_tlog(trace_path(shared_data, "mission")), t0 + 40.0, t0 + 190.0))
-    window = end - start
+    # PX4 schedules each stream on hrt time (MavlinkStream::update), its lockstep clock in SITL: a live
+    # PX4 slower than real time sends fewer frames per wall second, as many per second of its own time.
+    clock = flown.link.link_clock()
+    window = clock(end) - clock(start)
     for name in FLYING_STREAMS:
         ref_hz = ref.counts[name] / 150.0
         expected = ref_hz * window
@@ -226,8 +243,20 @@ def test_own_command_repeats_are_about_1_s_then_0_5_s_apart(
     px4 = retry_gaps(read_tlog(trace_path(shared_data, "mission"), types={"COMMAND_LONG"}), 178)
     for confirmation, seconds in expected.items():
         assert statistics.median(px4[confirmation]) == pytest.approx(seconds, abs=0.02)
-    sim = retry_gaps(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}), 178)
+    # mavlink_command_sender.cpp retransmits once hrt_elapsed_time > TIMEOUT_US (500000 us of PX4 time),
+    # checked every mavlink loop; the first retry waits for the other instance's timer too (~1.02 s). So
+    # on PX4's own clock the gaps are the trace's, +- a loop and the clock's 10 ms resolution (0.06 s).
+    # A retry round is led by whichever mavlink channel gets there first (it resets the timer); a channel
+    # that lagged behind catches up in its next loop pass ("We are behind and need to do a
+    # retransmission"). So on live PX4 our link's copy of a round is 0.5 s (TIMEOUT_US) after the last,
+    # ~1 s when a round passed it by (the trace's first retry), or bunched right after a late one. Live
+    # PX4 showed all three: 1.01/0.004/0.51 s for confirmation 1, 0.51/0.51/0.005 s for 2.
+    sim = retry_gaps(read_tlog(flown.link.tlog, types={"COMMAND_LONG"}), 178, flown.link.link_clock())
     assert sorted(sim) == [1, 2, 3]
     for confirmation, gaps in sim.items():
         assert len(gaps) == 5
-        assert all(gap == pytest.approx(expected[confirmation], abs=0.06) for gap in gaps), gaps
+        if flown.link.kind == TargetKind.PX4:
+            allowed = (0.0, 0.515, 1.02)
+            assert all(any(abs(gap - a) <= 0.06 for a in allowed) for gap in gaps), gaps
+        else:
+            assert all(gap == pytest.approx(expected[confirmation], abs=0.06) for gap in gaps), gaps

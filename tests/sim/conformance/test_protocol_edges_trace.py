@@ -105,7 +105,9 @@ def test_idle_default_rates_within_5_percent(
     """Every stream of the idle API link (trace d, t=5-21 s) at PX4's measured rate, +-5 %; streams
     of 1 Hz and less, which a few seconds cannot measure to 5 %, within one frame of PX4's count."""
     start, end = edges.value["idle_window"]
-    sim = stream_rates(within(read_tlog(edges.link.tlog), start, end))
+    # PX4 schedules streams on hrt time, its lockstep clock in SITL: rates per second of that clock.
+    clock = edges.link.link_clock()
+    sim = stream_rates(within(read_tlog(edges.link.tlog), start, end), clock=clock)
     ref_window = 16.0
     ref = stream_rates(
         within(read_tlog(trace_path(shared_data, "protocol_edges")), px4.first_t + 5.0, px4.first_t + 21.0)
@@ -118,7 +120,7 @@ def test_idle_default_rates_within_5_percent(
         if ref_hz >= 2.0:
             ok = hz == pytest.approx(ref_hz, rel=0.05)
         else:
-            ok = abs(count - ref_count / ref_window * (end - start)) <= 1.5
+            ok = abs(count - ref_count / ref_window * (clock(end) - clock(start))) <= 1.5
         if not ok:
             problems.append(f"{name}: sim {count} frames, {hz:.2f} Hz; PX4 {ref_hz:.2f} Hz")
     assert not problems, problems
@@ -131,12 +133,22 @@ def test_stalled_upload_is_re_requested_19_times_then_times_out_silently(
     edges: ScenarioRun[Results], px4_results: Results
 ) -> None:
     """MISSION_REQUEST (non-INT: no INT seen yet on the link) every ~0.27 s, 19 in all, then
-    'Operation timeout' at ~5.1 s and never a MISSION_ACK. Wall-clock at any simulation speed."""
+    'Operation timeout' at ~5.1 s and never a MISSION_ACK. Wall-clock at any simulation speed.
+
+    mavlink_mission.cpp re-requests once hrt_elapsed_time(&_time_last_sent) exceeds
+    MAVLINK_MISSION_RETRY_TIMEOUT_DEFAULT (250 ms) and gives up after
+    MAVLINK_MISSION_PROTOCOL_TIMEOUT_DEFAULT (5 s), both on PX4's lockstep clock and checked once per
+    mavlink loop (hence ~0.27 s and 5.09 s); a live PX4 is measured on that clock (edges.py)."""
     sim_rows, px4_rows = edges.value["mission_count_no_items"], px4_results["mission_count_no_items"]
-    assert [(kind, seq) for kind, _, seq in sim_rows] == [(kind, seq) for kind, _, seq in px4_rows]
-    assert len(sim_rows) == 19
+    assert len(px4_rows) == 19
+    # 1 + 18 re-requests at the trace's 0.27 s; live PX4 also made 1 + 19 (quicker loop passes).
+    allowed = (19, 20) if edges.link.kind == TargetKind.PX4 else (19,)
+    assert len(sim_rows) in allowed, len(sim_rows)
+    assert {(kind, seq) for kind, _, seq in sim_rows} == {(kind, seq) for kind, _, seq in px4_rows}
     gaps = [b[1] - a[1] for a, b in itertools.pairwise(sim_rows)]
-    assert all(0.2 < gap < 0.35 for gap in gaps), gaps
+    # >= 250 ms each (less 5 ms of clock interpolation), late by a loop pass or, on a loaded machine, a
+    # stall; the mean below pins the rate.
+    assert all(0.245 < gap < 0.45 for gap in gaps), gaps
     px4_mean_gap = (px4_rows[-1][1] - px4_rows[0][1]) / (len(px4_rows) - 1)
     assert sum(gaps) / len(gaps) == pytest.approx(px4_mean_gap, rel=0.05)
     assert edges.value["operation_timeout_after_s"] == pytest.approx(5.09, abs=0.15)
@@ -158,7 +170,11 @@ def test_downloads(edges: ScenarioRun[Results]) -> None:
     more; deprecated MISSION_REQUEST: a float MISSION_ITEM in frame 3 with current=1 (trace d)."""
     value = edges.value
     assert value["download_count"] == 3
-    assert value["download_items_int"] == [(0, 6, 0), (1, 6, 0), (2, 6, 0)]
+    # current on seq 0 is the navigator's current item once it has the mission: PX4 (trace d) had not
+    # yet (0) 1 ms after the upload; a live PX4 once had (1) - a race, so live PX4 may show either.
+    first_current = (0, 1) if edges.link.kind == TargetKind.PX4 else (0,)
+    assert value["download_items_int"][1:] == [(1, 6, 0), (2, 6, 0)]
+    assert value["download_items_int"][0][:2] == (0, 6) and value["download_items_int"][0][2] in first_current
     for mission_type in (1, 2):
         assert value[f"download_count_type_{mission_type}"] == 0
         assert value[f"download_type_{mission_type}_more"] == []
@@ -210,9 +226,13 @@ def test_arming_edges(edges: ScenarioRun[Results], px4_results: Results) -> None
 
 
 def test_auto_preflight_disarm_delay(edges: ScenarioRun[Results], px4_results: Results) -> None:
-    """COM_DISARM_PRFLT=10: PX4 disarmed 11.3 s after an ARM that was not followed by a takeoff."""
-    speed_note = "vehicle seconds" if edges.link.kind == TargetKind.BUILTIN else "seconds"
-    assert edges.value["auto_disarm_s"] == pytest.approx(px4_results["auto_disarm_s"], abs=1.0), speed_note
+    """PX4 disarmed 11.33 s (wall, at ~1x) after an ARM without takeoff. Commander's hysteresis is
+    COM_SPOOLUP_TIME + COM_DISARM_PRFLT = 1 + 10 s of PX4 time (Commander.cpp, _auto_disarm_landed), so it
+    is measured on the vehicle's clock (ATTITUDE.time_boot_ms: a slow PX4 and a fast-forwarded simulator
+    alike); trace e: 11.02 PX4 s. Up to 0.2 s over covers commander's cycle and the text queue; 0.1 s
+    under, that one 100 Hz sample of the clock is 50 ms of vehicle time at the simulator's 5x here."""
+    assert px4_results["auto_disarm_s"] == pytest.approx(11.33, abs=0.01)
+    assert 10.9 <= edges.value["auto_disarm_vehicle_s"] <= 11.2
 
 
 def test_mode_sequence_and_heartbeat_phases(edges: ScenarioRun[Results], px4: WireFacts) -> None:
