@@ -26,6 +26,8 @@ def border_band(border: Any, km: float) -> Area:
     band = metric.buffer(km * 1000.0, quad_segs=8).simplify(50.0)
     if not isinstance(band, Polygon):
         band = band.convex_hull
+    if band.is_empty:
+        raise ValueError(f"a band of {km:g} km around the border is empty")
     ring = transform_geometry(Polygon(band.exterior), epsg, Crs.WGS84)
     return Area(
         ring=tuple((float(x), float(y)) for x, y in ring.exterior.coords), label=f"{km:g} km of the border"

@@ -99,7 +99,12 @@ async def revoke_agreement(
 
 @router.get("/areas/border-band", response_model=Area)
 async def border_band_area(
-    km: float = Query(gt=0, le=100),
+    km: float = Query(
+        ge=0.1,
+        le=100,
+        description="half-width of the band; at least 100 m (the band is "
+        "simplified to ~50 m, so a narrower one would vanish)",
+    ),
     _: Principal = Depends(require(Permission.VIEW_MAP)),
     context: StationContext = Depends(get_context),
 ) -> Area:

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from borderwatch_cli.main import app
@@ -59,3 +60,10 @@ async def test_audit_cli_verify_and_export(tmp_path: Path) -> None:
     assert broken.exit_code == 1 and "row 3: removed" in broken.stdout
     bad_anchor = runner.invoke(app, ["audit", "verify", "--db", str(db), "--anchor", "nonsense"])
     assert bad_anchor.exit_code == 2
+
+
+def test_a_vanishing_band_is_refused_not_a_server_error() -> None:
+    """Found by schemathesis: km=5e-324 made an empty band and a 500; the route now asks for >= 0.1 km and
+    the function says what is wrong."""
+    with pytest.raises(ValueError, match="is empty"):
+        border_band(shared_region().border, 5e-324)
