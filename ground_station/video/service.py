@@ -13,7 +13,7 @@ from typing import Any
 
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
-from ground_station.video.delivery import H264Variant, JpegVariant, Variant
+from ground_station.video.delivery import DetectorFactory, H264Variant, JpegVariant, Variant
 from ground_station.video.ingest import (
     FixedPose,
     IngestStream,
@@ -95,6 +95,9 @@ class VideoService:
         self.variants: dict[tuple[str, Variant], JpegVariant] = {}
         self.webrtc = WebRtcPeers()
         self.h264_variants: dict[tuple[str, Variant], H264Variant] = {}
+        # Makes one detector per privacy-variant encoder. None: no detector installed, so the anonymised
+        # variant pixelates whole frames and the analytic variant shows no boxes (fail-closed).
+        self.detector_factory: DetectorFactory | None = None
         self._retention_task: asyncio.Task[None] | None = None
         self.sources = sources_from_settings(settings, region) if settings.video.enabled else []
 
@@ -134,14 +137,19 @@ class VideoService:
         key = (stream_id, variant)
         if key not in self.variants:
             self.variants[key] = JpegVariant(
-                self.streams[stream_id], variant, quality=self.settings.video.jpeg_quality
+                self.streams[stream_id],
+                variant,
+                quality=self.settings.video.jpeg_quality,
+                detector_factory=self.detector_factory,
             )
         return self.variants[key]
 
     def h264_variant(self, stream_id: str, variant: Variant) -> H264Variant:
         key = (stream_id, variant)
         if key not in self.h264_variants:
-            self.h264_variants[key] = H264Variant(self.streams[stream_id], variant)
+            self.h264_variants[key] = H264Variant(
+                self.streams[stream_id], variant, detector_factory=self.detector_factory
+            )
         return self.h264_variants[key]
 
     def busy_segments(self) -> set[Path]:

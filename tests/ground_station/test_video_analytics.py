@@ -6,16 +6,23 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from geodata.crs import LocalTangentPlane
+from ground_station.auth.roles import Role
 from ground_station.video.analytics.anonymise import anonymise_image, coverage_mask
 from ground_station.video.analytics.detector import Box, Detection, ObjectKind
 from ground_station.video.analytics.geolocate import geolocate
 from ground_station.video.analytics.metrics import precision_recall
 from ground_station.video.analytics.pipeline import AnalyticsPipeline
 from ground_station.video.analytics.tracker import TrackedBox
+from ground_station.video.analytics.variants import CANVAS_BGR
+from ground_station.video.api import variants_for
+from ground_station.video.delivery import Variant, VariantPictures
+from ground_station.video.tickets import TicketBook, TicketError
 from sim.camera.metadata import GroundTruthBox
 from sim.scene import GroundObjectKind
 from tests.ground_station import analytics_scene as scene
@@ -150,3 +157,40 @@ def test_precision_recall_matches_at_iou_half() -> None:
     assert pr[ObjectKind.PERSON].tp == 1 and pr[ObjectKind.PERSON].fp == 1 and pr[ObjectKind.PERSON].fn == 0
     assert pr[ObjectKind.VEHICLE].tp == 0 and pr[ObjectKind.VEHICLE].fn == 1
     assert pr[ObjectKind.PERSON].precision == 0.5 and pr[ObjectKind.PERSON].recall == 1.0
+
+
+def _video_frame(seq: int, image: np.ndarray) -> object:
+    return SimpleNamespace(seq=seq, image=image, stream_id="pole-1")
+
+
+def test_analytic_variant_carries_no_camera_pixels_only_boxes() -> None:
+    stream = SimpleNamespace(source=SimpleNamespace(binding=SimpleNamespace(sensor_id="pole-1")))
+    detector = NoisyTruthDetector()
+    pictures = VariantPictures(stream, Variant.ANALYTIC, lambda: detector)  # type: ignore[arg-type]
+    for frame in scene.frames(6):
+        detector.truth = frame.truth
+        out = pictures.picture(_video_frame(frame.index, np.asarray(frame.image)))  # type: ignore[arg-type]
+        colours = {tuple(int(c) for c in px) for px in out.reshape(-1, 3)}
+        assert colours <= {CANVAS_BGR, (40, 40, 230), (230, 120, 40)}
+        assert (40, 40, 230) in colours  # people are shown, as boxes
+
+
+def test_anonymised_variant_without_detector_is_fail_closed() -> None:
+    stream = SimpleNamespace(source=SimpleNamespace(binding=SimpleNamespace(sensor_id="pole-1")))
+    pictures = VariantPictures(stream, Variant.ANONYMISED, None)  # type: ignore[arg-type]
+    frame = next(scene.frames(1))
+    image = np.asarray(frame.image)
+    out = pictures.picture(_video_frame(0, image))  # type: ignore[arg-type]
+    truth = frame.truth[0]
+    assert not np.array_equal(
+        out[truth.y0 : truth.y1, truth.x0 : truth.x1], image[truth.y0 : truth.y1, truth.x0 : truth.x1]
+    )
+
+
+def test_partners_get_only_privacy_variants_and_tickets_are_bound_to_the_variant() -> None:
+    assert set(variants_for(Role.PARTNER_VIEWER)) == {Variant.ANONYMISED, Variant.ANALYTIC}
+    assert Variant.RAW in variants_for(Role.PILOT)
+    book = TicketBook(30.0)
+    ticket = book.issue("stream:pole-1", "live:anonymised", "partner", "pl")
+    with pytest.raises(TicketError):
+        book.redeem(ticket.value, "stream:pole-1", "live:raw")
