@@ -11,8 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from geodata.terrain import Terrain
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
+from ground_station.video.analytics.publisher import DetectionPublisher
 from ground_station.video.delivery import DetectorFactory, H264Variant, JpegVariant, Variant
 from ground_station.video.ingest import (
     FixedPose,
@@ -98,6 +100,7 @@ class VideoService:
         # Makes one detector per privacy-variant encoder. None: no detector installed, so the anonymised
         # variant pixelates whole frames and the analytic variant shows no boxes (fail-closed).
         self.detector_factory: DetectorFactory | None = None
+        self.detection_publishers: dict[str, DetectionPublisher] = {}
         self._retention_task: asyncio.Task[None] | None = None
         self.sources = sources_from_settings(settings, region) if settings.video.enabled else []
 
@@ -132,6 +135,18 @@ class VideoService:
         self.streams[source.stream_id] = stream
         stream.start()
         return stream
+
+    def start_analytics(self, detector_factory: DetectorFactory, terrain: Terrain) -> None:
+        """Installs a detector: privacy variants created from now on use it, and every stream's
+        detections are geo-located on ``terrain`` and published on ``camera.<id>.detections``."""
+        self.detector_factory = detector_factory
+        for stream_id, stream in self.streams.items():
+            detector = detector_factory()
+            if detector is None or stream_id in self.detection_publishers:
+                continue
+            publisher = DetectionPublisher(stream, self.bus, terrain, detector)
+            self.detection_publishers[stream_id] = publisher
+            publisher.start()
 
     def variant(self, stream_id: str, variant: Variant) -> JpegVariant:
         key = (stream_id, variant)
@@ -181,6 +196,7 @@ class VideoService:
         steps: list[tuple[str, Any]] = [("webrtc peers", self.webrtc.close())]
         steps += [(f"encoder {sid}/{variant}", v.close()) for (sid, variant), v in self.variants.items()]
         steps += [(f"h264 {sid}/{variant}", v.close()) for (sid, variant), v in self.h264_variants.items()]
+        steps += [(f"analytics {sid}", p.close()) for sid, p in self.detection_publishers.items()]
         steps += [(f"ingest {sid}", stream.stop()) for sid, stream in self.streams.items()]
         steps.append(("telemetry poses", self.telemetry.stop()))
         for what, step in steps:

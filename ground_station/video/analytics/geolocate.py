@@ -2,8 +2,9 @@
 
 The ground-contact pixel is the bottom centre of the box (feet, tyres). The uncertainty radius adds
 (a) half the object's footprint (the bottom of a box is the object's nearest edge, not its centre),
-(b) the ground distance between the rays through the contact pixel and two pixels above it (box edge
-error, which grows fast at grazing angles), and (c) the terrain's vertical accuracy turned into a
+(b) the ground distance between the rays through the contact pixel and the box-edge error above it
+(2 px or 15 % of the box height, whichever is larger: detector boxes are that loose; it grows fast
+at grazing angles), and (c) the terrain's vertical accuracy turned into a
 horizontal error by the ray's grazing angle (a DEM that does not say its accuracy counts as 1 m).
 """
 
@@ -21,6 +22,7 @@ from ground_station.video.analytics.detector import ObjectKind
 from ground_station.video.analytics.tracker import TrackedBox
 
 PIXEL_ERROR = 2.0
+EDGE_ERROR_FRAC = 0.15
 HALF_FOOTPRINT_M = {ObjectKind.PERSON: 0.35, ObjectKind.VEHICLE: 2.4, ObjectKind.FACE: 0.35}
 
 
@@ -61,7 +63,7 @@ def geolocate(
         return []
     u = np.array([(t.box.x0 + t.box.x1) / 2 for t in tracks])
     v_foot = np.array([t.box.y1 for t in tracks])
-    v_above = v_foot - PIXEL_ERROR
+    v_above = v_foot - np.array([max(PIXEL_ERROR, EDGE_ERROR_FRAC * t.box.height) for t in tracks])
     rays = pose.rays_enu(intrinsics, np.concatenate([u, u]), np.concatenate([v_foot, v_above]))
     hits = cast_rays(pose, rays, terrain, max_range_m)
     n = len(tracks)

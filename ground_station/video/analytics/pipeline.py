@@ -21,6 +21,7 @@ class FrameAnalytics:
     frame: int
     detected: bool  # the detector ran on this frame
     detections: list[Detection]  # this frame's raw detections (empty between detections)
+    detection_track_ids: list[int]  # the track of each raw detection
     tracks: list[TrackedBox]  # what is covered on this frame
     failed: bool = False  # no detector or it raised: the whole frame is treated as unknown
 
@@ -40,8 +41,9 @@ class AnalyticsPipeline:
     def step(self, image: ImageU8) -> FrameAnalytics:
         self.frame += 1
         if self.detector is None:
-            return FrameAnalytics(self.frame, False, [], [], failed=True)
+            return FrameAnalytics(self.frame, False, [], [], [], failed=True)
         detections: list[Detection] = []
+        ids: list[int] = []
         ran = self.frame % self.detect_every == 0
         if ran:
             try:
@@ -50,9 +52,9 @@ class AnalyticsPipeline:
             except Exception:
                 log.exception("detector failed; frame anonymised whole")
                 self._last_failed = True
-            self.tracker.update(self.frame, detections)
+            ids = self.tracker.update(self.frame, detections)
         return FrameAnalytics(
-            self.frame, ran, detections, self.tracker.boxes(self.frame), failed=self._last_failed
+            self.frame, ran, detections, ids, self.tracker.boxes(self.frame), failed=self._last_failed
         )
 
     def anonymised(self, image: ImageU8) -> tuple[ImageU8, FrameAnalytics]:

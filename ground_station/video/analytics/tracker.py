@@ -69,8 +69,9 @@ class BoxTracker:
             track.box.y1 + track.vy * dt,
         )
 
-    def update(self, frame: int, detections: list[Detection]) -> None:
-        """Associates this frame's detections with tracks (best IoU first), starts tracks for the rest."""
+    def update(self, frame: int, detections: list[Detection]) -> list[int]:
+        """Associates this frame's detections with tracks (best IoU first), starts tracks for the rest;
+        returns the track id of each detection."""
         pairs = []
         for ti, track in enumerate(self.tracks):
             predicted = self._predicted(track, frame).grown(self.min_margin_px)
@@ -79,6 +80,7 @@ class BoxTracker:
                     iou = predicted.iou(det.box)
                     if iou >= self.min_iou:
                         pairs.append((iou, ti, di))
+        ids = [0] * len(detections)
         used_t: set[int] = set()
         used_d: set[int] = set()
         for _iou, ti, di in sorted(pairs, reverse=True):
@@ -95,10 +97,14 @@ class BoxTracker:
             track.vx = 0.5 * track.vx + 0.5 * (cx_new - cx_old) / dt
             track.vy = 0.5 * track.vy + 0.5 * (cy_new - cy_old) / dt
             track.box, track.frame, track.score = det.box, frame, det.score
+            ids[di] = track.track_id
         for di, det in enumerate(detections):
             if di not in used_d:
-                self.tracks.append(Track(next(_ids), det.kind, det.box, frame, score=det.score))
+                track = Track(next(_ids), det.kind, det.box, frame, score=det.score)
+                self.tracks.append(track)
+                ids[di] = track.track_id
         self.tracks = [t for t in self.tracks if frame - t.frame <= self.max_coast_frames]
+        return ids
 
     def boxes(self, frame: int) -> list[TrackedBox]:
         """Every live track's box at ``frame``, predicted and grown; what anonymisation must cover."""
