@@ -50,7 +50,9 @@ class AnalyticsPipeline:
                 detections = self.detector.detect(image)
                 self._last_failed = False
             except Exception:
-                log.exception("detector failed; frame anonymised whole")
+                log.warning(
+                    "detector failed; frame anonymised whole", exc_info=log.isEnabledFor(logging.DEBUG)
+                )
                 self._last_failed = True
             ids = self.tracker.update(self.frame, detections)
         return FrameAnalytics(
