@@ -14,6 +14,7 @@ from typing import Any
 from geodata.terrain import Terrain
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
+from ground_station.video.analytics.foreground import ForegroundDetector
 from ground_station.video.analytics.publisher import DetectionPublisher
 from ground_station.video.delivery import DetectorFactory, H264Variant, JpegVariant, Variant
 from ground_station.video.ingest import (
@@ -85,6 +86,17 @@ def sources_from_settings(settings: StationSettings, region: Any | None) -> list
     return sources
 
 
+def detector_factory_for(name: str) -> DetectorFactory:
+    """The configured detector (``[video] detector``); imports onnxruntime only when it is asked for."""
+    if name == "foreground":
+        return ForegroundDetector
+    if name == "centerface":
+        from ground_station.video.analytics.centerface import CenterFaceDetector
+
+        return CenterFaceDetector
+    raise ValueError(f"unknown video detector {name!r}")
+
+
 class VideoService:
     def __init__(self, settings: StationSettings, bus: Bus, region: Any | None) -> None:
         self.settings = settings
@@ -115,6 +127,7 @@ class VideoService:
         await self.telemetry.start()
         for source in self.sources:
             self.add_stream(source)
+        self._start_configured_analytics()
         self._retention_task = asyncio.create_task(self._retention_loop(), name="video-retention")
 
     def add_stream(self, source: StreamSource) -> IngestStream:
@@ -135,6 +148,25 @@ class VideoService:
         self.streams[source.stream_id] = stream
         stream.start()
         return stream
+
+    def _start_configured_analytics(self) -> None:
+        name = self.settings.video.detector
+        terrain = getattr(self.region, "terrain", None)
+        if name == "none":
+            return
+        try:
+            factory = detector_factory_for(name)
+            factory()  # fails now (weights missing) rather than inside every encoder
+        except Exception:
+            log.exception(
+                "video analytics: detector %r unavailable; anonymised video stays whole-frame", name
+            )
+            return
+        if terrain is None:
+            self.detector_factory = factory  # anonymisation works; no map points without a DEM
+            log.warning("video analytics: no region terrain, detections are not geo-located")
+            return
+        self.start_analytics(factory, terrain)
 
     def start_analytics(self, detector_factory: DetectorFactory, terrain: Terrain) -> None:
         """Installs a detector: privacy variants created from now on use it, and every stream's

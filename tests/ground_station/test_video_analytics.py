@@ -194,3 +194,12 @@ def test_partners_get_only_privacy_variants_and_tickets_are_bound_to_the_variant
     ticket = book.issue("stream:pole-1", "live:anonymised", "partner", "pl")
     with pytest.raises(TicketError):
         book.redeem(ticket.value, "stream:pole-1", "live:raw")
+
+
+def test_configured_detectors_are_made_by_name() -> None:
+    from ground_station.video.analytics.foreground import ForegroundDetector
+    from ground_station.video.service import detector_factory_for
+
+    assert isinstance(detector_factory_for("foreground")(), ForegroundDetector)
+    with pytest.raises(ValueError):
+        detector_factory_for("yolo-from-the-internet")

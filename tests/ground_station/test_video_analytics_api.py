@@ -39,7 +39,8 @@ MSG = DetectionsMsg(
 @pytest.fixture(scope="module")
 def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
     root: Path = tmp_path_factory.mktemp("analytics-api")
-    settings = station_settings(root).model_copy(update={"video": VideoConfig(enabled=True)})
+    video_config = VideoConfig(enabled=True, detector="foreground")
+    settings = station_settings(root).model_copy(update={"video": video_config})
     with running_station(root, settings=settings) as running:
         video = running.context.video
         video.streams["pole-1"] = SimpleNamespace(stream_id="pole-1")  # only membership is looked at here
@@ -76,3 +77,9 @@ def test_partner_viewer_gets_only_privacy_variants(station: Station) -> None:
     ).json()
     swapped = station.client.get(f"/api/video/streams/pole-1/mjpeg?ticket={ticket['ticket']}&variant=raw")
     assert swapped.status_code == 401
+
+
+def test_the_configured_detector_is_installed(station: Station) -> None:
+    from ground_station.video.analytics.foreground import ForegroundDetector
+
+    assert station.context.video.detector_factory is ForegroundDetector
