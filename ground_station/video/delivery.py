@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 import cv2
 
+from ground_station.video.analytics.detector import Detector
+from ground_station.video.analytics.pipeline import AnalyticsPipeline
+from ground_station.video.analytics.variants import privacy_picture
 from ground_station.video.frames import ImageU8
 from ground_station.video.h264 import H264Encoder
-from ground_station.video.ingest import IngestStream
+from ground_station.video.ingest import IngestStream, VideoFrame
 from ground_station.video.overlay import annotate
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,36 @@ MJPEG_BOUNDARY = "borderwatch-live"
 class Variant(StrEnum):
     RAW = "raw"
     ANNOTATED = "annotated"
+    ANONYMISED = "anonymised"  # people, faces, vehicles pixelated on every frame (analytics/anonymise.py)
+    ANALYTIC = "analytic"  # no camera pixels: only boxes of where people and vehicles are
+
+
+PRIVACY_VARIANTS = frozenset({Variant.ANONYMISED, Variant.ANALYTIC})
+DetectorFactory = Callable[[], Detector | None]
+
+
+class VariantPictures:
+    """Turns ingested frames into one variant's pictures; for the privacy variants it owns the
+    per-encoder analytics pipeline (tracker state), fed every frame in order."""
+
+    def __init__(
+        self, stream: IngestStream, variant: Variant, detector_factory: DetectorFactory | None
+    ) -> None:
+        self.stream = stream
+        self.variant = variant
+        self.pipeline = (
+            AnalyticsPipeline(detector_factory() if detector_factory else None)
+            if variant in PRIVACY_VARIANTS
+            else None
+        )
+
+    def picture(self, frame: VideoFrame) -> ImageU8:
+        """May run a detector: call it in a worker thread."""
+        if self.pipeline is not None:
+            return privacy_picture(self.pipeline, frame.image, analytic_only=self.variant is Variant.ANALYTIC)
+        if self.variant is Variant.ANNOTATED:
+            return annotate(frame, self.stream.source.binding.sensor_id)
+        return frame.image
 
 
 @dataclass(frozen=True)
@@ -44,9 +77,17 @@ class EncodedFrame:
 class JpegVariant:
     """The shared JPEG encoder of one (stream, variant)."""
 
-    def __init__(self, stream: IngestStream, variant: Variant, *, quality: int = 80) -> None:
+    def __init__(
+        self,
+        stream: IngestStream,
+        variant: Variant,
+        *,
+        quality: int = 80,
+        detector_factory: DetectorFactory | None = None,
+    ) -> None:
         self.stream = stream
         self.variant = variant
+        self._pictures = VariantPictures(stream, variant, detector_factory)
         self.quality = quality
         self.viewers = 0
         self.encoded = 0
@@ -55,6 +96,8 @@ class JpegVariant:
         self._task: asyncio.Task[None] | None = None
 
     def _encode(self, image: object) -> bytes:
+        if isinstance(image, VideoFrame):
+            image = self._pictures.picture(image)
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.quality])  # type: ignore[call-overload]
         if not ok:
             raise ValueError("JPEG encoding failed")
@@ -67,13 +110,8 @@ class JpegVariant:
             if frame is None:
                 continue
             last = frame.seq
-            image = (
-                annotate(frame, self.stream.source.binding.sensor_id)
-                if self.variant is Variant.ANNOTATED
-                else frame.image
-            )
             try:
-                jpeg = await asyncio.to_thread(self._encode, image)
+                jpeg = await asyncio.to_thread(self._encode, frame)
             except Exception:
                 log.exception("video %s/%s: encode failed", self.stream.stream_id, self.variant)
                 continue
@@ -127,15 +165,21 @@ class H264Variant:
     every peer as it is (aiortc packetises it), so ten viewers cost one encode, not ten. A joining
     viewer asks for a keyframe instead of waiting for the next one."""
 
-    def __init__(self, stream: IngestStream, variant: Variant) -> None:
+    def __init__(
+        self, stream: IngestStream, variant: Variant, *, detector_factory: DetectorFactory | None = None
+    ) -> None:
         self.stream = stream
         self.variant = variant
+        self._pictures = VariantPictures(stream, variant, detector_factory)
         self.viewers = 0
         self.encoded = 0
         self.latest: EncodedAccessUnit | None = None
         self._encoder: H264Encoder | None = None
         self._new = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def _encode_frame(self, frame: VideoFrame, pts: int) -> list[tuple[bytes, bool]]:
+        return self._encode(self._pictures.picture(frame), pts)
 
     def _encode(self, image: ImageU8, pts: int) -> list[tuple[bytes, bool]]:
         height, width = image.shape[:2]
@@ -152,14 +196,9 @@ class H264Variant:
                 continue
             last = frame.seq
             t0 = frame.received_monotonic if t0 is None else t0
-            image = (
-                annotate(frame, self.stream.source.binding.sensor_id)
-                if self.variant is Variant.ANNOTATED
-                else frame.image
-            )
             pts = round((frame.received_monotonic - t0) * 90_000)
             try:
-                units = await asyncio.to_thread(self._encode, image, pts)
+                units = await asyncio.to_thread(self._encode_frame, frame, pts)
             except Exception:
                 log.exception("video %s/%s: H.264 encode failed", self.stream.stream_id, self.variant)
                 continue

@@ -11,9 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from geodata.terrain import Terrain
 from ground_station.bus.base import Bus
 from ground_station.config import StationSettings
-from ground_station.video.delivery import H264Variant, JpegVariant, Variant
+from ground_station.video.analytics.foreground import ForegroundDetector
+from ground_station.video.analytics.publisher import DetectionPublisher
+from ground_station.video.delivery import DetectorFactory, H264Variant, JpegVariant, Variant
 from ground_station.video.ingest import (
     FixedPose,
     IngestStream,
@@ -83,6 +86,17 @@ def sources_from_settings(settings: StationSettings, region: Any | None) -> list
     return sources
 
 
+def detector_factory_for(name: str) -> DetectorFactory:
+    """The configured detector (``[video] detector``); imports onnxruntime only when it is asked for."""
+    if name == "foreground":
+        return ForegroundDetector
+    if name == "centerface":
+        from ground_station.video.analytics.centerface import CenterFaceDetector
+
+        return CenterFaceDetector
+    raise ValueError(f"unknown video detector {name!r}")
+
+
 class VideoService:
     def __init__(self, settings: StationSettings, bus: Bus, region: Any | None) -> None:
         self.settings = settings
@@ -95,6 +109,10 @@ class VideoService:
         self.variants: dict[tuple[str, Variant], JpegVariant] = {}
         self.webrtc = WebRtcPeers()
         self.h264_variants: dict[tuple[str, Variant], H264Variant] = {}
+        # Makes one detector per privacy-variant encoder. None: no detector installed, so the anonymised
+        # variant pixelates whole frames and the analytic variant shows no boxes (fail-closed).
+        self.detector_factory: DetectorFactory | None = None
+        self.detection_publishers: dict[str, DetectionPublisher] = {}
         self._retention_task: asyncio.Task[None] | None = None
         self.sources = sources_from_settings(settings, region) if settings.video.enabled else []
 
@@ -109,6 +127,7 @@ class VideoService:
         await self.telemetry.start()
         for source in self.sources:
             self.add_stream(source)
+        self._start_configured_analytics()
         self._retention_task = asyncio.create_task(self._retention_loop(), name="video-retention")
 
     def add_stream(self, source: StreamSource) -> IngestStream:
@@ -130,18 +149,54 @@ class VideoService:
         stream.start()
         return stream
 
+    def _start_configured_analytics(self) -> None:
+        name = self.settings.video.detector
+        terrain = getattr(self.region, "terrain", None)
+        if name == "none":
+            return
+        try:
+            factory = detector_factory_for(name)
+            factory()  # fails now (weights missing) rather than inside every encoder
+        except Exception:
+            log.exception(
+                "video analytics: detector %r unavailable; anonymised video stays whole-frame", name
+            )
+            return
+        if terrain is None:
+            self.detector_factory = factory  # anonymisation works; no map points without a DEM
+            log.warning("video analytics: no region terrain, detections are not geo-located")
+            return
+        self.start_analytics(factory, terrain)
+
+    def start_analytics(self, detector_factory: DetectorFactory, terrain: Terrain) -> None:
+        """Installs a detector: privacy variants created from now on use it, and every stream's
+        detections are geo-located on ``terrain`` and published on ``camera.<id>.detections``."""
+        self.detector_factory = detector_factory
+        for stream_id, stream in self.streams.items():
+            detector = detector_factory()
+            if detector is None or stream_id in self.detection_publishers:
+                continue
+            publisher = DetectionPublisher(stream, self.bus, terrain, detector)
+            self.detection_publishers[stream_id] = publisher
+            publisher.start()
+
     def variant(self, stream_id: str, variant: Variant) -> JpegVariant:
         key = (stream_id, variant)
         if key not in self.variants:
             self.variants[key] = JpegVariant(
-                self.streams[stream_id], variant, quality=self.settings.video.jpeg_quality
+                self.streams[stream_id],
+                variant,
+                quality=self.settings.video.jpeg_quality,
+                detector_factory=self.detector_factory,
             )
         return self.variants[key]
 
     def h264_variant(self, stream_id: str, variant: Variant) -> H264Variant:
         key = (stream_id, variant)
         if key not in self.h264_variants:
-            self.h264_variants[key] = H264Variant(self.streams[stream_id], variant)
+            self.h264_variants[key] = H264Variant(
+                self.streams[stream_id], variant, detector_factory=self.detector_factory
+            )
         return self.h264_variants[key]
 
     def busy_segments(self) -> set[Path]:
@@ -173,6 +228,7 @@ class VideoService:
         steps: list[tuple[str, Any]] = [("webrtc peers", self.webrtc.close())]
         steps += [(f"encoder {sid}/{variant}", v.close()) for (sid, variant), v in self.variants.items()]
         steps += [(f"h264 {sid}/{variant}", v.close()) for (sid, variant), v in self.h264_variants.items()]
+        steps += [(f"analytics {sid}", p.close()) for sid, p in self.detection_publishers.items()]
         steps += [(f"ingest {sid}", stream.stop()) for sid, stream in self.streams.items()]
         steps.append(("telemetry poses", self.telemetry.stop()))
         for what, step in steps:

@@ -32,9 +32,8 @@ import av
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from ground_station.video.delivery import H264Variant, Variant
+from ground_station.video.delivery import DetectorFactory, H264Variant, Variant, VariantPictures
 from ground_station.video.ingest import IngestStream, SourceKind
-from ground_station.video.overlay import annotate
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +57,13 @@ class IngestVideoTrack(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, stream: IngestStream, variant: Variant) -> None:
+    def __init__(
+        self, stream: IngestStream, variant: Variant, detector_factory: DetectorFactory | None = None
+    ) -> None:
         super().__init__()
         self.stream = stream
         self.variant = variant
+        self._pictures = VariantPictures(stream, variant, detector_factory)
         self._last = stream.latest.seq - 1 if stream.latest else -1
         self._t0: float | None = None
         self.sent = 0
@@ -74,11 +76,7 @@ class IngestVideoTrack(MediaStreamTrack):
             if frame is not None:
                 break
         self._last = frame.seq
-        image = (
-            annotate(frame, self.stream.source.binding.sensor_id)
-            if self.variant is Variant.ANNOTATED
-            else frame.image
-        )
+        image = await asyncio.to_thread(self._pictures.picture, frame)  # privacy variants run a detector
         out = av.VideoFrame.from_ndarray(image, format="bgr24")
         if self._t0 is None:
             self._t0 = frame.received_monotonic
@@ -169,7 +167,12 @@ class WebRtcPeers:
         self.peers: set[RTCPeerConnection] = set()
 
     async def answer(
-        self, stream: IngestStream, variant: Variant, offer_sdp: str, shared: H264Variant | None = None
+        self,
+        stream: IngestStream,
+        variant: Variant,
+        offer_sdp: str,
+        shared: H264Variant | None = None,
+        detector_factory: DetectorFactory | None = None,
     ) -> tuple[str, str]:
         """The answer SDP and the path taken: ``passthrough``, ``shared`` or ``reencode``."""
         if len(self.peers) >= self.max_peers:
@@ -191,7 +194,7 @@ class WebRtcPeers:
             elif offers_h264 and shared is not None:
                 mode, track = "shared", SharedEncodeTrack(shared)
             else:
-                mode, track = "reencode", IngestVideoTrack(stream, variant)
+                mode, track = "reencode", IngestVideoTrack(stream, variant, detector_factory)
             # The transceiver exists before the offer is applied, so the codec preference takes part in
             # the negotiation (aiortc picks the codecs when it applies the remote description).
             transceiver = pc.addTransceiver(track, direction="sendonly")
