@@ -356,6 +356,50 @@ async def validate_route(
     return validation_view(await _validate_and_record(scope.context, found))
 
 
+class DraftCheckView(BaseModel):
+    ok: bool
+    violations: list[dict[str, Any]]
+    checked: dict[str, Any] | None
+    region: str
+    validated_at: datetime
+
+
+@router.post(
+    "/api/missions/check",
+    response_model=DraftCheckView,
+    summary="Validate an unsaved mission (the planner's live check; nothing is stored but the audit row)",
+    openapi_extra=MISSION_BODY,
+)
+async def check_draft(
+    request: Request,
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> DraftCheckView:
+    mission = await mission_body(request, context)
+    if len(mission.items) > MAX_ITEMS:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"above the {MAX_ITEMS} item limit")
+    await audit(
+        context,
+        principal.username,
+        AuditAction.MISSION_VALIDATED,
+        mission.name or "draft",
+        {"draft": True, "items": len(mission.items)},
+        principal.organisation,
+    )
+    try:
+        permits = await context.sharing.cross_border_permits() if context.sharing is not None else []
+        report = await validate_mission(mission, context.region, context.region_error, permits=permits)
+    except RegionUnavailableError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    return DraftCheckView(
+        ok=report.ok,
+        violations=[v.model_dump(mode="json") for v in report.violations],
+        checked=report.checked.model_dump(mode="json") if report.checked is not None else None,
+        region=getattr(context.region, "name", context.settings.region),
+        validated_at=datetime.now(UTC),
+    )
+
+
 @router.get("/api/missions/{mission_id}/validations", response_model=list[ValidationView])
 async def list_validations(scope: MissionScope = MissionViewer) -> list[ValidationView]:
     await scope.summary()

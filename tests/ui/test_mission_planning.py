@@ -1,0 +1,207 @@
+"""Mission planning in a real browser against the real service and simulator, over a DEM the test writes
+itself (flat, 400 m AMSL, ±5 m) so that a legal plan exists: a waypoint drawn into a prohibited zone is
+drawn and explained as a violation (in the user's language), deleting it and drawing a legal one turns
+the verdict legal, the plan uploads, starts and its progress is followed; a .plan imported through the
+page exports unchanged; every control of the planner is labelled (axe-core)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from shapely.geometry import Point, shape
+
+from tests.conftest import REPO
+from tests.synthetic_dem import write_lonlat_dem
+from tests.ui.conftest import AXE_JS, Demo, log_in, run_demo, screenshot, wait_for_map
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+
+GROUND_AMSL_M = 400.0
+PLAN = REPO / "tests" / "missions" / "plans" / "jesenik_waypoints.plan"
+VERDICT = "document.querySelector('#plan-verdict').dataset.verdict"
+
+
+@pytest.fixture(scope="module")
+def demo_dem(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Demo]:
+    """One simulated drone that sits on the ground (no patrol) over a flat DEM covering the region."""
+    work = tmp_path_factory.mktemp("ui-plan")
+    dem = write_lonlat_dem(
+        work / "flat.tif",
+        lambda lon, lat: 0.0 * lon + GROUND_AMSL_M,
+        west=16.7,
+        north=50.8,
+        step=0.01,
+        cols=120,
+        rows=90,
+        accuracy_m=5.0,
+    )
+    with run_demo(work, vehicles=1, env={"BORDERWATCH_DEM": str(dem)}, extra=["--no-patrol"]) as running:
+        yield running
+
+
+def click_at(page: Any, lon: float, lat: float) -> None:
+    """A real mouse click on the map where (lon, lat) is drawn."""
+    point = page.evaluate(
+        "([lon, lat]) => { const p = window.borderwatchMap.project([lon, lat]);"
+        " const r = window.borderwatchMap.getContainer().getBoundingClientRect();"
+        " return {x: r.left + p.x, y: r.top + p.y}; }",
+        [lon, lat],
+    )
+    page.mouse.click(point["x"], point["y"])
+
+
+def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    return (
+        lon + east_m / (111_320 * math.cos(math.radians(lat))),
+        lat + north_m / 110_540,
+    )
+
+
+def home_of(demo: Demo, page: Any) -> tuple[float, float]:
+    page.wait_for_function(
+        """async ([url, token]) => {
+            const r = await fetch(url, {headers: {Authorization: `Bearer ${token}`}});
+            const body = await r.json();
+            return body.position !== null && body.link_connected;
+        }""",
+        arg=[f"{demo.base_url}/api/vehicles/sim-1", demo.token("demo-pilot")],
+        polling=500,
+    )
+    position = demo.get("demo-pilot", "/api/vehicles/sim-1")["position"]
+    return position["lon"], position["lat"]
+
+
+def prohibited_point_near(demo: Demo, lon: float, lat: float) -> tuple[float, float]:
+    """A point inside the prohibited zone nearest to (lon, lat) and in no other zone's outline."""
+    bbox = f"{lon - 0.05},{lat - 0.05},{lon + 0.05},{lat + 0.05}"
+    zones = demo.get("demo-pilot", f"/api/zones?bbox={bbox}")["features"]
+    prohibited = [shape(z["geometry"]) for z in zones if z["properties"]["restriction"] == "PROHIBITED"]
+    assert prohibited, "the region has a prohibited zone near the demo drone's home"
+    nearest = min(prohibited, key=lambda s: s.distance(Point(lon, lat)))
+    inside = nearest.representative_point()
+    return inside.x, inside.y
+
+
+def test_plan_crossing_a_prohibited_zone_is_drawn_explained_fixed_uploaded_and_flown(
+    demo_dem: Demo, new_page: Any
+) -> None:
+    demo = demo_dem
+    page = new_page()
+    log_in(page, demo, "demo-pilot")
+    assert page.locator("body[data-terrain='loaded']").count() == 1
+    lon, lat = home_of(demo, page)
+    bad = prohibited_point_near(demo, lon, lat)
+    # the legal waypoint lies on the far side of home from the prohibited zone, 250 m out
+    dx, dy = lon - bad[0], lat - bad[1]
+    scale = 250 / math.hypot(dx * 111_320 * math.cos(math.radians(lat)), dy * 110_540)
+    good = (lon + dx * scale, lat + dy * scale)
+    page.evaluate("([lon, lat]) => window.borderwatchMap.jumpTo({center: [lon, lat], zoom: 14})", [lon, lat])
+    wait_for_map(page)
+
+    # a new mission starts at the selected drone with a take-off; clicking the map adds a waypoint
+    page.get_by_role("button", name="New mission").click()
+    assert page.locator("#plan-add").get_attribute("aria-pressed") == "true"
+    click_at(page, *bad)
+    page.locator(".plan-marker[data-plan-index='1']").wait_for()
+    page.wait_for_function(f"{VERDICT} === 'illegal'")
+    verdict = page.locator("#plan-verdict")
+    assert verdict.is_visible() and "NOT LEGAL" in verdict.inner_text()
+
+    # the violation is explained in words and drawn on the map where it happens: the leg to item 2
+    zone_error = page.locator(".plan-violation[data-rule='zones'][data-severity='ERROR']").first
+    zone_error.wait_for()
+    result = page.evaluate("window.borderwatchPlanner.result")
+    error = next(v for v in result["violations"] if v["rule_id"] == "zones" and v["severity"] == "ERROR")
+    assert error["messages"]["en"] in zone_error.inner_text()
+    drawn = page.evaluate("window.borderwatchMap.getSource('plan-violations').serialize().data.features")
+    legs = [f for f in drawn if f["geometry"]["type"] == "LineString" and f["properties"]["rule"] == "zones"]
+    assert legs, drawn
+    end = legs[0]["geometry"]["coordinates"][-1]
+    assert math.isclose(end[0], bad[0], abs_tol=1e-4) and math.isclose(end[1], bad[1], abs_tol=1e-4)
+    page.wait_for_function(  # rendered: the red leg is on the map under the zone
+        "() => window.borderwatchMap.queryRenderedFeatures({layers: ['plan-violations-line']}).length > 0"
+    )
+    page.locator("#plan-coverage summary").click()
+    assert "Leg to item 2" in page.locator("#plan-coverage-body").inner_text()
+    assert page.locator("#plan-upload").is_disabled()  # no upload while not legal
+    screenshot(page, "plan-violation")
+
+    # in Czech the same violation is explained in Czech; back to English
+    page.locator("#app-lang").select_option("cs")
+    page.wait_for_function(
+        "(text) => [...document.querySelectorAll('.plan-violation-text')]"
+        ".some((p) => p.textContent === text)",
+        arg=error["messages"]["cs"],
+    )
+    assert "NEPOVOLENO" in verdict.inner_text()
+    screenshot(page, "plan-violation-cs")
+    page.locator("#app-lang").select_option("en")
+
+    # fixed: the bad waypoint deleted, a legal one drawn; the verdict turns legal
+    page.get_by_role("button", name="Delete item 2").click()
+    click_at(page, *good)
+    page.locator(".plan-marker[data-plan-index='1']").wait_for()
+    page.wait_for_function(f"{VERDICT} === 'legal'")
+    assert page.locator(".plan-violation[data-severity='ERROR']").count() == 0
+    drawn = page.evaluate("window.borderwatchMap.getSource('plan-violations').serialize().data.features")
+    assert not [f for f in drawn if f["properties"]["severity"] == "ERROR"], drawn
+
+    # moved with the keyboard: the check runs again and stays legal
+    before = page.evaluate("window.borderwatchPlanner.draft.items[1].lat")
+    page.locator(".plan-marker[data-plan-index='1']").focus()
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function(
+        f"(lat) => window.borderwatchPlanner.draft.items[1].lat > lat && {VERDICT} === 'legal'", arg=before
+    )
+    page.keyboard.press("Escape")  # stop adding waypoints
+    screenshot(page, "plan-legal")
+
+    # upload (only now enabled), start, and the progress follows the vehicle's mission
+    upload = page.locator("#plan-upload")
+    assert upload.is_enabled()
+    upload.click()
+    page.locator("#plan-status[data-key='plan.uploaded']").wait_for()
+    page.locator("#plan-start").click()
+    page.locator("#plan-status[data-key='plan.started']").wait_for()
+    page.wait_for_function(
+        "() => Number(document.querySelector('#plan-progress').dataset.current || 0) >= 1", timeout=120_000
+    )
+    assert "sim-1: item" in page.locator("#plan-progress").inner_text()
+    screenshot(page, "plan-flying")
+
+    # the service saved the version that flew, and audited the draft checks
+    missions = demo.get("demo-pilot", "/api/missions")
+    assert any(m["latest_version"] >= 1 for m in missions)
+    assert not page.errors, page.errors
+
+
+def test_plan_imported_through_the_page_exports_unchanged(
+    demo_dem: Demo, new_page: Any, tmp_path: Path
+) -> None:
+    page = new_page()
+    log_in(page, demo_dem, "demo-pilot")
+    page.locator("#plan-import").set_input_files(str(PLAN))
+    page.locator("#plan-status[data-key='plan.imported']").wait_for()
+    page.wait_for_function(f"['legal', 'illegal'].includes({VERDICT})")
+    original = json.loads(PLAN.read_text())
+    assert page.locator(".plan-marker").count() > 0  # its items drawn on the map
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export .plan").click()
+    exported = tmp_path / "exported.plan"
+    download_info.value.save_as(exported)
+    assert json.loads(exported.read_text()) == original
+    screenshot(page, "plan-imported")
+
+    # every planner control is labelled and keyboard reachable (axe-core, serious and critical)
+    page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        "async () => (await axe.run(document.querySelector('#plan'), {resultTypes: ['violations']}))"
+        ".violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id)"
+    )
+    assert found == [], found
+    assert not page.errors, page.errors
