@@ -217,3 +217,58 @@ def test_plan_imported_through_the_page_exports_unchanged(
     )
     assert found == [], found
     assert not page.errors, page.errors
+
+
+def test_commander_replays_the_finished_flight_with_the_time_slider_and_reads_the_audit_trail(
+    demo_dem: Demo, new_page: Any
+) -> None:
+    """After the planning test flew its mission, the flight ends on landing; the commander replays it."""
+    page = new_page()
+    log_in(page, demo_dem, "demo-commander")
+    # the list follows the store: the flight appears as finished once the drone has landed
+    finished = page.locator(".flight-item[data-ended='true']").first
+    finished.wait_for(timeout=300_000)
+    flight_id = finished.get_attribute("data-flight-id")
+    flight = demo_dem.get("demo-commander", f"/api/flights/{flight_id}")
+    assert flight["ended_at"] is not None
+    track = demo_dem.get("demo-commander", f"/api/flights/{flight['id']}/track")["features"][0]
+    coords = track["geometry"]["coordinates"]
+    assert len(coords) > 2
+    finished.click()
+    page.locator(f"#replay[data-flight-id='{flight['id']}']").wait_for()
+
+    # the whole track is on the map; the slider moves the replayed drone from the first to the last point
+    drawn = page.evaluate("window.borderwatchMap.getSource('replay-track').serialize().data.features")
+    assert drawn[0]["geometry"]["coordinates"] == coords
+    marker = page.locator(".replay-marker")
+    slider = page.get_by_label("Replay time")
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "(lon) => Number(document.querySelector('.replay-marker').dataset.lon) === lon", arg=coords[-1][0]
+    )
+    assert float(marker.get_attribute("data-lat") or 0) == pytest.approx(coords[-1][1])
+    assert f"point {len(coords)} of {len(coords)}" in page.locator("#replay-at").inner_text()
+    page.keyboard.press("Home")
+    page.wait_for_function(
+        "(lon) => Number(document.querySelector('.replay-marker').dataset.lon) === lon", arg=coords[0][0]
+    )
+    # halfway through the flight's time the drone is between two recorded points of that moment
+    half = (int(page.evaluate("document.querySelector('#replay-slider').max")) // 200) * 100
+    slider.fill(str(half))
+    shown_ms = float(
+        page.wait_for_function(
+            "(t) => { const el = document.querySelector('.replay-marker');"
+            " return Number(el.dataset.timeMs) > t && el.dataset.timeMs; }",
+            arg=page.evaluate("window.borderwatchReplay.track.times[0]"),
+        ).json_value()
+    )
+    times = page.evaluate("window.borderwatchReplay.track.times")
+    assert times[0] < shown_ms <= times[-1]
+    screenshot(page, "replay")
+
+    # the audit trail shows the planner's draft checks and the commands (upload, arm, start)
+    page.get_by_role("button", name="Refresh audit trail").click()
+    page.locator("#audit-list li[data-action='vehicle_command']").first.wait_for()
+    assert page.locator("#audit-list li[data-action='mission_validated']").count() > 0
+    assert not page.errors, page.errors

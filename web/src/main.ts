@@ -5,6 +5,7 @@ import { api, apiJson, AuthError, login, logout, Me, onTokenRenewed, postJson, r
 import { formatNumber, lang, Lang, LANGS, onLangChange, setLang, t, timeElement, translateDom } from "./i18n";
 import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent } from "./map";
 import { Planner } from "./planner";
+import { Replay } from "./replay";
 import { ConnectionState, Telemetry } from "./telemetry";
 
 const STALE_AFTER_MS = 5000;
@@ -47,6 +48,7 @@ const state = {
   connection: "connecting" as ConnectionState,
   picking: false,
   planner: null as Planner | null,
+  replay: null as Replay | null,
   lastResult: null as { key: string; params: Record<string, string> } | null,
 };
 (window as any).borderwatch = state; // for the browser tests and the benchmark
@@ -72,6 +74,7 @@ function setupLanguageSelects(): void {
     translateDom();
     renderAll();
     state.planner?.relabel();
+    state.replay?.relabel();
   });
 }
 
@@ -163,6 +166,7 @@ async function startApp(): Promise<void> {
         },
         can,
       });
+      state.replay = new Replay(state.map, can);
       document.body.dataset.layers = "ready";
     } catch (error) {
       console.error("map layers", error);
