@@ -1,8 +1,10 @@
 """Mission planning in a real browser against the real service and simulator, over a DEM the test writes
 itself (flat, 400 m AMSL, ±5 m) so that a legal plan exists: a waypoint drawn into a prohibited zone is
 drawn and explained as a violation (in the user's language), deleting it and drawing a legal one turns
-the verdict legal, the plan uploads, starts and its progress is followed; a .plan imported through the
-page exports unchanged; every control of the planner is labelled (axe-core)."""
+the verdict legal, the altitude profile shows the 120 m AGL ceiling, the plan uploads, starts and its
+progress is followed; a .plan imported through the page exports unchanged; every control of the planner
+is labelled (axe-core); the commander replays the finished flight with a time slider and reads the
+audit trail."""
 
 from __future__ import annotations
 
@@ -160,7 +162,24 @@ def test_plan_crossing_a_prohibited_zone_is_drawn_explained_fixed_uploaded_and_f
         f"(lat) => window.borderwatchPlanner.draft.items[1].lat > lat && {VERDICT} === 'legal'", arg=before
     )
     page.keyboard.press("Escape")  # stop adding waypoints
+    # the altitude profile over terrain: 50 m above the flat ground, under the 120 m AGL ceiling
+    profile = "document.querySelector('#plan-profile').dataset"
+    page.wait_for_function(
+        f"Math.abs(Number({profile}.maxAgl) - 50) < 1 && {profile}.aboveCeiling === 'false'"
+    )
     screenshot(page, "plan-legal")
+
+    # raised to 150 m above ground: above the ceiling in the profile and an error from the service
+    altitude = page.get_by_label("Altitude of item 2 (m)")
+    altitude.fill("150")
+    altitude.blur()
+    page.wait_for_function(f"{VERDICT} === 'illegal' && {profile}.aboveCeiling === 'true'")
+    page.locator(".plan-violation[data-rule='height_ceiling'][data-severity='ERROR']").first.wait_for()
+    assert "ABOVE THE CEILING" in (page.locator("#plan-profile").get_attribute("aria-label") or "")
+    screenshot(page, "plan-ceiling")
+    altitude.fill("50")
+    altitude.blur()
+    page.wait_for_function(f"{VERDICT} === 'legal' && {profile}.aboveCeiling === 'false'")
 
     # upload (only now enabled), start, and the progress follows the vehicle's mission
     upload = page.locator("#plan-upload")

@@ -9,6 +9,8 @@ import { addStrings, formatNumber, lang, t } from "./i18n";
 const CHECK_DEBOUNCE_MS = 400;
 const FRAMES = ["AGL", "REL_HOME", "AMSL"];
 const KEY_STEP_M = 20;
+const CEILING_AGL_M = 120;
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 addStrings({
   en: {
@@ -64,6 +66,10 @@ addStrings({
     "plan.failed": "Failed: {reason}",
     "plan.progress": "{id}: item {current} of {total}",
     "plan.progressLabel": "Mission progress",
+    "plan.profile": "Altitude profile over terrain",
+    "plan.profileSummary": "Altitude profile over {km} km: {min}–{max} m above ground; ceiling {ceiling} m AGL{above}",
+    "plan.profileAbove": ", ABOVE THE CEILING on part of the path",
+    "plan.profileUnknown": "Altitude profile: terrain unknown along the path",
     "plan.import": "Import .plan",
     "plan.export": "Export .plan",
     "plan.imported": "Imported as a new mission ({items} items).",
@@ -121,6 +127,10 @@ addStrings({
     "plan.failed": "Selhalo: {reason}",
     "plan.progress": "{id}: položka {current} z {total}",
     "plan.progressLabel": "Průběh mise",
+    "plan.profile": "Výškový profil nad terénem",
+    "plan.profileSummary": "Výškový profil na {km} km: {min}–{max} m nad terénem; strop {ceiling} m AGL{above}",
+    "plan.profileAbove": ", NAD STROPEM na části trasy",
+    "plan.profileUnknown": "Výškový profil: terén podél trasy neznámý",
     "plan.import": "Importovat .plan",
     "plan.export": "Exportovat .plan",
     "plan.imported": "Importováno jako nová mise ({items} položek).",
@@ -178,6 +188,10 @@ addStrings({
     "plan.failed": "Niepowodzenie: {reason}",
     "plan.progress": "{id}: element {current} z {total}",
     "plan.progressLabel": "Postęp misji",
+    "plan.profile": "Profil wysokości nad terenem",
+    "plan.profileSummary": "Profil wysokości na {km} km: {min}–{max} m nad terenem; pułap {ceiling} m AGL{above}",
+    "plan.profileAbove": ", POWYŻEJ PUŁAPU na części trasy",
+    "plan.profileUnknown": "Profil wysokości: teren wzdłuż trasy nieznany",
     "plan.import": "Importuj .plan",
     "plan.export": "Eksportuj .plan",
     "plan.imported": "Zaimportowano jako nową misję ({items} elementów).",
@@ -386,7 +400,11 @@ export class Planner {
     window.clearTimeout(this.timer);
     this.seq++;
     this.checking = !!this.draft;
-    if (this.draft) this.timer = window.setTimeout(() => void this.check(), CHECK_DEBOUNCE_MS);
+    if (this.draft)
+      this.timer = window.setTimeout(() => {
+        void this.check();
+        void this.profile(this.seq);
+      }, CHECK_DEBOUNCE_MS);
   }
 
   private async check(): Promise<void> {
@@ -405,6 +423,97 @@ export class Planner {
     this.checking = false;
     this.drawViolations();
     this.render();
+  }
+
+  // ------------------------------------------------------------ altitude profile
+
+  /** Terrain along the path from the service; planned heights resolved per frame and drawn with the ceiling. */
+  private async profile(mine: number): Promise<void> {
+    const svg = $("plan-profile") as unknown as SVGSVGElement;
+    const draft = this.draft;
+    const items = (draft?.items ?? []).filter(hasPosition);
+    if (!draft || items.length < 2) {
+      svg.replaceChildren();
+      svg.removeAttribute("data-max-agl");
+      return;
+    }
+    const path = items.map((i) => `${i.lon.toFixed(7)},${i.lat.toFixed(7)}`).join(";");
+    const response = await api(`/api/terrain/profile?path=${encodeURIComponent(path)}&spacing_m=20`);
+    if (mine !== this.seq || !response.ok) return;
+    const body = await response.json();
+    const ground: (number | null)[] = body.elevation_amsl_m;
+    const dist: number[] = body.distance_m;
+    const vertex: number[] = body.vertex_index;
+    const homeGround = draft.home.alt_amsl_m ?? ground[vertex[0]];
+    const planned = new Array<number | null>(dist.length).fill(null);
+    const vertexAlt = items.map((item, k) => {
+      const g = ground[vertex[k]];
+      if (item.alt_frame === "AMSL") return item.alt_m as number;
+      if (item.alt_frame === "AGL") return g === null ? null : g + item.alt_m;
+      return homeGround === null || homeGround === undefined ? null : homeGround + item.alt_m;
+    });
+    for (let k = 0; k + 1 < items.length; k++) {
+      const [a, b] = [vertex[k], vertex[k + 1]];
+      const [za, zb] = [vertexAlt[k], vertexAlt[k + 1]];
+      for (let j = a; j <= b; j++) {
+        const f = b > a ? (dist[j] - dist[a]) / (dist[b] - dist[a]) : 0;
+        planned[j] = za === null || zb === null ? null : za + (zb - za) * f;
+      }
+    }
+    const agl = planned.map((z, j) => (z === null || ground[j] === null ? null : z - (ground[j] as number)));
+    const known = agl.filter((v): v is number => v !== null);
+    svg.replaceChildren();
+    if (!known.length) {
+      svg.setAttribute("aria-label", t("plan.profileUnknown"));
+      svg.removeAttribute("data-max-agl");
+      return;
+    }
+    const maxAgl = Math.max(...known);
+    const minAgl = Math.min(...known);
+    const above = maxAgl > CEILING_AGL_M + 0.5;
+    svg.dataset.maxAgl = maxAgl.toFixed(1);
+    svg.dataset.aboveCeiling = String(above);
+    svg.setAttribute(
+      "aria-label",
+      t("plan.profileSummary", {
+        km: formatNumber(dist[dist.length - 1] / 1000, 2),
+        min: formatNumber(minAgl),
+        max: formatNumber(maxAgl),
+        ceiling: CEILING_AGL_M,
+        above: above ? t("plan.profileAbove") : "",
+      }),
+    );
+    const W = 360;
+    const H = 150;
+    const values = [...ground, ...planned].filter((v): v is number => v !== null);
+    const lo = Math.min(...values) - 10;
+    const hi = Math.max(Math.max(...values), Math.max(...(ground.filter((g) => g !== null) as number[])) + CEILING_AGL_M) + 10;
+    const x = (d: number) => (d / Math.max(dist[dist.length - 1], 1)) * (W - 4) + 2;
+    const y = (z: number) => H - 2 - ((z - lo) / (hi - lo)) * (H - 4);
+    const line = (zs: (number | null)[], cls: string) => {
+      const el = document.createElementNS(SVG_NS, "polyline");
+      el.setAttribute("points", zs.map((z, j) => (z === null ? "" : `${x(dist[j]).toFixed(1)},${y(z).toFixed(1)}`)).join(" "));
+      el.setAttribute("class", cls);
+      svg.append(el);
+    };
+    const terrain = document.createElementNS(SVG_NS, "polygon");
+    terrain.setAttribute(
+      "points",
+      [`2,${H}`, ...ground.map((g, j) => (g === null ? "" : `${x(dist[j]).toFixed(1)},${y(g).toFixed(1)}`)), `${W - 2},${H}`].join(" "),
+    );
+    terrain.setAttribute("class", "profile-terrain");
+    svg.append(terrain);
+    line(ground.map((g) => (g === null ? null : g + CEILING_AGL_M)), "profile-ceiling");
+    line(planned, "profile-planned");
+    agl.forEach((v, j) => {
+      if (v === null || v <= CEILING_AGL_M + 0.5) return;
+      const dot = document.createElementNS(SVG_NS, "circle");
+      dot.setAttribute("cx", x(dist[j]).toFixed(1));
+      dot.setAttribute("cy", y(planned[j] as number).toFixed(1));
+      dot.setAttribute("r", "2.5");
+      dot.setAttribute("class", "profile-above");
+      svg.append(dot);
+    });
   }
 
   // ------------------------------------------------------------ drawing
