@@ -286,8 +286,28 @@ def test_commander_replays_the_finished_flight_with_the_time_slider_and_reads_th
     assert times[0] < shown_ms <= times[-1]
     screenshot(page, "replay")
 
+    # the commander may upload a plan that does not validate, with a reason that goes to the audit log
+    lon, lat = home_of(demo_dem, page)
+    bad = prohibited_point_near(demo_dem, lon, lat)
+    page.evaluate("([lon, lat]) => window.borderwatchMap.jumpTo({center: [lon, lat], zoom: 14})", [lon, lat])
+    wait_for_map(page)
+    page.get_by_role("button", name="New mission").click()
+    click_at(page, *bad)
+    page.wait_for_function(f"{VERDICT} === 'illegal'")
+    page.keyboard.press("Escape")
+    assert page.locator("#plan-upload").is_disabled()
+    override = page.get_by_role("button", name="Upload despite errors (override)")
+    assert override.is_disabled()  # not without a reason
+    page.get_by_label("Override reason (commander, audited)").fill(
+        "UI test: search over the heliport agreed by phone"
+    )
+    override.click()
+    page.locator("#plan-status[data-key='plan.uploaded']").wait_for()
+    screenshot(page, "plan-override")
+
     # the audit trail shows the planner's draft checks and the commands (upload, arm, start)
     page.get_by_role("button", name="Refresh audit trail").click()
     page.locator("#audit-list li[data-action='vehicle_command']").first.wait_for()
     assert page.locator("#audit-list li[data-action='mission_validated']").count() > 0
+    assert page.locator("#audit-list li[data-action='validation_override']").count() == 1
     assert not page.errors, page.errors
