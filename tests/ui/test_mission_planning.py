@@ -238,6 +238,35 @@ def test_plan_imported_through_the_page_exports_unchanged(
     assert not page.errors, page.errors
 
 
+def test_sar_pattern_from_the_service_is_added_at_the_map_centre_and_validated(
+    demo_dem: Demo, new_page: Any
+) -> None:
+    page = new_page()
+    log_in(page, demo_dem, "demo-pilot")
+    lon, lat = home_of(demo_dem, page)
+    centre = offset(lon, lat, 0.0, -300.0)
+    page.evaluate(
+        "([lon, lat]) => window.borderwatchMap.jumpTo({center: [lon, lat], zoom: 15})", list(centre)
+    )
+    wait_for_map(page)
+    page.get_by_role("button", name="New mission").click()
+    page.keyboard.press("Escape")
+    page.get_by_label("SAR pattern").select_option("sector_search")
+    page.get_by_label("Track spacing or radius (m)").fill("80")
+    page.get_by_role("button", name="Add pattern at the map centre").click()
+    page.locator("#plan-status[data-key='plan.patternAdded']").wait_for()
+    page.wait_for_function(f"['legal', 'illegal'].includes({VERDICT})")
+    items = page.evaluate("window.borderwatchPlanner.draft.items")
+    pattern = [i for i in items if i["kind"] == "waypoint"]
+    assert len(pattern) == 10  # IAMSAR sector search: datum + three triangles
+    assert math.isclose(pattern[0]["lon"], centre[0], abs_tol=1e-5)
+    assert math.isclose(pattern[0]["lat"], centre[1], abs_tol=1e-5)
+    assert items[-1]["kind"] == "rtl"
+    assert page.locator(".plan-marker").count() == len(pattern) + 1
+    screenshot(page, "plan-sar-pattern")
+    assert not page.errors, page.errors
+
+
 def test_commander_replays_the_finished_flight_with_the_time_slider_and_reads_the_audit_trail(
     demo_dem: Demo, new_page: Any
 ) -> None:

@@ -11,6 +11,7 @@ const FRAMES = ["AGL", "REL_HOME", "AMSL"];
 const KEY_STEP_M = 20;
 const CEILING_AGL_M = 120;
 const SVG_NS = "http://www.w3.org/2000/svg";
+const PATTERNS = ["expanding_square", "sector_search", "parallel_track"];
 
 addStrings({
   en: {
@@ -66,6 +67,13 @@ addStrings({
     "plan.failed": "Failed: {reason}",
     "plan.progress": "{id}: item {current} of {total}",
     "plan.progressLabel": "Mission progress",
+    "plan.pattern": "SAR pattern",
+    "plan.patternSize": "Track spacing or radius (m)",
+    "plan.patternAdd": "Add pattern at the map centre",
+    "plan.pattern.expanding_square": "Expanding square",
+    "plan.pattern.sector_search": "Sector search",
+    "plan.pattern.parallel_track": "Parallel track",
+    "plan.patternAdded": "Added {kind}: {n} waypoints.",
     "plan.profile": "Altitude profile over terrain",
     "plan.profileSummary": "Altitude profile over {km} km: {min}–{max} m above ground; ceiling {ceiling} m AGL{above}",
     "plan.profileAbove": ", ABOVE THE CEILING on part of the path",
@@ -127,6 +135,13 @@ addStrings({
     "plan.failed": "Selhalo: {reason}",
     "plan.progress": "{id}: položka {current} z {total}",
     "plan.progressLabel": "Průběh mise",
+    "plan.pattern": "Pátrací vzor SAR",
+    "plan.patternSize": "Rozestup tratí nebo poloměr (m)",
+    "plan.patternAdd": "Přidat vzor do středu mapy",
+    "plan.pattern.expanding_square": "Rozšiřující se čtverec",
+    "plan.pattern.sector_search": "Sektorové pátrání",
+    "plan.pattern.parallel_track": "Rovnoběžné tratě",
+    "plan.patternAdded": "Přidáno: {kind}, bodů {n}.",
     "plan.profile": "Výškový profil nad terénem",
     "plan.profileSummary": "Výškový profil na {km} km: {min}–{max} m nad terénem; strop {ceiling} m AGL{above}",
     "plan.profileAbove": ", NAD STROPEM na části trasy",
@@ -188,6 +203,13 @@ addStrings({
     "plan.failed": "Niepowodzenie: {reason}",
     "plan.progress": "{id}: element {current} z {total}",
     "plan.progressLabel": "Postęp misji",
+    "plan.pattern": "Wzór poszukiwań SAR",
+    "plan.patternSize": "Odstęp tras lub promień (m)",
+    "plan.patternAdd": "Dodaj wzór w środku mapy",
+    "plan.pattern.expanding_square": "Rozszerzający się kwadrat",
+    "plan.pattern.sector_search": "Przeszukiwanie sektorowe",
+    "plan.pattern.parallel_track": "Trasy równoległe",
+    "plan.patternAdded": "Dodano: {kind}, punktów {n}.",
     "plan.profile": "Profil wysokości nad terenem",
     "plan.profileSummary": "Profil wysokości na {km} km: {min}–{max} m nad terenem; pułap {ceiling} m AGL{above}",
     "plan.profileAbove": ", POWYŻEJ PUŁAPU na części trasy",
@@ -288,6 +310,8 @@ export class Planner {
       },
     });
     this.setupFrames($("plan-frame"), "AGL");
+    this.setupPatterns();
+    $("plan-pattern-add").addEventListener("click", () => void this.addPattern());
     $("plan-new").addEventListener("click", () => this.newMission());
     $("plan-add").addEventListener("click", () => this.setAdding(!this.adding));
     $("plan-save").addEventListener("click", () => void this.save().catch((e) => this.fail(e)));
@@ -322,6 +346,43 @@ export class Planner {
       ...FRAMES.map((frame) => Object.assign(document.createElement("option"), { value: frame, textContent: t(`plan.frame.${frame}`) })),
     );
     select.value = value;
+  }
+
+  private setupPatterns(): void {
+    const select = $<HTMLSelectElement>("plan-pattern");
+    const value = select.value || PATTERNS[0];
+    select.replaceChildren(
+      ...PATTERNS.map((kind) => Object.assign(document.createElement("option"), { value: kind, textContent: t(`plan.pattern.${kind}`) })),
+    );
+    select.value = value;
+  }
+
+  /** An IAMSAR pattern from the service around the map centre, at the altitude and frame of new waypoints. */
+  async addPattern(): Promise<void> {
+    if (!this.draft) this.newMission();
+    const kind = $<HTMLSelectElement>("plan-pattern").value;
+    const centre = this.map.getCenter();
+    const query = new URLSearchParams({
+      kind,
+      lon: centre.lng.toFixed(7),
+      lat: centre.lat.toFixed(7),
+      size_m: $<HTMLInputElement>("plan-pattern-size").value || "100",
+      alt_m: $<HTMLInputElement>("plan-alt").value || "50",
+      frame: $<HTMLSelectElement>("plan-frame").value,
+    });
+    try {
+      const response = await api(`/api/patterns/sar?${query}`);
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(errorText(body, response.status));
+      const items = this.draft!.items;
+      let at = items.length;
+      while (at > 0 && ["rtl", "land"].includes(items[at - 1].kind)) at--;
+      items.splice(at, 0, ...(body.items as Item[]));
+      this.changed(true);
+      this.say("plan.patternAdded", { kind: t(`plan.pattern.${kind}`), n: body.items.length });
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   // ------------------------------------------------------------ editing
@@ -907,6 +968,7 @@ export class Planner {
 
   /** Language changed: everything with words is drawn again. */
   relabel(): void {
+    this.setupPatterns();
     this.setupFrames($("plan-frame"), $<HTMLSelectElement>("plan-frame").value);
     this.renderItems();
     this.refreshMarkerLabels();

@@ -12,6 +12,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
@@ -51,7 +52,8 @@ from ground_station.store.models import (
 )
 from missions.formats.mavlink_items import unresolved_altitudes
 from missions.home import mission_for_vehicle_home
-from missions.model import MAX_ITEMS, HomePosition, Mission
+from missions.model import MAX_ITEMS, AltFrame, GroundPoint, HomePosition, Mission
+from missions.patterns import Altitude, expanding_square, parallel_track, sector_search
 
 router = APIRouter(tags=["missions"])
 
@@ -398,6 +400,34 @@ async def check_draft(
         region=getattr(context.region, "name", context.settings.region),
         validated_at=datetime.now(UTC),
     )
+
+
+class SarPattern(StrEnum):
+    EXPANDING_SQUARE = "expanding_square"
+    SECTOR_SEARCH = "sector_search"
+    PARALLEL_TRACK = "parallel_track"
+
+
+@router.get("/api/patterns/sar", summary="Waypoints of an IAMSAR search pattern around a datum (not stored)")
+async def sar_pattern(
+    kind: SarPattern,
+    lon: float = Query(ge=-180.0, le=180.0),
+    lat: float = Query(ge=-90.0, le=90.0),
+    size_m: float = Query(ge=5.0, le=5000.0, description="track spacing, or radius (sector)"),
+    alt_m: float = Query(ge=-500.0, le=20_000.0),
+    frame: AltFrame = Query(default=AltFrame.AGL),
+    heading_deg: float = Query(default=0.0, ge=-360.0, le=360.0),
+    _: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+) -> dict[str, Any]:
+    datum = GroundPoint(lon=lon, lat=lat)
+    altitude = Altitude(alt_m, frame)
+    if kind is SarPattern.EXPANDING_SQUARE:
+        items = expanding_square(datum, size_m, altitude, legs=8, heading_deg=heading_deg)
+    elif kind is SarPattern.SECTOR_SEARCH:
+        items = sector_search(datum, size_m, altitude, heading_deg=heading_deg)
+    else:
+        items = parallel_track(datum, size_m * 6, size_m * 4, size_m, altitude, heading_deg=heading_deg)
+    return {"kind": kind.value, "items": [item.model_dump(mode="json") for item in items]}
 
 
 @router.get("/api/missions/{mission_id}/validations", response_model=list[ValidationView])
