@@ -421,12 +421,17 @@ async def sar_pattern(
 ) -> dict[str, Any]:
     datum = GroundPoint(lon=lon, lat=lat)
     altitude = Altitude(alt_m, frame)
-    if kind is SarPattern.EXPANDING_SQUARE:
-        items = expanding_square(datum, size_m, altitude, legs=8, heading_deg=heading_deg)
-    elif kind is SarPattern.SECTOR_SEARCH:
-        items = sector_search(datum, size_m, altitude, heading_deg=heading_deg)
-    else:
-        items = parallel_track(datum, size_m * 6, size_m * 4, size_m, altitude, heading_deg=heading_deg)
+    try:  # near a pole or the antimeridian the pattern leaves valid coordinates: said, not a 500
+        if kind is SarPattern.EXPANDING_SQUARE:
+            items = expanding_square(datum, size_m, altitude, legs=8, heading_deg=heading_deg)
+        elif kind is SarPattern.SECTOR_SEARCH:
+            items = sector_search(datum, size_m, altitude, heading_deg=heading_deg)
+        else:
+            items = parallel_track(datum, size_m * 6, size_m * 4, size_m, altitude, heading_deg=heading_deg)
+    except ValueError as exc:  # pydantic's ValidationError included
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"no {kind.value} pattern here: {exc}"
+        ) from None
     return {"kind": kind.value, "items": [item.model_dump(mode="json") for item in items]}
 
 
