@@ -339,4 +339,11 @@ def test_commander_replays_the_finished_flight_with_the_time_slider_and_reads_th
     page.locator("#audit-list li[data-action='vehicle_command']").first.wait_for()
     assert page.locator("#audit-list li[data-action='mission_validated']").count() > 0
     assert page.locator("#audit-list li[data-action='validation_override']").count() == 1
+    page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        "async () => (await axe.run({include: [['#flights'], ['#audit'], ['#plan']]},"
+        " {resultTypes: ['violations']})).violations"
+        ".filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id)"
+    )
+    assert found == [], found
     assert not page.errors, page.errors

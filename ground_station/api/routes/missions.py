@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ from missions.formats.mavlink_items import unresolved_altitudes
 from missions.home import mission_for_vehicle_home
 from missions.model import MAX_ITEMS, AltFrame, GroundPoint, HomePosition, Mission
 from missions.patterns import Altitude, expanding_square, parallel_track, sector_search
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["missions"])
 
@@ -393,6 +396,13 @@ async def check_draft(
         report = await validate_mission(mission, context.region, context.region_error, permits=permits)
     except RegionUnavailableError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    except (IndexError, ValueError) as exc:
+        # a draft the validator cannot interpret (seen: a path of one vertex) is not legal, and says so
+        log.warning("draft check failed: %r", exc)
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"the validator cannot interpret this draft ({type(exc).__name__}: {exc}); not legal",
+        ) from None
     return DraftCheckView(
         ok=report.ok,
         violations=[v.model_dump(mode="json") for v in report.violations],
