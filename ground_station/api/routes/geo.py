@@ -189,7 +189,7 @@ async def terrain_elevation(
     )
 
 
-MAX_PROFILE_VERTICES = 500
+MAX_PROFILE_VERTICES = 400
 MAX_PROFILE_SAMPLES = 5000
 
 
@@ -223,7 +223,11 @@ def _or_none(values: Any) -> list[float | None]:
 
 @router.get("/api/terrain/profile", summary="Terrain along a path (the planner's altitude profile)")
 async def terrain_profile(
-    path: str = Query(max_length=20_000, description="lon,lat;lon,lat;… (WGS84), 2 to 500 vertices"),
+    path: str = Query(
+        max_length=10_000,
+        pattern=r"^[-+0-9.,;eE]+$",
+        description="lon,lat;lon,lat;… (WGS84), 2 to 400 vertices",
+    ),
     spacing_m: float = Query(default=20.0, ge=1.0, le=10_000.0, description="largest gap between samples"),
     _: Principal = MapGuard,
     context: StationContext = Depends(get_context),
