@@ -203,6 +203,9 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         lambda s, p: s.client.post(f"/api/missions/{p['mission_id']}/validate", headers=s.headers("pilot")),
         _mission,
     ),
+    ("POST", "/api/missions/check"): Recipe(
+        lambda s, _: s.client.post("/api/missions/check", headers=s.headers("pilot"), json=simple_mission())
+    ),
     ("POST", "/api/missions/plan"): Recipe(
         lambda s, p: s.client.post("/api/missions/plan", headers=s.headers("pilot"), content=p["plan"]),
         _plan,

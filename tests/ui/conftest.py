@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,22 +104,32 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Demo]:
-    """``borderwatch demo``: simulator child + service + patrolling drones, no DEM (flat world)."""
-    work = tmp_path_factory.mktemp("ui-demo")
+@contextmanager
+def run_demo(
+    work: Path,
+    *,
+    vehicles: int = DEMO_VEHICLES,
+    env: dict[str, str] | None = None,
+    extra: list[str] | None = None,
+) -> Iterator[Demo]:
+    """``borderwatch demo`` on free ports in ``work``, stopped (SIGINT, then SIGKILL) on exit."""
     port = free_tcp_port()
     log_path = work / "demo.log"
-    env = {**os.environ, "BORDERWATCH_DATA": str(work / "no-dem-here"), "BORDERWATCH_DEM": ""}
+    environment = {
+        **os.environ,
+        "BORDERWATCH_DATA": str(work / "no-dem-here"),
+        "BORDERWATCH_DEM": "",
+        **(env or {}),
+    }
     command = [
         *BORDERWATCH_COMMAND, "demo",
-        "--vehicles", str(DEMO_VEHICLES), "--speed", "3",
-        "--port", str(port), "--base-port", str(free_udp_base(DEMO_VEHICLES)),
-        "--no-cameras", "--data-dir", str(work / "data"),
+        "--vehicles", str(vehicles), "--speed", "3",
+        "--port", str(port), "--base-port", str(free_udp_base(vehicles)),
+        "--no-cameras", "--data-dir", str(work / "data"), *(extra or []),
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         deadline = time.monotonic() + 120
@@ -136,6 +147,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
         except subprocess.TimeoutExpired:  # a hung demo goes with its simulator child
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Demo]:
+    """``borderwatch demo``: simulator child + service + patrolling drones, no DEM (flat world)."""
+    with run_demo(tmp_path_factory.mktemp("ui-demo")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

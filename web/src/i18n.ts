@@ -310,6 +310,11 @@ const pl: Dict = {
 
 const DICTS: Record<Lang, Dict> = { en, cs, pl };
 
+/** Strings a feature module brings along (every key in all three languages). */
+export function addStrings(more: Record<Lang, Dict>): void {
+  for (const code of LANGS) Object.assign(DICTS[code], more[code]);
+}
+
 function initialLang(): Lang {
   const stored = localStorage.getItem(STORAGE_KEY);
   if (stored && (LANGS as string[]).includes(stored)) return stored as Lang;

@@ -4,6 +4,8 @@ import maplibregl from "maplibre-gl";
 import { api, apiJson, AuthError, login, logout, Me, onTokenRenewed, postJson, refresh } from "./api";
 import { formatNumber, lang, Lang, LANGS, onLangChange, setLang, t, timeElement, translateDom } from "./i18n";
 import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent } from "./map";
+import { Planner } from "./planner";
+import { Replay } from "./replay";
 import { ConnectionState, Telemetry } from "./telemetry";
 
 const STALE_AFTER_MS = 5000;
@@ -45,6 +47,8 @@ const state = {
   telemetry: null as Telemetry | null,
   connection: "connecting" as ConnectionState,
   picking: false,
+  planner: null as Planner | null,
+  replay: null as Replay | null,
   lastResult: null as { key: string; params: Record<string, string> } | null,
 };
 (window as any).borderwatch = state; // for the browser tests and the benchmark
@@ -69,6 +73,8 @@ function setupLanguageSelects(): void {
     document.querySelectorAll<HTMLSelectElement>("select.lang-select").forEach((s) => (s.value = lang()));
     translateDom();
     renderAll();
+    state.planner?.relabel();
+    state.replay?.relabel();
   });
 }
 
@@ -109,6 +115,7 @@ async function startApp(): Promise<void> {
   $("app").hidden = false;
   document.body.dataset.role = state.me.role;
   renderUser();
+  $("plan").hidden = !can("view_missions");
   if (!state.map) {
     state.map = createMap($("map"));
     state.map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), "top-left");
@@ -145,6 +152,21 @@ async function startApp(): Promise<void> {
       $("terrain-notice").hidden = state.region.terrain.loaded;
       document.body.dataset.terrain = state.region.terrain.loaded ? "loaded" : "none";
       zoneLookup = await addStaticLayers(state.map, state.region, showZone);
+      state.planner = new Planner(state.map, {
+        vehicle: () => {
+          const v = state.selected ? state.vehicles.get(state.selected) : undefined;
+          if (!v) return null;
+          return {
+            id: v.id,
+            lon: v.position?.lon,
+            lat: v.position?.lat,
+            missionCurrent: v.mission_current,
+            missionTotal: v.mission_total,
+          };
+        },
+        can,
+      });
+      state.replay = new Replay(state.map, can);
       document.body.dataset.layers = "ready";
     } catch (error) {
       console.error("map layers", error);
@@ -364,6 +386,8 @@ function renderHud(): void {
   );
   if (p && state.region?.terrain.loaded) void fetchGround(v);
   renderResult();
+  state.planner?.renderButtons();
+  state.planner?.renderProgress();
 }
 
 const groundRequests = new Map<string, number>();
@@ -608,6 +632,7 @@ function zoneAt(hit: maplibregl.MapGeoJSONFeature, lngLat: maplibregl.LngLat): v
 }
 
 function showZone(zone: any, lngLat: maplibregl.LngLat): void {
+  if (state.planner?.adding) return; // a click while planning adds a waypoint, not a popup
   new maplibregl.Popup({ closeButton: true, maxWidth: "320px" })
     .setLngLat(lngLat)
     .setDOMContent(zonePopupContent(zone))

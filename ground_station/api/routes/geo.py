@@ -187,3 +187,61 @@ async def terrain_elevation(
         accuracy_m=accuracy if math.isfinite(accuracy) else None,
         quality=str(np.asarray(sample.quality).ravel()[0]),
     )
+
+
+MAX_PROFILE_VERTICES = 400
+MAX_PROFILE_SAMPLES = 5000
+
+
+def _parse_path(text: str) -> tuple[list[float], list[float]]:
+    lons: list[float] = []
+    lats: list[float] = []
+    for index, pair in enumerate(text.split(";")):
+        parts = pair.split(",")
+        try:
+            lon, lat = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+        except ValueError:
+            lon = lat = math.nan
+        if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"query: path: vertex {index} is not 'lon,lat' in degrees",
+            )
+        lons.append(lon)
+        lats.append(lat)
+    if not 2 <= len(lons) <= MAX_PROFILE_VERTICES:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"query: path: between 2 and {MAX_PROFILE_VERTICES} vertices",
+        )
+    return lons, lats
+
+
+def _or_none(values: Any) -> list[float | None]:
+    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+@router.get("/api/terrain/profile", summary="Terrain along a path (the planner's altitude profile)")
+async def terrain_profile(
+    path: str = Query(
+        max_length=10_000,
+        pattern=r"^[-+0-9.,;eE]+$",
+        description="lon,lat;lon,lat;… (WGS84), 2 to 400 vertices",
+    ),
+    spacing_m: float = Query(default=20.0, ge=1.0, le=10_000.0, description="largest gap between samples"),
+    _: Principal = MapGuard,
+    context: StationContext = Depends(get_context),
+) -> dict[str, Any]:
+    region = _region(context)
+    lons, lats = _parse_path(path)
+    profile = region.terrain.profile(np.array(lons), np.array(lats), spacing_m)
+    if len(profile.distance_m) > MAX_PROFILE_SAMPLES:
+        length = float(profile.distance_m[-1])
+        profile = region.terrain.profile(np.array(lons), np.array(lats), length / (MAX_PROFILE_SAMPLES - 1))
+    return {
+        "distance_m": _or_none(profile.distance_m),
+        "elevation_amsl_m": _or_none(profile.elevation_amsl_m),
+        "accuracy_m": _or_none(profile.accuracy_m),
+        "vertex_index": [int(i) for i in np.asarray(profile.vertex_index).ravel()],
+        "quality": str(profile.worst_quality).lower(),
+    }

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
@@ -51,7 +53,10 @@ from ground_station.store.models import (
 )
 from missions.formats.mavlink_items import unresolved_altitudes
 from missions.home import mission_for_vehicle_home
-from missions.model import MAX_ITEMS, HomePosition, Mission
+from missions.model import MAX_ITEMS, AltFrame, GroundPoint, HomePosition, Mission
+from missions.patterns import Altitude, expanding_square, parallel_track, sector_search
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["missions"])
 
@@ -354,6 +359,90 @@ async def validate_route(
     found = await scope.version(version)
     await scope.audit(AuditAction.MISSION_VALIDATED, {"version": found.version})
     return validation_view(await _validate_and_record(scope.context, found))
+
+
+class DraftCheckView(BaseModel):
+    ok: bool
+    violations: list[dict[str, Any]]
+    checked: dict[str, Any] | None
+    region: str
+    validated_at: datetime
+
+
+@router.post(
+    "/api/missions/check",
+    response_model=DraftCheckView,
+    summary="Validate an unsaved mission (the planner's live check; nothing is stored but the audit row)",
+    openapi_extra=MISSION_BODY,
+)
+async def check_draft(
+    request: Request,
+    principal: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+    context: StationContext = Depends(get_context),
+) -> DraftCheckView:
+    mission = await mission_body(request, context)
+    if len(mission.items) > MAX_ITEMS:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"above the {MAX_ITEMS} item limit")
+    await audit(
+        context,
+        principal.username,
+        AuditAction.MISSION_VALIDATED,
+        mission.name or "draft",
+        {"draft": True, "items": len(mission.items)},
+        principal.organisation,
+    )
+    try:
+        permits = await context.sharing.cross_border_permits() if context.sharing is not None else []
+        report = await validate_mission(mission, context.region, context.region_error, permits=permits)
+    except RegionUnavailableError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+    except (IndexError, ValueError) as exc:
+        # a draft the validator cannot interpret (seen: a path of one vertex) is not legal, and says so
+        log.warning("draft check failed: %r", exc)
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"the validator cannot interpret this draft ({type(exc).__name__}: {exc}); not legal",
+        ) from None
+    return DraftCheckView(
+        ok=report.ok,
+        violations=[v.model_dump(mode="json") for v in report.violations],
+        checked=report.checked.model_dump(mode="json") if report.checked is not None else None,
+        region=getattr(context.region, "name", context.settings.region),
+        validated_at=datetime.now(UTC),
+    )
+
+
+class SarPattern(StrEnum):
+    EXPANDING_SQUARE = "expanding_square"
+    SECTOR_SEARCH = "sector_search"
+    PARALLEL_TRACK = "parallel_track"
+
+
+@router.get("/api/patterns/sar", summary="Waypoints of an IAMSAR search pattern around a datum (not stored)")
+async def sar_pattern(
+    kind: SarPattern,
+    lon: float = Query(ge=-180.0, le=180.0),
+    lat: float = Query(ge=-90.0, le=90.0),
+    size_m: float = Query(ge=5.0, le=5000.0, description="track spacing, or radius (sector)"),
+    alt_m: float = Query(ge=-500.0, le=20_000.0),
+    frame: AltFrame = Query(default=AltFrame.AGL),
+    heading_deg: float = Query(default=0.0, ge=-360.0, le=360.0),
+    _: Principal = Depends(require(Permission.VIEW_MISSIONS)),
+) -> dict[str, Any]:
+    datum = GroundPoint(lon=lon, lat=lat)
+    altitude = Altitude(alt_m, frame)
+    try:  # near a pole or the antimeridian the pattern leaves valid coordinates: said, not a 500
+        if kind is SarPattern.EXPANDING_SQUARE:
+            items = expanding_square(datum, size_m, altitude, legs=8, heading_deg=heading_deg)
+        elif kind is SarPattern.SECTOR_SEARCH:
+            items = sector_search(datum, size_m, altitude, heading_deg=heading_deg)
+        else:
+            items = parallel_track(datum, size_m * 6, size_m * 4, size_m, altitude, heading_deg=heading_deg)
+    except ValueError as exc:  # pydantic's ValidationError included
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"no {kind.value} pattern here: {exc}"
+        ) from None
+    return {"kind": kind.value, "items": [item.model_dump(mode="json") for item in items]}
 
 
 @router.get("/api/missions/{mission_id}/validations", response_model=list[ValidationView])
