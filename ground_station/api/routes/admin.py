@@ -132,6 +132,28 @@ def _auditor(context: StationContext, principal: Principal) -> Auditor:
     return record
 
 
+async def _announced_change(
+    change: Callable[..., Awaitable[AccountChange]],
+    username: str,
+    principal: Principal,
+    context: StationContext,
+) -> AccountChangeView:
+    """Disable and revoke differ only in the accounts function: audited, then announced on the bus."""
+    now = context.tokens.clock.now()
+    return await _account_change(
+        lambda: change(
+            context.store,
+            username,
+            actor=principal.username,
+            now=now,
+            bus=context.bus,
+            record=_auditor(context, principal),
+        ),
+        context,
+        username,
+    )
+
+
 async def _account_change(
     change: Callable[[], Awaitable[AccountChange]], context: StationContext, username: str
 ) -> AccountChangeView:
@@ -157,19 +179,7 @@ async def disable(
     principal: Principal = Depends(require(Permission.MANAGE_USERS)),
     context: StationContext = Depends(get_context),
 ) -> AccountChangeView:
-    now = context.tokens.clock.now()
-    return await _account_change(
-        lambda: disable_user(
-            context.store,
-            username,
-            actor=principal.username,
-            now=now,
-            bus=context.bus,
-            record=_auditor(context, principal),
-        ),
-        context,
-        username,
-    )
+    return await _announced_change(disable_user, username, principal, context)
 
 
 @router.post("/api/users/{username}/enable", response_model=AccountChangeView, summary="Re-enable an account")
@@ -198,19 +208,7 @@ async def revoke(
     principal: Principal = Depends(require(Permission.MANAGE_USERS)),
     context: StationContext = Depends(get_context),
 ) -> AccountChangeView:
-    now = context.tokens.clock.now()
-    return await _account_change(
-        lambda: revoke_sessions(
-            context.store,
-            username,
-            actor=principal.username,
-            now=now,
-            bus=context.bus,
-            record=_auditor(context, principal),
-        ),
-        context,
-        username,
-    )
+    return await _announced_change(revoke_sessions, username, principal, context)
 
 
 @router.put("/api/users/{username}/role", response_model=AccountChangeView, summary="Change a user's role")
