@@ -200,7 +200,8 @@ async def _auto_disarm_probe(gcs: RawGcs, method: str) -> dict[str, Any]:
     )
     since = gcs.mark()
     _, refused = await _arm(gcs)
-    await asyncio.sleep(0.3)
+    # the refusal's reason follows as STATUSTEXT; a chunk shorter than 50 characters ends the text
+    await gcs.wait_for(lambda m: m.get_type() == "STATUSTEXT" and len(m.text) < 50, 3.0, since)
     probe["arm_in_mission_without_mission"] = None if refused is None else int(refused.msg.result)
     probe["arm_in_mission_without_mission_texts"] = [
         r.msg.text for r in gcs.seen(is_type("STATUSTEXT"), since)
