@@ -195,6 +195,9 @@ def demo(
     ),
     base_port: int | None = typer.Option(None, help="simulated vehicle i sends MAVLink to 127.0.0.1:P+i"),
     cameras: bool = typer.Option(True, "--cameras/--no-cameras", help="start the simulated camera streams"),
+    camera_ports_ephemeral: bool = typer.Option(
+        False, "--camera-ports-ephemeral", help="cameras on free ports (tests), not 5600+i/8081+i"
+    ),
     data_dir: Path | None = typer.Option(None, help="where the demo keeps its database and tlogs"),
     config: Path | None = typer.Option(None, "--config", "-c", help="extra settings (region, organisation)"),
     patrol: bool = typer.Option(
@@ -202,7 +205,9 @@ def demo(
     ),
 ) -> None:
     """Start simulated drones and the service on http://127.0.0.1:8000; Ctrl-C stops both."""
-    options = DemoOptions(vehicles, speed, port, scenario, base_port, cameras, data_dir, config, patrol)
+    options = DemoOptions(
+        vehicles, speed, port, scenario, base_port, cameras, data_dir, config, patrol, camera_ports_ephemeral
+    )
     try:
         asyncio.run(_demo(options))
     except KeyboardInterrupt:
@@ -221,6 +226,7 @@ class DemoOptions:
     data_dir: Path | None
     config: Path | None
     patrol: bool = True
+    camera_ports_ephemeral: bool = False
 
 
 async def _demo(options: DemoOptions) -> None:
@@ -249,6 +255,7 @@ async def _demo(options: DemoOptions) -> None:
             scenario=options.scenario,
             base_port=options.base_port,
             cameras=options.cameras,
+            camera_ports_ephemeral=options.camera_ports_ephemeral,
         )
     except DemoError as exc:
         raise _fail(str(exc)) from None

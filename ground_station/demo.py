@@ -22,7 +22,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ground_station.auth.roles import Role
 from ground_station.auth.users import create_user, generate_password
-from ground_station.config import CameraConfig, StationSettings, VehicleConfig, load_settings
+from ground_station.config import (
+    CameraConfig,
+    StationSettings,
+    VehicleConfig,
+    VideoConfig,
+    load_settings,
+    read_config_file,
+)
 from ground_station.demo_data import DEMO_USERS, DemoDataError, claim_demo_data_dir
 from ground_station.store.models import Organisation
 from ground_station.store.sqlite import open_sqlite_store
@@ -93,6 +100,7 @@ def simulator_command(
     dem: Path | None = None,
     region: str | None = None,
     cameras: bool = True,
+    camera_ports_ephemeral: bool = False,
 ) -> list[str]:
     command = [*BORDERWATCH_COMMAND, "sim", "run"]
     if scenario:
@@ -106,6 +114,8 @@ def simulator_command(
         command += ["--region", region]
     if not cameras:
         command.append("--no-cameras")
+    elif camera_ports_ephemeral:
+        command.append("--camera-ports-ephemeral")
     return command
 
 
@@ -138,6 +148,7 @@ async def start_simulator(
     base_port: int | None = None,
     timeout_s: float = 90.0,
     cameras: bool = True,
+    camera_ports_ephemeral: bool = False,
     extra_env: dict[str, str] | None = None,
 ) -> SimulatorProcess:
     """Starts ``borderwatch sim run`` and waits for its ready-json; the simulator's output goes to a log."""
@@ -146,7 +157,15 @@ async def start_simulator(
     # The simulator dies with this process even on SIGKILL (it watches this pid: sim/parent_watch.py).
     env = {**os.environ, **(extra_env or {}), PARENT_PID_ENV: str(os.getpid())}
     process = await asyncio.create_subprocess_exec(
-        *simulator_command(vehicles, speed, ready_path, scenario, base_port, cameras=cameras),
+        *simulator_command(
+            vehicles,
+            speed,
+            ready_path,
+            scenario,
+            base_port,
+            cameras=cameras,
+            camera_ports_ephemeral=camera_ports_ephemeral,
+        ),
         stdout=log_file,
         stderr=asyncio.subprocess.STDOUT,
         env=env,
@@ -205,9 +224,15 @@ def demo_data_dir(data_dir: Path | None, config: Path | None) -> Path:
 
 
 def demo_settings(ready: SimReady, data_dir: Path, port: int, config: Path | None = None) -> StationSettings:
-    """The service's settings for the simulated vehicles and cameras (a config file may add to them)."""
+    """The service's settings for the simulated vehicles and cameras (a config file may add to them).
+
+    The simulated cameras' video is on unless the config file has its own ``[video]`` section: the demo
+    shows what the station is for, pictures included."""
+    configured = read_config_file(config) if config is not None else {}
+    video = {"video": VideoConfig(enabled=True)} if ready.cameras and "video" not in configured else {}
     return load_settings(
         config,
+        **video,
         data_dir=data_dir,
         http={"host": "127.0.0.1", "port": port},
         vehicles=[VehicleConfig(slug=v.slug, mavlink_url=v.mavlink_url) for v in ready.vehicles],

@@ -140,7 +140,7 @@ def _video(context: StationContext) -> VideoService:
     return context.video
 
 
-def _stream_view(video: VideoService, stream_id: str) -> StreamView:
+def _stream_view(video: VideoService, stream_id: str, role: Role) -> StreamView:
     stream = video.streams[stream_id]
     binding = stream.source.binding
     fixed = binding.fixed
@@ -159,7 +159,7 @@ def _stream_view(video: VideoService, stream_id: str) -> StreamView:
         kind=stream.source.kind.value,
         live=stream.state.value == "live",
         state=stream.state.value,
-        variants=[v.value for v in Variant],
+        variants=[v.value for v in variants_for(role)],
         width=stream.stats.width,
         height=stream.stats.height,
         frames=stream.stats.frames,
@@ -172,11 +172,12 @@ def _stream_view(video: VideoService, stream_id: str) -> StreamView:
 
 @router.get("/api/video/streams", response_model=list[StreamView])
 async def list_streams(
-    _: Principal = Depends(require(Permission.VIEW_VEHICLES)),
+    principal: Principal = Depends(require(Permission.VIEW_VEHICLES)),
     context: StationContext = Depends(get_context),
 ) -> list[StreamView]:
+    """Each stream with the picture variants this viewer's role may watch."""
     video = _video(context)
-    return [_stream_view(video, sid) for sid in video.streams]
+    return [_stream_view(video, sid, principal.role) for sid in video.streams]
 
 
 @router.get("/api/video/streams/{stream_id}/detections", response_model=list[DetectionsMsg])

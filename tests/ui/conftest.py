@@ -111,8 +111,10 @@ def run_demo(
     vehicles: int = DEMO_VEHICLES,
     env: dict[str, str] | None = None,
     extra: list[str] | None = None,
+    cameras: bool = False,
 ) -> Iterator[Demo]:
-    """``borderwatch demo`` on free ports in ``work``, stopped (SIGINT, then SIGKILL) on exit."""
+    """``borderwatch demo`` on free ports in ``work``, stopped (SIGINT, then SIGKILL) on exit; without the
+    simulated cameras unless asked (video costs CPU the other browser tests need)."""
     port = free_tcp_port()
     log_path = work / "demo.log"
     environment = {
@@ -125,7 +127,8 @@ def run_demo(
         *BORDERWATCH_COMMAND, "demo",
         "--vehicles", str(vehicles), "--speed", "3",
         "--port", str(port), "--base-port", str(free_udp_base(vehicles)),
-        "--no-cameras", "--data-dir", str(work / "data"), *(extra or []),
+        *(["--camera-ports-ephemeral"] if cameras else ["--no-cameras"]),
+        "--data-dir", str(work / "data"), *(extra or []),
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(

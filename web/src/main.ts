@@ -7,6 +7,7 @@ import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent 
 import { Planner } from "./planner";
 import { Replay } from "./replay";
 import { ConnectionState, Telemetry } from "./telemetry";
+import { VideoPanel } from "./video";
 
 const STALE_AFTER_MS = 5000;
 const LANG_NAMES: Record<Lang, string> = { en: "English", cs: "Čeština", pl: "Polski" };
@@ -49,6 +50,7 @@ const state = {
   picking: false,
   planner: null as Planner | null,
   replay: null as Replay | null,
+  video: null as VideoPanel | null,
   lastResult: null as { key: string; params: Record<string, string> } | null,
 };
 (window as any).borderwatch = state; // for the browser tests and the benchmark
@@ -75,6 +77,7 @@ function setupLanguageSelects(): void {
     renderAll();
     state.planner?.relabel();
     state.replay?.relabel();
+    state.video?.relabel();
   });
 }
 
@@ -172,6 +175,9 @@ async function startApp(): Promise<void> {
       console.error("map layers", error);
     }
   }
+  state.video ??= new VideoPanel(can);
+  void state.video.load();
+  state.video.startRefresh();
   const vehicles = await apiJson<any[]>("/api/vehicles");
   for (const v of vehicles) {
     state.vehicles.set(v.vehicle_id, {
