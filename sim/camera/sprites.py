@@ -63,13 +63,14 @@ class SpriteBank:
 def paste(
     frame: ImageU8, sprite: ImageU8, box: tuple[float, float, float, float]
 ) -> tuple[int, int, int, int] | None:
-    """Draws ``sprite`` scaled into ``box`` (x0, y0, x1, y1, float pixels): height fills the box, width
-    keeps the sprite's aspect unless wider than the box, bottom-centred. Returns the drawn pixels' box
+    """Draws ``sprite`` scaled so its height fills ``box`` (x0, y0, x1, y1, float pixels: the object's
+    projected true height), width by the sprite's own aspect (a walking person's stride is wider than
+    the 0.5 m column of its extent), standing on the box's bottom centre. Returns the drawn pixels' box
     (clipped to the frame), or None when nothing was drawn."""
     x0, y0, x1, y1 = box
-    bw, bh = x1 - x0, y1 - y0
+    bh = y1 - y0
     sh, sw = sprite.shape[:2]
-    scale = min(bh / sh, bw / sw) if sw / sh > bw / bh else bh / sh
+    scale = bh / sh
     w, h = max(1, round(sw * scale)), max(1, round(sh * scale))
     left = round((x0 + x1) / 2 - w / 2)
     top = round(y1 - h)
