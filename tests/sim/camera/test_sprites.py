@@ -58,3 +58,16 @@ def test_sprites_stand_in_the_true_size_box_and_the_truth_is_what_was_drawn() ->
         assert box[0].any() and box[-1].any() and box[:, 0].any() and box[:, -1].any()
     pixels = sum(int(changed[t.y0 : t.y1, t.x0 : t.x1].sum()) for t in sprites.truth)
     assert pixels == int(changed.sum())
+
+
+def test_a_camera_spec_asks_for_sprites_and_gets_shapes_when_none_were_cut(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sim.camera import feed
+    from sim.camera.spec import CameraKind, CameraSpec
+
+    spec = CameraSpec(id="d", kind=CameraKind.DRONE, vehicle_slug="sim-1", objects="sprites")
+    assert feed.sprites_for(spec.model_copy(update={"objects": "shapes"})) is None
+    monkeypatch.setattr(feed.SpriteBank, "load", staticmethod(lambda: SpriteBank((), ())))
+    assert feed.sprites_for(spec) is None
+    bank = _bank()
+    monkeypatch.setattr(feed.SpriteBank, "load", staticmethod(lambda: bank))
+    assert feed.sprites_for(spec) is bank
