@@ -7,6 +7,8 @@ ground_station/video/README.md. The model tests skip when scripts/setup.sh did n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -211,3 +213,12 @@ def test_yolov8n_tiled_on_the_sprite_drone_scene_from_40m() -> None:
     counts = _sim("sim drone 1280x720, 40 m, sprites").counts
     assert counts[PERSON].recall >= 0.4 and counts[PERSON].precision >= 0.9
     assert counts[VEHICLE].recall >= 0.4 and counts[VEHICLE].precision >= 0.8
+
+
+def test_yolov8n_is_a_configurable_detector_and_fails_clearly_without_its_weights(tmp_path: Path) -> None:
+    from ground_station.config import VideoConfig
+    from ground_station.video.analytics.yolo import OptionalModelMissingError, YoloV8Detector
+
+    assert VideoConfig(detector="yolov8n").detector == "yolov8n"
+    with pytest.raises(OptionalModelMissingError, match=r"AGPL-3\.0"):
+        YoloV8Detector(tmp_path / "absent.onnx")
