@@ -98,9 +98,11 @@ class VideoConfig(_Strict):
     webrtc_ice_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     """Host addresses WebRTC may offer as ICE candidates (every socket binds 127.0.0.1 unless configured)."""
     sources: list[VideoSourceConfig] = Field(default_factory=list)
-    detector: Literal["none", "foreground", "centerface"] = "none"
-    """Video analytics (issue 13): ``foreground`` (fixed cameras, no weights) or ``centerface`` (faces,
-    weights prepared by scripts/setup.sh). ``none``: the anonymised variant pixelates whole frames."""
+    detector: Literal["none", "foreground", "centerface", "yolov8n"] = "none"
+    """Video analytics (issue 13): ``foreground`` (fixed cameras, no weights), ``centerface`` (faces,
+    weights prepared by scripts/setup.sh) or ``yolov8n`` (people and vehicles, tiled, for drone cameras,
+    plus CenterFace's faces; an optional extra whose weights are AGPL-3.0, extracted by setup.sh, see
+    ground_station/video/analytics/SOURCES.md). ``none``: the anonymised variant pixelates whole frames."""
 
 
 class StorageConfig(_Strict):

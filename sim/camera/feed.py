@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ from sim.camera.geometry import ViewPose
 from sim.camera.metadata import CameraPoseMeta, FrameMetadata
 from sim.camera.render import CameraRenderer
 from sim.camera.spec import CameraKind, CameraSpec, FixedMount
+from sim.camera.sprites import SPRITE_DIR, SpriteBank
 from sim.scene import GroundObject, SceneSource, VehiclePose
+
+log = logging.getLogger(__name__)
 
 
 class CameraConfigError(ValueError):
@@ -70,12 +74,28 @@ def fixed_camera_pose(mount: FixedMount, ground_elevation_amsl_m: float, spec: C
     )
 
 
+def sprites_for(spec: CameraSpec) -> SpriteBank | None:
+    """The sprite bank when the spec asks for sprites and setup cut them (else shapes, said once)."""
+    if spec.objects != "sprites":
+        return None
+    bank = SpriteBank.load()
+    if not bank:
+        log.warning("camera %s: no sprites in %s (scripts/setup.sh); drawing shapes", spec.id, SPRITE_DIR)
+        return None
+    return bank
+
+
 class CameraFeed:
     def __init__(self, spec: CameraSpec, scene: SceneSource) -> None:
         self.spec = spec
         self.scene = scene
         self.renderer = CameraRenderer(
-            scene.terrain, spec.width, spec.height, seed=spec.seed, max_range_m=spec.max_range_m
+            scene.terrain,
+            spec.width,
+            spec.height,
+            seed=spec.seed,
+            max_range_m=spec.max_range_m,
+            sprites=sprites_for(spec),
         )
         self._seq = 0
         self._fixed_pose: ViewPose | None = None

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from sim.camera.geometry import PinholeCamera
 from sim.camera.metadata import GroundTruthBox
+from sim.camera.sprites import SpriteBank, paste
 from sim.scene import OBJECT_SIZES, GroundObject, GroundObjectKind, ObjectSize
 
 FloatArray = NDArray[np.float64]
@@ -159,11 +160,14 @@ def draw_objects(
     cam: PinholeCamera,
     placed: Sequence[PlacedObject],
     terrain_range_m: NDArray[np.float32] | None = None,
+    sprites: SpriteBank | None = None,
 ) -> list[GroundTruthBox]:
     """Draws the visible objects far to near and returns their ground-truth boxes.
 
     With ``terrain_range_m`` (distance to the terrain per pixel) an object whose foot and head are both
-    behind the terrain at their pixels is hidden: not drawn and not in the truth.
+    behind the terrain at their pixels is hidden: not drawn and not in the truth. With ``sprites`` each
+    object is a real person's or car's picture scaled into its projected true-size box, and its truth is
+    the box of the sprite's drawn pixels.
     """
     h, w = frame.shape[:2]
     if not placed:
@@ -213,6 +217,20 @@ def draw_objects(
             )
             visible.append((float(depths[k, :8].mean()), item, pxs[k], depths[k], box))
     visible.sort(key=lambda t: -t[0])
-    for _depth, item, px, point_depths, _box in visible:
-        _draw(frame, cam, item, px, point_depths)
-    return [box for *_, box in visible]
+    truth = []
+    for _depth, item, px, point_depths, box in visible:
+        if not sprites:
+            _draw(frame, cam, item, px, point_depths)
+            truth.append(box)
+            continue
+        extent = px[:8]
+        outline = (
+            float(np.nanmin(extent[:, 0])),
+            float(np.nanmin(extent[:, 1])),
+            float(np.nanmax(extent[:, 0])),
+            float(np.nanmax(extent[:, 1])),
+        )
+        drawn = paste(frame, sprites.pick(item.obj.kind, hash_str(item.obj.id)), outline)
+        if drawn is not None:
+            truth.append(box.model_copy(update=dict(zip(("x0", "y0", "x1", "y1"), drawn, strict=True))))
+    return truth

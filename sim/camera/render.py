@@ -24,6 +24,7 @@ from sim.camera.ground import DEFAULT_LEVELS, DetailLevel, Mosaic, MosaicSet, sh
 from sim.camera.ground_plane import fit_ground_plane, plane_to_pixel_homography, ray_plane_coefficients
 from sim.camera.metadata import GroundTruthBox
 from sim.camera.objects import PlacedObject, draw_objects
+from sim.camera.sprites import SpriteBank
 from sim.camera.terrain_view import cast_terrain_background
 from sim.scene import GroundObject
 
@@ -79,11 +80,14 @@ class CameraRenderer:
         seed: int = 0,
         max_range_m: float = 4000.0,
         levels: tuple[DetailLevel, ...] = DEFAULT_LEVELS,
+        sprites: SpriteBank | None = None,
     ) -> None:
+        """``sprites``: draw people and cars as real pictures (``sprites.py``) instead of shapes."""
         self.terrain = terrain
         self.width = width
         self.height = height
         self.max_range_m = max_range_m
+        self.sprites = sprites
         self._levels_fine_first = tuple(sorted(levels, key=lambda lv: lv.res_m))
         self._mosaics = MosaicSet(shared_tile_cache(terrain, seed), levels)
         self._coverage = CoverageGrid(width, height)
@@ -143,7 +147,7 @@ class CameraRenderer:
             self._background = frame.copy()
             self._background_elevation = (ground_elev, known)
         placed = self._place_objects(pose, objects, ground_elev)
-        truth = draw_objects(frame, cam, placed, self._background_range)
+        truth = draw_objects(frame, cam, placed, self._background_range, self.sprites)
         return RenderedFrame(
             image=frame, truth=truth, ground_elevation_amsl_m=ground_elev, terrain_known=known
         )

@@ -76,6 +76,9 @@ class CameraSpec(BaseModel):
     demand: StreamDemand = StreamDemand.ON_DEMAND
     transport: Literal["mjpeg", "rtsp"] = "mjpeg"
     """How a fixed camera serves: MJPEG over HTTP, or H.264 over RTSP (``sim.camera.rtsp_server``)."""
+    objects: Literal["shapes", "sprites"] = "shapes"
+    """How people and cars are drawn: geometric shapes, or real-picture sprites (``sim.camera.sprites``,
+    cut by scripts/setup.sh; shapes when none were cut) that a real detector can find."""
     burn_in_clock: bool = False
     """Draw the capture time into the picture (``sim.camera.burnin``) for glass-to-glass benchmarks."""
     seed: int = Field(

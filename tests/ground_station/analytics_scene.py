@@ -12,6 +12,7 @@ from geodata.terrain import FlatTerrain
 from sim.camera.geometry import ViewPose
 from sim.camera.metadata import GroundTruthBox
 from sim.camera.render import CameraRenderer
+from sim.camera.sprites import SpriteBank
 from sim.scene import GroundObject, GroundObjectKind
 
 HOME_LON, HOME_LAT, GROUND_M = 17.25, 50.30, 420.0
@@ -50,8 +51,9 @@ def intrinsics() -> CameraIntrinsics:
     return CameraIntrinsics(W, H, VIEW.hfov_deg, VIEW.vfov_deg)
 
 
-def frames(count: int) -> Iterator[SceneFrame]:
-    renderer = CameraRenderer(TERRAIN, W, H)
+def frames(count: int, *, sprites: SpriteBank | None = None) -> Iterator[SceneFrame]:
+    """``sprites``: people and cars as real pictures (``sim/camera/sprites.py``) instead of shapes."""
+    renderer = CameraRenderer(TERRAIN, W, H, sprites=sprites)
     ltp = LocalTangentPlane(HOME_LON, HOME_LAT, GROUND_M)
     for i in range(count):
         t = i / FPS

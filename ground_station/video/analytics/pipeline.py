@@ -14,6 +14,7 @@ from ground_station.video.analytics.detector import Detection, Detector
 from ground_station.video.analytics.tracker import BoxTracker, TrackedBox
 
 log = logging.getLogger(__name__)
+DEFAULT_DETECT_EVERY = 5  # 5 Hz at 25 fps
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,17 @@ class AnalyticsPipeline:
     """Not thread-safe: one per (stream, consumer), fed frames in order."""
 
     def __init__(
-        self, detector: Detector | None, *, detect_every: int = 5, tracker: BoxTracker | None = None
+        self,
+        detector: Detector | None,
+        *,
+        detect_every: int | None = None,
+        tracker: BoxTracker | None = None,
     ):
+        """``detect_every`` None: the detector's own ``detect_every`` attribute if it has one (a slow
+        model asks for fewer runs), else ``DEFAULT_DETECT_EVERY``."""
         self.detector = detector
+        if detect_every is None:
+            detect_every = int(getattr(detector, "detect_every", DEFAULT_DETECT_EVERY))
         self.detect_every = max(1, detect_every)
         self.tracker = tracker or BoxTracker(max_coast_frames=max(3 * self.detect_every, 10))
         self.frame = -1

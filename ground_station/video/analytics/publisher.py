@@ -88,7 +88,13 @@ class DetectionPublisher:
     """One per stream; ``recent`` is what ``GET /api/video/streams/{id}/detections`` serves."""
 
     def __init__(
-        self, stream: IngestStream, bus: Bus, terrain: Terrain, detector: Detector, *, detect_every: int = 5
+        self,
+        stream: IngestStream,
+        bus: Bus,
+        terrain: Terrain,
+        detector: Detector,
+        *,
+        detect_every: int | None = None,
     ) -> None:
         self.stream = stream
         self.bus = bus
