@@ -60,7 +60,13 @@ class VariantPictures:
     def picture(self, frame: VideoFrame) -> ImageU8:
         """May run a detector: call it in a worker thread."""
         if self.pipeline is not None:
-            return privacy_picture(self.pipeline, frame.image, analytic_only=self.variant is Variant.ANALYTIC)
+            return privacy_picture(
+                self.pipeline,
+                frame.image,
+                analytic_only=self.variant is Variant.ANALYTIC,
+                aerial=self.stream.source.binding.kind == "gimbal",
+                klv=frame.klv,
+            )
         if self.variant is Variant.ANNOTATED:
             return annotate(frame, self.stream.source.binding.sensor_id)
         return frame.image

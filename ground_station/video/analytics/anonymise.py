@@ -10,6 +10,8 @@ Licence plates: every vehicle box is pixelated whole, so a plate is covered wher
 (no separate plate detector; a plate is never outside its vehicle's box).
 
 No detector, or a detector that failed on this frame: the whole frame is pixelated (fail-closed).
+Drone video gets a privacy floor on top of the boxes (``ground_mosaic.py``): detectors miss people
+seen from altitude.
 """
 
 from __future__ import annotations
@@ -36,11 +38,9 @@ def _clip(box: Box, width: int, height: int) -> tuple[int, int, int, int] | None
     return x0, y0, x1, y1
 
 
-def pixelate_region(image: ImageU8, x0: int, y0: int, x1: int, y1: int, cells: int = MAX_CELLS) -> None:
-    """In place: the region becomes a mosaic of mean colours, at most ``cells`` across its smaller side."""
-    region = image[y0:y1, x0:x1]
+def _mosaic(region: ImageU8, cell: int) -> None:
+    """In place: cells of ``cell`` pixels, each its mean colour quantised to 32 levels."""
     h, w = region.shape[:2]
-    cell = max(MIN_CELL_PX, math.ceil(min(w, h) / cells))
     small = cv2.resize(
         region, (max(1, math.ceil(w / cell)), max(1, math.ceil(h / cell))), interpolation=cv2.INTER_AREA
     )
@@ -48,13 +48,24 @@ def pixelate_region(image: ImageU8, x0: int, y0: int, x1: int, y1: int, cells: i
     region[:] = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
 
 
-def anonymise_image(image: ImageU8, boxes: list[Box] | None) -> ImageU8:
-    """A pixelated copy. ``boxes`` None means "unknown what is in the frame": all of it is pixelated."""
+def pixelate_region(image: ImageU8, x0: int, y0: int, x1: int, y1: int, cells: int = MAX_CELLS) -> None:
+    """In place: the region becomes a mosaic of mean colours, at most ``cells`` across its smaller side."""
+    region = image[y0:y1, x0:x1]
+    h, w = region.shape[:2]
+    _mosaic(region, max(MIN_CELL_PX, math.ceil(min(w, h) / cells)))
+
+
+def anonymise_image(image: ImageU8, boxes: list[Box] | None, floor_cell_px: int | None = None) -> ImageU8:
+    """A pixelated copy. ``boxes`` None means "unknown what is in the frame": all of it is pixelated.
+    ``floor_cell_px``: the whole picture is first a mosaic of cells this size (drone video's privacy
+    floor, ``ground_mosaic.py``); the boxes are then pixelated coarser on top."""
     out = image.copy()
     height, width = out.shape[:2]
     if boxes is None:
         pixelate_region(out, 0, 0, width, height, cells=max(4, min(width, height) // 16))
         return out
+    if floor_cell_px is not None:
+        _mosaic(out, max(MIN_CELL_PX // 2, floor_cell_px))
     for box in boxes:
         clipped = _clip(box, width, height)
         if clipped is not None:

@@ -68,7 +68,12 @@ class AnalyticsPipeline:
             self.frame, ran, detections, ids, self.tracker.boxes(self.frame), failed=self._last_failed
         )
 
-    def anonymised(self, image: ImageU8) -> tuple[ImageU8, FrameAnalytics]:
+    def anonymised(
+        self, image: ImageU8, *, floor_cell_px: int | None = None, scene_unknown: bool = False
+    ) -> tuple[ImageU8, FrameAnalytics]:
+        """``floor_cell_px``: drone video's whole-picture mosaic under the boxes; ``scene_unknown``: the
+        caller cannot bound what the picture shows (drone video without the metadata for the floor),
+        so the whole frame is pixelated as when the detector fails."""
         result = self.step(image)
-        boxes = None if result.failed else [t.box for t in result.tracks]
-        return anonymise_image(image, boxes), result
+        boxes = None if result.failed or scene_unknown else [t.box for t in result.tracks]
+        return anonymise_image(image, boxes, floor_cell_px), result

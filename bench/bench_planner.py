@@ -1,0 +1,180 @@
+"""The planner's live validation as a pilot feels it: time from an edit to the drawn verdict.
+
+    .venv/bin/python -m bench.bench_planner [--zones 10000] [--edits 30] [--keep DIR]
+
+Set-up (issue 15): ``borderwatch demo`` (one drone, no cameras, no patrol) over the shared regional DEM
+(``../shared/data/dem/region_dem_srtm30plus_1500m.tif``) with the region's zones plus ``--zones`` seeded
+synthetic zones (``bench.bench_missions.synthetic_zones``: its docstring states the distributions) imported
+into the demo's data directory with ``borderwatch zones import``, exactly as a user adds zones. Headless
+Debian Chromium logs in as the demo pilot; the planner gets the 1,000-item terrain-following survey of
+``bench.bench_missions.survey_mission`` and validates it once (warm-up). Then each edit moves one waypoint
+of the middle of the survey by a few metres through the planner's own ``moveItem`` (what dragging a marker
+calls) and the page records:
+
+- **edit → drawn verdict**: from the edit to the first animation frame after the verdict left "checking"
+  (includes the planner's 400 ms debounce, the request, validation in the service, and drawing);
+- **request → drawn verdict**: the same without the debounce (the part the service and page control);
+- the service's share: the ``/api/missions/check`` request's duration from the page's resource timing.
+
+p50 / p95 / max over ``--edits`` edits. The goal is p95 < 500 ms edit → drawn verdict. Not a test: nothing
+here passes or fails; on a shared 2-core machine figures swing with its load (read ``uptime`` beside them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_missions import DEM, survey_mission, synthetic_zones
+from bench.bench_ui import BORDERWATCH, CHROMIUM_ARGS, REPO, free_tcp_port, percentile, stop
+
+EDIT_JS = """async ([index, edits]) => {
+    const planner = window.borderwatch.planner;
+    const verdict = () => document.getElementById('plan-verdict').dataset.verdict;
+    const settled = () => new Promise((resolve) => {
+        const check = () => (verdict() === 'legal' || verdict() === 'illegal')
+            ? requestAnimationFrame(() => resolve(performance.now()))
+            : setTimeout(check, 2);
+        check();
+    });
+    const results = [];
+    for (let k = 0; k < edits; k++) {
+        const item = planner.draft.items[index];
+        const before = performance.getEntriesByType('resource').length;
+        const t0 = performance.now();
+        planner.moveItem(index, item.lon + (k % 2 ? -1 : 1) * 0.00005, item.lat);
+        const drawn = await settled();
+        const checks = performance.getEntriesByType('resource').slice(before)
+            .filter((e) => e.name.endsWith('/api/missions/check'));
+        const request = checks[checks.length - 1];
+        results.push({edit_to_drawn_ms: drawn - t0,
+                      request_to_drawn_ms: request ? drawn - request.startTime : null,
+                      service_ms: request ? request.duration : null});
+    }
+    return results;
+}"""
+
+
+def write_zones(count: int, work: Path) -> Path:
+    from geodata.zones.ed269 import dump_ed269
+
+    path = work / f"synthetic-{count}.json"
+    path.write_text(json.dumps(dump_ed269(synthetic_zones(count), title=f"{count} synthetic zones")))
+    return path
+
+
+def start_demo(work: Path, zones_file: Path | None) -> tuple[subprocess.Popen[bytes], str, str]:
+    from tests.ground_station.test_e2e_support import free_udp_base
+
+    data_dir = work / "data"
+    env = {**os.environ, "BORDERWATCH_DATA": str(data_dir), "BORDERWATCH_DEM": str(DEM)}
+    if zones_file is not None:
+        subprocess.run([str(BORDERWATCH), "zones", "import", str(zones_file)], env=env, check=True, cwd=REPO)
+    port = free_tcp_port()
+    log_path = work / "demo.log"
+    command = [
+        str(BORDERWATCH), "demo", "--vehicles", "1", "--port", str(port),
+        "--base-port", str(free_udp_base(1)), "--no-cameras", "--no-patrol", "--data-dir", str(data_dir),
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 180
+    while "Ctrl-C stops" not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the demo did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.3)
+    found = re.search(r"^\s+demo-pilot\s+\w+\s+(\S+)$", log_path.read_text(), re.MULTILINE)
+    assert found, log_path.read_text()
+    return process, f"http://127.0.0.1:{port}", found.group(1)
+
+
+def measure(
+    browser: Any, base_url: str, password: str, draft: dict[str, Any], edits: int
+) -> list[dict[str, Any]]:
+    context = browser.new_context(viewport={"width": 1400, "height": 850}, bypass_csp=True)
+    context.set_default_timeout(180_000)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/")
+        page.locator("#username").fill("demo-pilot")
+        page.locator("#password").fill(password)
+        page.locator("#login-submit").click()
+        page.locator("body[data-layers='ready'][data-terrain='loaded']").wait_for(state="attached")
+        page.evaluate(
+            "(draft) => { const p = window.borderwatch.planner; p.draft = draft; p.changed(true); }", draft
+        )
+        page.wait_for_function(
+            "() => ['legal', 'illegal'].includes(document.getElementById('plan-verdict').dataset.verdict)"
+        )
+        middle = len(draft["items"]) // 2
+        index = next(i for i in range(middle, len(draft["items"])) if draft["items"][i]["kind"] == "waypoint")
+        result: list[dict[str, Any]] = page.evaluate(EDIT_JS, [index, edits])
+        return result
+    finally:
+        context.close()
+
+
+def summary(name: str, values: list[float]) -> str:
+    return (
+        f"  {name:<26} p50 {percentile(values, 50):7.1f} ms  p95 {percentile(values, 95):7.1f} ms"
+        f"  max {max(values, default=float('nan')):7.1f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--zones", type=int, default=10_000)
+    parser.add_argument("--edits", type=int, default=30)
+    parser.add_argument("--keep", type=Path, help="keep the demo's files here")
+    args = parser.parse_args(argv)
+    if not DEM.is_file():
+        sys.exit(f"the shared regional DEM is missing ({DEM}); this benchmark needs real terrain")
+    from playwright.sync_api import sync_playwright
+
+    from geodata.terrain import DemTerrain
+    from tests.ui.conftest import chromium_path
+
+    chromium = chromium_path()
+    if chromium is None:
+        sys.exit("no Chromium (apt-get install chromium, or set BORDERWATCH_CHROMIUM)")
+    mission = survey_mission(DemTerrain.open(DEM))
+    draft = mission.model_dump(mode="json")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-planner-"))
+    work.mkdir(parents=True, exist_ok=True)
+    zones_file = write_zones(args.zones, work) if args.zones else None
+    print(f"planner live validation: {len(mission.items)}-item survey, region zones + {args.zones} synthetic")
+    process, base_url, password = start_demo(work, zones_file)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+            try:
+                results = measure(browser, base_url, password, draft, args.edits)
+            finally:
+                browser.close()
+    finally:
+        stop(process)
+    print(f"  {len(results)} edits (load average {os.getloadavg()[0]:.1f})")
+    print(summary("edit -> drawn verdict", [r["edit_to_drawn_ms"] for r in results]))
+    print(
+        summary(
+            "request -> drawn verdict",
+            [r["request_to_drawn_ms"] for r in results if r["request_to_drawn_ms"]],
+        )
+    )
+    print(summary("service (check request)", [r["service_ms"] for r in results if r["service_ms"]]))
+    goal = percentile([r["edit_to_drawn_ms"] for r in results], 95)
+    print(f"  goal p95 < 500 ms edit -> drawn verdict: {'met' if goal < 500 else 'MISSED'} ({goal:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
