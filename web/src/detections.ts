@@ -188,6 +188,7 @@ export class DetectionLayer {
     if (!entry) {
       const el = document.createElement("button");
       el.type = "button";
+      el.className = "detection-marker";
       el.addEventListener("click", (event) => {
         event.stopPropagation();
         const shown = this.latest.get(key);
@@ -203,7 +204,8 @@ export class DetectionLayer {
     }
     const el = entry.el;
     entry.marker.setLngLat([d.lon, d.lat]);
-    el.className = `detection-marker kind-${d.kind}`;
+    // classList, not className: MapLibre keeps its own marker classes (anchor, position) on the element
+    for (const kind of ["person", "vehicle", "face"]) el.classList.toggle(`kind-${kind}`, d.kind === kind);
     el.style.opacity = String(0.25 + 0.75 * fresh);
     el.textContent = d.kind === "vehicle" ? "■" : "●";
     Object.assign(el.dataset, {
