@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import groupby
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -53,6 +53,12 @@ def _invalid(parameter: str, message: str) -> RequestValidationError:
 
 
 def _check_window(since: datetime | None, until: datetime | None) -> None:
+    for name, value in (("since", since), ("until", until)):
+        try:
+            if value is not None:
+                value.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:00-05:00 and the like: no UTC time
+            raise _invalid(name, "outside the times that can be expressed in UTC") from None
     if since is not None and until is not None and until <= since:
         raise _invalid("until", "must be later than since")
 

@@ -158,6 +158,7 @@ def test_map_detections_across_cameras_by_bbox_kind_and_time(
         ("/api/detections", {"since": "yesterday"}, "since"),
         ("/api/detections", {"since": "2026-12-03T12:00:00"}, "since"),  # no zone: ambiguous, refused
         ("/api/detections", {"since": "2026-12-03T12:00:00Z", "until": "2026-12-03T11:00:00Z"}, "until"),
+        ("/api/detections", {"since": "9999-12-31T23:00:00-05:00"}, "since"),
         ("/api/detections", {"bbox": "17.2,50.2,17.3"}, "bbox"),
         ("/api/detections", {"bbox": "17.3,50.2,17.2,50.4"}, "bbox"),
         ("/api/detections", {"bbox": "a,b,c,d"}, "bbox"),

@@ -62,7 +62,7 @@ export interface Detection {
 
 const WINDOW_MS = 60_000; // shown for a minute, fading
 const POLL_MS = 1000;
-const FLUSH_MARGIN_MS = 3000; // the recorder writes every 0.25 s; a busy station later
+const LATE_MARGIN_MS = 10_000; // capture -> detector -> recorder (0.25 s flushes) -> store: seconds when busy
 const CIRCLE_STEPS = 32;
 const SOURCE = "detections";
 
@@ -150,7 +150,7 @@ export class DetectionLayer {
   }
 
   private async fetchNewer(): Promise<void> {
-    const since = Math.max(Date.now() - WINDOW_MS, this.newestMs - FLUSH_MARGIN_MS);
+    const since = Math.max(Date.now() - WINDOW_MS, this.newestMs - LATE_MARGIN_MS);
     const url = `/api/detections?since=${encodeURIComponent(new Date(since).toISOString())}&limit=5000`;
     const response = await api(url);
     if (!response.ok) throw new Error(`${url}: ${response.status}`);
