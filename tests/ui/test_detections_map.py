@@ -148,7 +148,7 @@ MARKERS = """async () => {
     return {kind: d.kind, lon: Number(d.lon), lat: Number(d.lat), uncertainty_m: Number(d.uncertaintyM),
             age_s: (Date.now() - Date.parse(d.timeUtc)) / 1000, time_s: Date.parse(d.timeUtc) / 1000,
             track: d.track,
-            label: el.getAttribute('aria-label'),
+            label: el.getAttribute('aria-label'), glyph: el.textContent, opacity: Number(el.style.opacity),
             dx: box.left + box.width / 2 - (frame.left + p.x),
             dy: box.top + box.height / 2 - (frame.top + p.y)};
   });
@@ -197,6 +197,10 @@ def test_detections_are_drawn_near_the_true_positions(
     assert len(matched) >= 0.6 * len(fresh), report
     assert any(m["kind"] == "person" for m in matched), report
     assert all(m["label"] and "jes-namesti" in m["label"] for m in markers)
+    # kinds are told apart by shape, not only colour; older markers are fainter (a minute to vanish)
+    assert {(m["kind"], m["glyph"]) for m in markers} <= {("person", "●"), ("vehicle", "■")}
+    for m in markers:
+        assert abs(m["opacity"] - (0.25 + 0.75 * (1 - m["age_s"] / 60))) < 0.1, m
     # the uncertainty circles are in the map's source, one per marker
     page.locator("body[data-map-idle]").wait_for(state="attached")
     circles = page.evaluate("() => window.borderwatchMap.querySourceFeatures('detections').length")
@@ -209,4 +213,12 @@ def test_detections_are_drawn_near_the_true_positions(
     text = popup.inner_text()
     assert "#" in text and "jes-namesti" in text and popup.locator("time").count() == 1
     screenshot(page, "detections-popup")
+    # in Czech after a language switch (the next poll relabels every marker)
+    page.locator("#app-lang").select_option("cs")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.detection-marker')]"
+        ".every((el) => el.getAttribute('aria-label').includes('z kamery jes-namesti'))",
+        polling=250,
+    )
+    page.locator("#app-lang").select_option("en")
     assert page.errors == []
