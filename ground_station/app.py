@@ -55,6 +55,7 @@ from ground_station.store.models import Organisation
 from ground_station.store.recorder import Recorder
 from ground_station.store.sqlite import open_sqlite_store
 from ground_station.video import api as video_api
+from ground_station.video import detections_api
 from ground_station.web import status, ui
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,10 @@ def create_app(
             bus = InProcessBus()
             durable = DurableWriter(store, Journal(settings.journal_path))
             durable_ref.append(durable)
-            recorder = Recorder(bus, store, durable)
+            days = settings.storage.detection_retention_days
+            recorder = Recorder(
+                bus, store, durable, detection_retention=timedelta(days=days) if days is not None else None
+            )
             states = VehicleStateCache(bus)
             hub = TelemetryHub(bus)
             await recorder.start()
@@ -297,6 +301,7 @@ def create_app(
         admin.router,
         cameras.router,
         video_api.router,
+        detections_api.router,
         status.router,
         ui.router,
         sharing_routes.router,

@@ -112,6 +112,9 @@ class StorageConfig(_Strict):
     """Defaults to ``<data_dir>/tlogs``."""
     busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     """How long a write waits for a lock held by another process before it is reported as locked."""
+    detection_retention_days: float | None = Field(default=7.0, gt=0)
+    """Geo-located detections (people and vehicles seen by the cameras) older than this are deleted
+    hourly; ``null`` keeps them like track points. Default: as long as raw video is kept."""
     journal_path: Path | None = None
     """Spill journal for alerts/audit/flight events the store refuses; defaults to
     ``<data_dir>/spill-journal.jsonl``. Put it on another disk than the database to survive a full one."""

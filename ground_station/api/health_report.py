@@ -97,7 +97,7 @@ async def collect(context: StationContext) -> HealthDetails:
         problem, losses = recorder.problem(), recorder.losses()
         components["recorder"] = ComponentHealth(
             status=HealthStatus.FAILING if problem else HealthStatus.DEGRADED if losses else HealthStatus.OK,
-            last_error=problem or losses or recorder.last_error,
+            last_error=problem or losses or recorder.last_error or recorder.detections.last_error,
             counters={
                 "points_written": recorder.points_written,
                 "points_dropped": recorder.points_dropped,
@@ -105,6 +105,10 @@ async def collect(context: StationContext) -> HealthDetails:
                 "records_journalled": durable.spilled,
                 "records_replayed": durable.journal.replayed,
                 "records_lost": recorder.lost_records,
+                "detections_written": recorder.detections.written,
+                "detections_dropped": recorder.detections_dropped,
+                "detections_pending": recorder.detections.pending,
+                "detections_pruned": recorder.detections.pruned,
             },
         )
     links: LinksHealth = context.links_health() if context.links_health else LinksHealth()

@@ -143,3 +143,37 @@ class AuditEntry:
     id: int | None = None
     entry_id: str | None = None
     """Idempotency key: the same row replayed from the spill journal is stored once."""
+
+
+@dataclass(frozen=True)
+class DetectionRecord:
+    """One geo-located person or vehicle of one detector run (a ``DetectionPoint`` with its frame)."""
+
+    camera_id: str
+    frame_seq: int
+    time_utc: datetime
+    track_id: int
+    kind: str
+    lon: float
+    lat: float
+    alt_amsl_m: float
+    uncertainty_m: float
+    range_m: float
+    score: float
+
+
+@dataclass(frozen=True)
+class DetectionQuery:
+    """What ``DetectionRepository.find`` returns: oldest first, at most ``limit`` (the newest ones)."""
+
+    camera_id: str | None = None
+    since: datetime | None = None
+    """Inclusive."""
+    until: datetime | None = None
+    """Exclusive."""
+    bbox: tuple[float, float, float, float] | None = None
+    """west, south, east, north (lon/lat)."""
+    kinds: frozenset[str] | None = None
+    limit: int = 1000
+    limit_runs: bool = False
+    """True: ``limit`` counts detector runs (frames, all their rows returned), not rows."""

@@ -5,7 +5,9 @@ from many vehicles costs a few commits a second. A batch that fails (locked data
 kept and retried, bounded by ``max_pending_points``; the count of points dropped beyond that bound is
 reported (health details), never silently lost. Telemetry points are the only thing ever dropped:
 alerts and flight events go through :class:`DurableWriter`, into the store or else the spill journal,
-which the flush loop replays once the store accepts writes again. Audit rows are written by the
+which the flush loop replays once the store accepts writes again. Geo-located detections
+(``camera.*.detections``) are telemetry-class too: batched, bounded, counted when dropped and pruned by
+age in :class:`DetectionWriter`. Audit rows are written by the
 routes themselves before they act (see ``ground_station.api.audit``), not from the bus.
 """
 
@@ -14,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ground_station.bus.base import Bus, Subscription
-from ground_station.bus.messages import AlertMsg, FlightEventKind, FlightEventMsg, PositionMsg
+from ground_station.bus.messages import AlertMsg, DetectionsMsg, FlightEventKind, FlightEventMsg, PositionMsg
+from ground_station.store.detection_writer import DetectionWriter
 from ground_station.store.durable import DurableWriter
 from ground_station.store.errors import StoreError
 from ground_station.store.journal import JournalError, new_record_id
@@ -27,6 +30,7 @@ from ground_station.store.repositories import Store
 
 log = logging.getLogger(__name__)
 FLIGHT_EVENT = "flight_event"
+PRUNE_INTERVAL_S = 3600.0
 
 
 def track_point(msg: PositionMsg, flight_id: str | None) -> TrackPoint:
@@ -68,6 +72,10 @@ class Recorder:
         durable: DurableWriter,
         flush_interval_s: float = 0.25,
         max_pending_points: int = 200_000,
+        *,
+        detection_retention: timedelta | None = None,
+        max_pending_detections: int = 100_000,
+        prune_interval_s: float = PRUNE_INTERVAL_S,
     ) -> None:
         self._bus = bus
         self._store = store
@@ -79,6 +87,13 @@ class Recorder:
         self._current_flight: dict[str, str] = {}
         self._uploaded: dict[str, tuple[str, int]] = {}
         self._subscriptions: list[Subscription] = []
+        self._must_not_lose: list[Subscription] = []
+        self._detection_subscription: Subscription | None = None
+        self.detections = DetectionWriter(
+            store.detections, max_pending=max_pending_detections, retention=detection_retention
+        )
+        self._prune_interval_s = prune_interval_s
+        self._last_prune: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._flush_lock = asyncio.Lock()
         self.points_written = 0
@@ -107,11 +122,15 @@ class Recorder:
         positions = self._bus.subscribe("vehicle.*.position", maxsize=100_000)
         events = self._bus.subscribe("vehicle.*.flight", maxsize=10_000)
         alerts = self._bus.subscribe("alert", maxsize=10_000)
-        self._subscriptions = [positions, events, alerts]
+        detections = self._bus.subscribe("camera.*.detections", maxsize=10_000)
+        self._subscriptions = [positions, events, alerts, detections]
+        self._must_not_lose = [events, alerts]
+        self._detection_subscription = detections
         self._tasks = [
             asyncio.create_task(self._collect_positions(positions), name="recorder-positions"),
             asyncio.create_task(self._record_events(events), name="recorder-flights"),
             asyncio.create_task(self._record_alerts(alerts), name="recorder-alerts"),
+            asyncio.create_task(self._collect_detections(detections), name="recorder-detections"),
             asyncio.create_task(self._flush_periodically(), name="recorder-flush"),
         ]
 
@@ -125,7 +144,7 @@ class Recorder:
     def losses(self) -> str | None:
         """What was lost since start although it must not be (alerts or flight events the recorder fell
         behind on, or that the journal could not take), or None: reported until the service restarts."""
-        lost_on_bus = sum(s.dropped for s in self._subscriptions[1:])
+        lost_on_bus = sum(s.dropped for s in self._must_not_lose)
         if lost_on_bus:
             return f"{lost_on_bus} alert/flight-event message(s) lost on the bus: the recorder fell behind"
         if self.lost_records:
@@ -149,6 +168,8 @@ class Recorder:
                     await self._durably(self.durable.alert(alert_record(msg)))
                 elif isinstance(msg, FlightEventMsg):
                     await self._durably(self._record_event_durably(msg))
+                elif isinstance(msg, DetectionsMsg):
+                    self.detections.collect(msg)
         await self.flush()
         await self.durable.replay()
 
@@ -183,15 +204,31 @@ class Recorder:
                 del self._pending_points[:overflow]
                 self.points_dropped += overflow
 
+    @property
+    def detections_dropped(self) -> int:
+        """Detections lost under pressure: off the bounded buffer or behind on the bus."""
+        on_bus = self._detection_subscription.dropped if self._detection_subscription else 0
+        return self.detections.dropped + on_bus
+
+    async def _collect_detections(self, subscription: Subscription) -> None:
+        async for _topic, msg in subscription:
+            if isinstance(msg, DetectionsMsg):
+                self.detections.collect(msg)
+
     async def _flush_periodically(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self._flush_interval_s)
             await self.flush()
             await self.durable.probe()
             await self.durable.replay()
+            if self._last_prune is None or loop.time() - self._last_prune >= self._prune_interval_s:
+                self._last_prune = loop.time()
+                await self.detections.prune(datetime.now(UTC))
 
     async def flush(self) -> None:
         async with self._flush_lock:
+            await self.detections.flush()
             if not self._pending_points:
                 return
             batch = self._pending_points

@@ -12,6 +12,8 @@ from ground_station.store.models import (
     Approval,
     AuditAction,
     AuditEntry,
+    DetectionQuery,
+    DetectionRecord,
     Flight,
     FlightEvent,
     MissionSummary,
@@ -100,6 +102,21 @@ class AlertRepository(Protocol):
     async def acknowledge(self, alert_id: str, username: str, at: datetime) -> AlertRecord | None: ...
 
 
+class DetectionRepository(Protocol):
+    """Geo-located detections (telemetry-class: written in batches, pruned by age)."""
+
+    async def add(self, records: Sequence[DetectionRecord]) -> None:
+        """All of ``records`` in one transaction, or none of them."""
+        ...
+
+    async def find(self, query: DetectionQuery) -> list[DetectionRecord]: ...
+    async def delete_before(self, cutoff: datetime, batch: int = 10_000) -> int:
+        """Deletes rows older than ``cutoff``, at most ``batch`` per transaction; returns how many."""
+        ...
+
+    async def count(self, camera_id: str | None = None) -> int: ...
+
+
 class AuditRepository(Protocol):
     async def append(self, entry: AuditEntry) -> AuditEntry: ...
     async def find(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]: ...
@@ -122,6 +139,8 @@ class Store(Protocol):
     def alerts(self) -> AlertRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+    @property
+    def detections(self) -> DetectionRepository: ...
 
     async def ping(self) -> None:
         """Cheap liveness read for the health route; raises StoreError when the store cannot be read."""

@@ -24,7 +24,7 @@ from ground_station.api.context import StationContext, get_context
 from ground_station.api.security import require
 from ground_station.auth.roles import Permission, Role
 from ground_station.auth.tokens import Principal
-from ground_station.bus.messages import AuditAction, DetectionsMsg
+from ground_station.bus.messages import AuditAction
 from ground_station.video.av_reader import read_av, read_klv_track
 from ground_station.video.delivery import (
     MJPEG_BOUNDARY,
@@ -178,22 +178,6 @@ async def list_streams(
     """Each stream with the picture variants this viewer's role may watch."""
     video = _video(context)
     return [_stream_view(video, sid, principal.role) for sid in video.streams]
-
-
-@router.get("/api/video/streams/{stream_id}/detections", response_model=list[DetectionsMsg])
-async def stream_detections(
-    stream_id: str,
-    limit: int = Query(default=50, ge=1, le=500),
-    _: Principal = Depends(require(Permission.VIEW_MAP)),
-    context: StationContext = Depends(get_context),
-) -> list[DetectionsMsg]:
-    """The latest geo-located detections of a stream (analytic data: where people and vehicles are,
-    with time and uncertainty radius), newest last; empty when no detector is installed."""
-    video = _video(context)
-    if stream_id not in video.streams:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no video stream {stream_id!r}")
-    publisher = video.detection_publishers.get(stream_id)
-    return list(publisher.recent)[-limit:] if publisher else []
 
 
 @router.post("/api/video/streams/{stream_id}/ticket", response_model=TicketView)

@@ -111,6 +111,7 @@ def run_demo(
     vehicles: int = DEMO_VEHICLES,
     env: dict[str, str] | None = None,
     extra: list[str] | None = None,
+    speed: float = 3.0,
     cameras: bool = False,
 ) -> Iterator[Demo]:
     """``borderwatch demo`` on free ports in ``work``, stopped (SIGINT, then SIGKILL) on exit; without the
@@ -125,7 +126,7 @@ def run_demo(
     }
     command = [
         *BORDERWATCH_COMMAND, "demo",
-        "--vehicles", str(vehicles), "--speed", "3",
+        "--vehicles", str(vehicles), "--speed", str(speed),
         "--port", str(port), "--base-port", str(free_udp_base(vehicles)),
         *(["--camera-ports-ephemeral"] if cameras else ["--no-cameras"]),
         "--data-dir", str(work / "data"), *(extra or []),

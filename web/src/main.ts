@@ -3,6 +3,7 @@ import "./style.css";
 import maplibregl from "maplibre-gl";
 import { api, apiJson, AuthError, login, logout, Me, onTokenRenewed, postJson, refresh } from "./api";
 import { formatNumber, lang, Lang, LANGS, onLangChange, setLang, t, timeElement, translateDom } from "./i18n";
+import { DetectionLayer } from "./detections";
 import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent } from "./map";
 import { Planner } from "./planner";
 import { Replay } from "./replay";
@@ -45,6 +46,7 @@ const state = {
   region: null as RegionInfo | null,
   map: null as maplibregl.Map | null,
   layer: null as VehicleLayer | null,
+  detections: null as DetectionLayer | null,
   telemetry: null as Telemetry | null,
   connection: "connecting" as ConnectionState,
   picking: false,
@@ -85,6 +87,7 @@ function setupLanguageSelects(): void {
 
 function showLogin(messageKey?: string): void {
   state.telemetry?.stop();
+  state.detections?.stop();
   $("app").hidden = true;
   $("login").hidden = false;
   const message = $("login-message");
@@ -170,6 +173,7 @@ async function startApp(): Promise<void> {
         can,
       });
       state.replay = new Replay(state.map, can);
+      state.detections = new DetectionLayer(state.map);
       document.body.dataset.layers = "ready";
     } catch (error) {
       console.error("map layers", error);
@@ -178,6 +182,7 @@ async function startApp(): Promise<void> {
   state.video ??= new VideoPanel(can);
   void state.video.load();
   state.video.startRefresh();
+  state.detections?.start();
   const vehicles = await apiJson<any[]>("/api/vehicles");
   for (const v of vehicles) {
     state.vehicles.set(v.vehicle_id, {

@@ -149,6 +149,23 @@ MIGRATIONS: tuple[Migration, ...] = (
                 declared_at TEXT NOT NULL, closed_at TEXT)""",
         ),
     ),
+    Migration(
+        4,
+        "geo-located detections of people and vehicles from the cameras (issue 13)",
+        (
+            """CREATE TABLE detections (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                camera_id TEXT NOT NULL,
+                frame_seq INTEGER NOT NULL,
+                time_utc TEXT NOT NULL,
+                track_id INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                lon REAL NOT NULL, lat REAL NOT NULL, alt_amsl_m REAL NOT NULL,
+                uncertainty_m REAL NOT NULL, range_m REAL NOT NULL, score REAL NOT NULL)""",
+            "CREATE INDEX detections_camera_time ON detections(camera_id, time_utc)",
+            "CREATE INDEX detections_time ON detections(time_utc)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

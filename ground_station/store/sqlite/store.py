@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ground_station.store.sqlite.alerts import SqliteAlerts, SqliteAudit
 from ground_station.store.sqlite.database import Database
+from ground_station.store.sqlite.detections import SqliteDetections
 from ground_station.store.sqlite.flights import SqliteFlights
 from ground_station.store.sqlite.migrations import migrate
 from ground_station.store.sqlite.missions import SqliteMissions
@@ -23,6 +24,7 @@ class SqliteStore:
         self.flights = SqliteFlights(database)
         self.alerts = SqliteAlerts(database)
         self.audit = SqliteAudit(database)
+        self.detections = SqliteDetections(database)
 
     @property
     def path(self) -> Path:
