@@ -11,6 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geodata.crs import destination
 from ground_station.video.analytics.detector import Detection
 from ground_station.video.analytics.ground_mosaic import (
     GROUND_CELL_M,
@@ -22,17 +23,17 @@ from ground_station.video.ingest import FixedPose, SensorBinding
 from ground_station.video.klv import UasDatalinkSample
 
 LAT, LON = 50.3, 17.33
-M_PER_DEG_LAT = 111_195.0  # the haversine's sphere: 6,371 km
 
 
 def looking_at(height_m: float, ahead_m: float, hfov: float = 60.0, vfov: float = 34.0) -> UasDatalinkSample:
     """A camera ``height_m`` above flat ground at 400 m, its frame centre ``ahead_m`` to the north."""
+    centre_lon, centre_lat = destination(LON, LAT, 0.0, ahead_m)
     return UasDatalinkSample(
         sensor_lat=LAT,
         sensor_lon=LON,
         sensor_alt_amsl_m=400.0 + height_m,
-        frame_center_lat=LAT + ahead_m / M_PER_DEG_LAT,
-        frame_center_lon=LON,
+        frame_center_lat=float(centre_lat),
+        frame_center_lon=float(centre_lon),
         frame_center_elev_amsl_m=400.0,
         hfov_deg=hfov,
         vfov_deg=vfov,
@@ -131,12 +132,13 @@ def test_on_the_simulated_drone_scene_every_true_person_is_mosaicked_even_with_n
     from tests.ground_station import drone_scene as scene
 
     ahead = 40.0 / math.tan(math.radians(40.0))
+    centre_lon, centre_lat = destination(scene.HOME_LON, scene.HOME_LAT, 0.0, ahead)
     klv = UasDatalinkSample(
         sensor_lat=scene.HOME_LAT,
         sensor_lon=scene.HOME_LON,
         sensor_alt_amsl_m=scene.GROUND_M + 40.0,
-        frame_center_lat=scene.HOME_LAT + ahead / M_PER_DEG_LAT,
-        frame_center_lon=scene.HOME_LON,
+        frame_center_lat=float(centre_lat),
+        frame_center_lon=float(centre_lon),
         frame_center_elev_amsl_m=scene.GROUND_M,
         hfov_deg=scene.HFOV,
         vfov_deg=scene.VFOV,

@@ -18,19 +18,11 @@ from __future__ import annotations
 
 import math
 
+from geodata.crs import distance_m
 from ground_station.video.klv import UasDatalinkSample
 
 GROUND_CELL_M = 0.5
 MIN_RANGE_M = 1.0
-EARTH_RADIUS_M = 6_371_000.0
-
-
-def _distance_m(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
-    """Great-circle distance (haversine): tens to hundreds of metres here, where it is exact enough."""
-    p0, p1 = math.radians(lat0), math.radians(lat1)
-    dp, dl = p1 - p0, math.radians(lon1 - lon0)
-    a = math.sin(dp / 2) ** 2 + math.cos(p0) * math.cos(p1) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def nearest_ground_sample_m(sample: UasDatalinkSample, width_px: int) -> float | None:
@@ -53,11 +45,8 @@ def nearest_ground_sample_m(sample: UasDatalinkSample, width_px: int) -> float |
     height_m = sample.sensor_alt_amsl_m - sample.frame_center_elev_amsl_m
     if height_m <= 0 or not 0 < sample.hfov_deg < 180 or not 0 < sample.vfov_deg < 180:
         return None
-    ground_m = _distance_m(
-        sample.sensor_lat,  # type: ignore[arg-type]
-        sample.sensor_lon,  # type: ignore[arg-type]
-        sample.frame_center_lat,  # type: ignore[arg-type]
-        sample.frame_center_lon,  # type: ignore[arg-type]
+    ground_m = float(
+        distance_m(sample.sensor_lon, sample.sensor_lat, sample.frame_center_lon, sample.frame_center_lat)  # type: ignore[arg-type]
     )
     depression = math.atan2(height_m, ground_m)
     bottom = min(math.pi / 2, depression + math.radians(sample.vfov_deg) / 2)
