@@ -4,9 +4,12 @@ import maplibregl from "maplibre-gl";
 import { api, apiJson, AuthError, login, logout, Me, onTokenRenewed, postJson, refresh } from "./api";
 import { formatNumber, lang, Lang, LANGS, onLangChange, setLang, t, timeElement, translateDom } from "./i18n";
 import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent } from "./map";
+import { MissionFiles } from "./files";
 import { Planner } from "./planner";
 import { Replay } from "./replay";
+import { SurveyTool } from "./survey";
 import { ConnectionState, Telemetry } from "./telemetry";
+import { VersionList } from "./versions";
 
 const STALE_AFTER_MS = 5000;
 const LANG_NAMES: Record<Lang, string> = { en: "English", cs: "Čeština", pl: "Polski" };
@@ -48,6 +51,7 @@ const state = {
   connection: "connecting" as ConnectionState,
   picking: false,
   planner: null as Planner | null,
+  survey: null as SurveyTool | null,
   replay: null as Replay | null,
   lastResult: null as { key: string; params: Record<string, string> } | null,
 };
@@ -166,6 +170,9 @@ async function startApp(): Promise<void> {
         },
         can,
       });
+      state.survey = new SurveyTool(state.map, state.planner, $("plan-area-box"));
+      new MissionFiles(state.planner, $("plan-files"));
+      new VersionList(state.planner, $("plan-versions-box"));
       state.replay = new Replay(state.map, can);
       document.body.dataset.layers = "ready";
     } catch (error) {
@@ -632,7 +639,7 @@ function zoneAt(hit: maplibregl.MapGeoJSONFeature, lngLat: maplibregl.LngLat): v
 }
 
 function showZone(zone: any, lngLat: maplibregl.LngLat): void {
-  if (state.planner?.adding) return; // a click while planning adds a waypoint, not a popup
+  if (state.planner?.adding || state.survey?.drawing) return; // a click while planning draws, not a popup
   new maplibregl.Popup({ closeButton: true, maxWidth: "320px" })
     .setLngLat(lngLat)
     .setDOMContent(zonePopupContent(zone))
