@@ -565,3 +565,109 @@ def test_saved_versions_are_listed_and_an_older_one_loads_into_the_editor(
     )
     assert found == [], found
     assert not page.errors, page.errors
+
+
+GIMBAL_STREAM = "sim-1-gimbal"
+
+
+def test_commander_wall_layout_shows_cameras_next_to_the_vehicles(demo_dem: Demo, browser: Any) -> None:
+    """The big-screen layout at 2560x1440: map in the middle, panels either side; cameras listed and drawn.
+
+    The demo runs without video (two cores shared), so the browser is given one drone-camera stream in
+    the service's StreamView shape (a gimbal of sim-1 looking east, 45° down from 80 m); the region's
+    seven pole cameras come from the real service."""
+    context = browser.new_context(viewport={"width": 2560, "height": 1440}, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(60_000)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(demo_dem.base_url + "/?layout=wall")
+        page.locator("#username").fill("demo-commander")
+        page.locator("#password").fill(demo_dem.passwords["demo-commander"])
+        lon, lat = home_of(demo_dem, page)
+        stream = {
+            "id": GIMBAL_STREAM,
+            "sensor": {"sensor_id": GIMBAL_STREAM, "kind": "gimbal", "vehicle_id": "sim-1"},
+            "kind": "rtp",
+            "live": True,
+            "state": "live",
+            "variants": ["raw"],
+            "frames": 100,
+            "reconnects": 0,
+            "recording": False,
+            "pose": {
+                "source": "klv",
+                "lon": lon,
+                "lat": lat,
+                "alt_agl_m": 80.0,
+                "heading_deg": 90.0,
+                "pitch_deg": -45.0,
+            },
+        }
+        page.route("**/api/video/streams", lambda route: route.fulfill(json=[stream]))
+        page.locator("#login-submit").click()
+        page.locator("#app").wait_for(state="visible")
+        wait_for_map(page)
+        assert page.locator("body[data-layout='wall']").count() == 1
+        assert page.locator("#wall-toggle").get_attribute("aria-pressed") == "true"
+
+        # the map fills the middle; fleet and alerts on the left, flights, audit and cameras on the right
+        canvas = page.locator("#map canvas").bounding_box()
+        assert canvas["width"] >= 0.45 * 2560 and canvas["height"] >= 0.85 * 1440, canvas
+        left = page.locator("#wall-left").bounding_box()
+        right = page.locator("aside.side:not(#wall-left)").bounding_box()
+        assert (
+            left["x"] + left["width"] <= canvas["x"] + 1 and right["x"] >= canvas["x"] + canvas["width"] - 1
+        )
+        assert page.locator("#wall-left #alerts-heading").is_visible()
+        assert page.locator("#wall-left #fleet-heading").is_visible()
+        for panel in ("#flights", "#audit", "#cameras"):
+            assert page.locator(panel).is_visible(), panel
+        assert page.locator("#plan").is_hidden()
+
+        # cameras: the region's poles from the service, and the drone camera with its pose
+        page.locator("#camera-list[data-count='8']").wait_for()
+        gimbal = page.locator(f".camera-item[data-camera-id='{GIMBAL_STREAM}']")
+        assert "drone camera" in gimbal.inner_text() and "live" in gimbal.inner_text()
+        assert page.locator(".camera-item[data-stream='false']").count() == 7
+        assert page.locator(".camera-marker").count() == 7  # the poles and their footprints, drawn by the map
+        marker = page.locator(f".stream-camera-marker[data-stream-id='{GIMBAL_STREAM}']")
+        marker.wait_for()
+        assert marker.get_attribute("data-heading") == "90"
+        assert "looking 90°" in (marker.get_attribute("aria-label") or "")
+        drawn = page.evaluate("window.borderwatchMap.getSource('camera-streams').serialize().data.features")
+        ring = next(f for f in drawn if f["properties"]["id"] == GIMBAL_STREAM)["geometry"]["coordinates"][0]
+        east_north = [metres_from(lon, lat, x, y) for x, y in ring]
+        # 45° down from 80 m with a 60°x34° view: the ground from ~49 m to ~170 m ahead (east), ±~100 m wide
+        assert min(e for e, _ in east_north) == pytest.approx(80 / math.tan(math.radians(61.875)), rel=0.1)
+        assert max(e for e, _ in east_north) == pytest.approx(80 / math.tan(math.radians(28.125)), rel=0.1)
+        assert all(abs(n) < 110 for _, n in east_north)
+        gimbal.get_by_role("button", name="Show camera sim-1").click()
+        page.wait_for_function(  # flown there and settled
+            "([lon, lat]) => { const m = window.borderwatchMap, c = m.getCenter();"
+            " return !m.isMoving() && Math.abs(c.lng - lon) < 1e-5 && Math.abs(c.lat - lat) < 1e-5; }",
+            arg=[lon, lat],
+        )
+        page.wait_for_function(  # the footprint is on the screen
+            "() => window.borderwatchMap.queryRenderedFeatures({layers: ['camera-streams-fill']}).length > 0"
+        )
+        shot = screenshot(page, "wall-2560x1440")
+        assert shot.stat().st_size > 50_000
+
+        # back to the desk layout: the panels return to the side bar, planning is there again
+        page.locator("#wall-toggle").click()
+        assert page.locator("body[data-layout='desk']").count() == 1
+        assert page.locator("aside.side:not(#wall-left) #alerts-heading").is_visible()
+        assert page.locator("#wall-left").is_hidden()
+        assert page.locator("#plan").is_visible()
+        page.add_script_tag(path=str(AXE_JS))
+        found = page.evaluate(
+            "async () => (await axe.run({include: [['#cameras'], ['.topbar']]},"
+            " {resultTypes: ['violations']}))"
+            ".violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id)"
+        )
+        assert found == [], found
+        assert not errors, errors
+    finally:
+        context.close()

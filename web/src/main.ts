@@ -4,12 +4,14 @@ import maplibregl from "maplibre-gl";
 import { api, apiJson, AuthError, login, logout, Me, onTokenRenewed, postJson, refresh } from "./api";
 import { formatNumber, lang, Lang, LANGS, onLangChange, setLang, t, timeElement, translateDom } from "./i18n";
 import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent } from "./map";
+import { CameraPanel } from "./cameras";
 import { MissionFiles } from "./files";
 import { Planner } from "./planner";
 import { Replay } from "./replay";
 import { SurveyTool } from "./survey";
 import { ConnectionState, Telemetry } from "./telemetry";
 import { VersionList } from "./versions";
+import { WallLayout } from "./wall";
 
 const STALE_AFTER_MS = 5000;
 const LANG_NAMES: Record<Lang, string> = { en: "English", cs: "Čeština", pl: "Polski" };
@@ -174,6 +176,8 @@ async function startApp(): Promise<void> {
       new MissionFiles(state.planner, $("plan-files"));
       new VersionList(state.planner, $("plan-versions-box"));
       state.replay = new Replay(state.map, can);
+      new CameraPanel(state.map, $("alerts-heading").closest("section"));
+      new WallLayout(state.map);
       document.body.dataset.layers = "ready";
     } catch (error) {
       console.error("map layers", error);

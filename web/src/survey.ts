@@ -26,9 +26,6 @@ addStrings({
     "area.vertices": "{n} point(s) drawn",
     "area.tooFew": "Draw at least {n} points first.",
     "area.added": "Added {kind}: {n} waypoints on {lines} lines, {km} km.",
-    "plan.kind.camera_trigger_distance": "camera trigger by distance",
-    "plan.kind.camera_trigger_time": "camera trigger by time",
-    "plan.kind.camera_stop": "camera stop",
   },
   cs: {
     "area.legend": "Plošný průzkum nebo koridor",
@@ -45,9 +42,6 @@ addStrings({
     "area.vertices": "Nakresleno bodů: {n}",
     "area.tooFew": "Nejprve nakreslete alespoň {n} body.",
     "area.added": "Přidáno: {kind}, {n} bodů na {lines} liniích, {km} km.",
-    "plan.kind.camera_trigger_distance": "spoušť kamery podle vzdálenosti",
-    "plan.kind.camera_trigger_time": "spoušť kamery podle času",
-    "plan.kind.camera_stop": "zastavení kamery",
   },
   pl: {
     "area.legend": "Obszar pomiaru lub korytarz",
@@ -64,9 +58,6 @@ addStrings({
     "area.vertices": "Narysowano punktów: {n}",
     "area.tooFew": "Najpierw narysuj co najmniej {n} punkty.",
     "area.added": "Dodano: {kind}, {n} punktów na {lines} liniach, {km} km.",
-    "plan.kind.camera_trigger_distance": "wyzwalanie kamery co odległość",
-    "plan.kind.camera_trigger_time": "wyzwalanie kamery co czas",
-    "plan.kind.camera_stop": "zatrzymanie kamery",
   },
 });
 

@@ -145,7 +145,7 @@ async def survey_pattern(
             angle_deg=body.angle_deg,
             turnaround_m=body.turnaround_m,
         )
-    except (ValueError, GEOSException) as exc:  # pydantic's ValidationError included
+    except (ValueError, IndexError, GEOSException) as exc:  # pydantic's ValidationError included
         raise _refuse("polygon", f"no survey over this area: {exc}") from None
     if not body.trigger_camera:
         items = tuple(i for i in items if i.kind != "camera_trigger_distance")
@@ -179,6 +179,6 @@ async def corridor_pattern(
                 f"{passes} passes of {len(deduplicated)} vertices exceed {MAX_PATTERN_ITEMS} items",
             )
         items = corridor(line, body.width_m, Altitude(body.alt_m, body.frame), spacing_m=body.spacing_m)
-    except (ValueError, GEOSException) as exc:
+    except (ValueError, IndexError, GEOSException) as exc:  # e.g. a pass that vanishes when offset
         raise _refuse("line", f"no corridor along this line: {exc}") from None
     return _result("corridor", items, passes)
