@@ -557,6 +557,19 @@ def test_saved_versions_are_listed_and_an_older_one_loads_into_the_editor(
     assert [len(v["mission"]["items"]) for v in sorted(stored, key=lambda v: v["version"])] == [3, 4, 3]
     screenshot(page, "plan-versions")
 
+    # the new controls speak Polish and Czech too (every string in all three languages)
+    page.locator("#app-lang").select_option("pl")
+    page.get_by_role("button", name="Wczytaj wersję 1 do edytora").wait_for()
+    assert page.locator("#plan-versions summary").inner_text() == "Zapisane wersje"
+    assert page.locator(".plan-area-tool legend").inner_text() == "Obszar pomiaru lub korytarz"
+    assert page.get_by_role("button", name="Eksportuj KML").is_visible()
+    page.locator("#app-lang").select_option("cs")
+    page.get_by_role("button", name="Načíst verzi 1 do editoru").wait_for()
+    assert page.get_by_label("Plošný vzor").is_visible()
+    assert page.get_by_role("button", name="Exportovat GeoJSON").is_visible()
+    page.locator("#app-lang").select_option("en")
+    page.get_by_role("button", name="Load version 1 into the editor").wait_for()
+
     # every new planner control is labelled (axe-core, serious and critical)
     page.add_script_tag(path=str(AXE_JS))
     found = page.evaluate(
