@@ -33,7 +33,9 @@ from ground_station.api.routes import (
     geo,
     health,
     mapdata,
+    mission_files,
     missions,
+    patterns,
     telemetry_ws,
     vehicles,
 )
@@ -293,6 +295,8 @@ def create_app(
         auth.router,
         vehicles.router,
         missions.router,
+        mission_files.router,
+        patterns.router,
         flights.router,
         alerts.router,
         geo.router,

@@ -147,12 +147,19 @@ class RuleContext:
         return self.samples.alt_amsl_m - self.ground_amsl_m
 
     @cached_property
+    def _sample_leg_end(self) -> NDArray[np.intp]:
+        """The vertex that ends each sample's leg. A path of one vertex (home only: no item flies anywhere)
+        has no leg; its single sample is home itself (vertex 0), not a vertex past the end."""
+        last = max(0, int(self.vertices.lon.size) - 1)
+        return np.minimum(self.samples.leg_index + 1, last)
+
+    @cached_property
     def sample_phase(self) -> NDArray[np.int8]:
-        return self.vertices.leg_phase[self.samples.leg_index + 1]
+        return self.vertices.leg_phase[self._sample_leg_end]
 
     @cached_property
     def sample_item(self) -> NDArray[np.intp]:
-        return self.vertices.item_index[self.samples.leg_index + 1]
+        return self.vertices.item_index[self._sample_leg_end]
 
     @cached_property
     def cruise_mask(self) -> NDArray[np.bool_]:
@@ -161,9 +168,10 @@ class RuleContext:
     def sample_where(self, k: int) -> Where:
         """The place of sample ``k`` for a violation."""
         s = self.samples
+        item = int(self.sample_item[k])
         return Where(
-            item_index=int(self.sample_item[k]),
-            leg_index=int(s.leg_index[k]),
+            item_index=item if item >= 0 else None,  # -1: home, before any item
+            leg_index=int(s.leg_index[k]) if self.vertices.leg_count else None,
             lon=float(s.lon[k]),
             lat=float(s.lat[k]),
             alt_amsl_m=float(s.alt_amsl_m[k]),

@@ -32,6 +32,10 @@ from tests.ground_station.test_api_support import (
 NOT_STATE_CHANGING = {
     ("POST", "/api/video/streams/{stream_id}/webrtc"): "a WebRTC offer spends a single-use ticket whose "
     "issue was audited (POST .../ticket); negotiating a viewer changes nothing stored",
+    ("POST", "/api/patterns/survey"): "computes survey items from the request body and answers them; "
+    "nothing is stored or sent (POST only because a polygon does not fit a query string)",
+    ("POST", "/api/patterns/corridor"): "computes corridor items from the request body and answers them; "
+    "nothing is stored or sent (POST only because a polyline does not fit a query string)",
 }
 """Non-GET routes that leave no audit row of their own, each with the reason."""
 
@@ -74,6 +78,16 @@ def _plan(station: Station) -> dict[str, Any]:
     mission_id = _mission(station)["mission_id"]
     plan = station.client.get(f"/api/missions/{mission_id}/plan", headers=station.headers("pilot"))
     return {"plan": json.dumps(plan.json())}
+
+
+def _exported(fmt: str) -> Callable[[Station], dict[str, Any]]:
+    def prepare(station: Station) -> dict[str, Any]:
+        mission_id = _mission(station)["mission_id"]
+        exported = station.client.get(f"/api/missions/{mission_id}/{fmt}", headers=station.headers("pilot"))
+        assert exported.status_code == 200, exported.text
+        return {"file": exported.content}
+
+    return prepare
 
 
 def _account(station: Station) -> dict[str, Any]:
@@ -209,6 +223,14 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", "/api/missions/plan"): Recipe(
         lambda s, p: s.client.post("/api/missions/plan", headers=s.headers("pilot"), content=p["plan"]),
         _plan,
+    ),
+    ("POST", "/api/missions/kml"): Recipe(
+        lambda s, p: s.client.post("/api/missions/kml", headers=s.headers("pilot"), content=p["file"]),
+        _exported("kml"),
+    ),
+    ("POST", "/api/missions/geojson"): Recipe(
+        lambda s, p: s.client.post("/api/missions/geojson", headers=s.headers("pilot"), content=p["file"]),
+        _exported("geojson"),
     ),
     ("POST", "/api/vehicles/{slug}/mission"): Recipe(
         lambda s, p: s.client.post(

@@ -186,7 +186,24 @@ def test_plan_crossing_a_prohibited_zone_is_drawn_explained_fixed_uploaded_and_f
     assert upload.is_enabled()
     upload.click()
     page.locator("#plan-status[data-key='plan.uploaded']").wait_for()
+    # Start asks first: the pilot sees the mission, its size, verdict and vehicle; Cancel sends nothing
     page.locator("#plan-start").click()
+    dialog = page.get_by_role("dialog", name="Start this mission?")
+    dialog.wait_for()
+    draft = page.evaluate("window.borderwatchPlanner.draft")
+    facts = dialog.locator("#mission-confirm-facts")
+    assert facts.locator("dd[data-field='name']").inner_text() == draft["name"]
+    assert facts.locator("dd[data-field='items']").inner_text() == str(len(draft["items"]))
+    assert "LEGAL" in facts.locator("dd[data-field='verdict']").inner_text()
+    assert facts.locator("dd[data-field='vehicle']").inner_text() == "sim-1"
+    assert page.evaluate("document.activeElement.id") == "mission-confirm-no"  # the safe choice first
+    screenshot(page, "plan-confirm-start")
+    dialog.get_by_role("button", name="Cancel").click()
+    page.locator("#plan-status[data-key='plan.startCancelled']").wait_for()
+    assert not dialog.is_visible()
+    assert demo.get("demo-pilot", "/api/vehicles/sim-1")["armed"] is False
+    page.locator("#plan-start").click()
+    dialog.get_by_role("button", name="Start mission").click()
     page.locator("#plan-status[data-key='plan.started']").wait_for()
     page.wait_for_function(
         "() => Number(document.querySelector('#plan-progress').dataset.current || 0) >= 1", timeout=120_000
@@ -331,6 +348,13 @@ def test_commander_replays_the_finished_flight_with_the_time_slider_and_reads_th
         "UI test: search over the heliport agreed by phone"
     )
     override.click()
+    # the override is confirmed in a dialog that says the mission is not legal and repeats the reason
+    dialog = page.get_by_role("dialog", name="Upload this mission despite its errors?")
+    dialog.wait_for()
+    assert "NOT LEGAL" in dialog.inner_text()
+    assert "agreed by phone" in dialog.locator("dd[data-field='reason']").inner_text()
+    assert dialog.locator("dd[data-field='vehicle']").inner_text() == "sim-1"
+    dialog.get_by_role("button", name="Upload with override").click()
     page.locator("#plan-status[data-key='plan.uploaded']").wait_for()
     screenshot(page, "plan-override")
 
@@ -347,3 +371,316 @@ def test_commander_replays_the_finished_flight_with_the_time_slider_and_reads_th
     )
     assert found == [], found
     assert not page.errors, page.errors
+
+
+def metres_from(lon0: float, lat0: float, lon: float, lat: float) -> tuple[float, float]:
+    return (lon - lon0) * 111_320 * math.cos(math.radians(lat0)), (lat - lat0) * 110_540
+
+
+def test_survey_area_and_corridor_drawn_on_the_map_become_validated_items(
+    demo_dem: Demo, new_page: Any
+) -> None:
+    page = new_page()
+    log_in(page, demo_dem, "demo-pilot")
+    lon, lat = home_of(demo_dem, page)
+    centre = offset(lon, lat, 0.0, -400.0)
+    page.evaluate(
+        "([lon, lat]) => window.borderwatchMap.jumpTo({center: [lon, lat], zoom: 15})", list(centre)
+    )
+    wait_for_map(page)
+    page.get_by_role("button", name="New mission").click()
+    page.keyboard.press("Escape")  # no waypoints by clicking now
+
+    # a survey area: four corners clicked on the map, 300 m by 160 m, lines 40 m apart
+    page.get_by_label("Area pattern").select_option("survey")
+    page.get_by_label("Line spacing (m)").fill("40")
+    assert page.get_by_label("Corridor width (m)").is_hidden()
+    page.get_by_role("button", name="Draw on the map").click()
+    assert page.locator("#plan-area-draw").get_attribute("aria-pressed") == "true"
+    assert page.locator("#plan-area-hint").is_visible()
+    corners = [offset(*centre, e, n) for e, n in ((-150, -80), (150, -80), (150, 80), (-150, 80))]
+    for k, corner in enumerate(corners, start=1):
+        click_at(page, *corner)
+        page.locator(f"#plan-area-count[data-vertices='{k}']").wait_for()
+    assert page.locator(".plan-marker").count() == 1  # drawing adds no waypoints, only the take-off is there
+    drawn = page.evaluate("window.borderwatchMap.getSource('plan-area').serialize().data.features")
+    assert [f for f in drawn if f["geometry"]["type"] == "Polygon"]
+    page.get_by_role("button", name="Finish and add items").click()
+    page.locator("#plan-status[data-key='area.added']").wait_for()
+    page.wait_for_function(f"['legal', 'illegal'].includes({VERDICT})")
+    items = page.evaluate("window.borderwatchPlanner.draft.items")
+    assert items[0]["kind"] == "takeoff" and items[-1]["kind"] == "rtl"
+    assert items[1]["kind"] == "camera_trigger_distance" and items[-2]["kind"] == "camera_trigger_distance"
+    waypoints = [i for i in items if i["kind"] == "waypoint"]
+    assert len(waypoints) == 8  # 160 m across at 40 m: four lines, each flown end to end
+    area = shape(
+        {"type": "Polygon", "coordinates": [[list(metres_from(*centre, *c)) for c in [*corners, corners[0]]]]}
+    )
+    for w in waypoints:
+        assert area.buffer(3.0).contains(Point(metres_from(*centre, w["lon"], w["lat"])))
+        assert w["alt_m"] == 50 and w["alt_frame"] == "AGL"
+    assert page.locator(".plan-marker").count() == 1 + len(waypoints)
+    assert page.locator("#plan-area-draw").get_attribute("aria-pressed") == "false"
+    status = page.locator("#plan-status").inner_text()
+    assert "8 waypoints on 4 lines" in status, status
+    screenshot(page, "plan-survey")
+
+    # a corridor: a line of two clicks, 80 m wide at 40 m spacing -> two passes, one each way
+    page.get_by_label("Area pattern").select_option("corridor")
+    page.get_by_label("Corridor width (m)").fill("80")
+    page.get_by_role("button", name="Draw on the map").click()
+    start, end = offset(*centre, -200, 150), offset(*centre, 200, 150)
+    click_at(page, *start)
+    page.locator("#plan-area-count[data-vertices='1']").wait_for()
+    assert page.locator("#plan-area-finish").is_disabled()  # a corridor needs two points
+    click_at(page, *end)
+    page.locator("#plan-area-count[data-vertices='2']").wait_for()
+    before = len(items)
+    page.get_by_role("button", name="Finish and add items").click()
+    page.wait_for_function(
+        f"(n) => window.borderwatchPlanner.draft.items.length === n + 4"
+        f" && ['legal', 'illegal'].includes({VERDICT})",
+        arg=before,
+    )
+    items = page.evaluate("window.borderwatchPlanner.draft.items")
+    corridor = items[before - 1 : before + 3]
+    norths = [metres_from(*centre, i["lon"], i["lat"])[1] for i in corridor]
+    assert sorted(round(n) for n in norths) == pytest.approx([130, 130, 170, 170], abs=2)
+    assert items[-1]["kind"] == "rtl"
+    screenshot(page, "plan-corridor")
+
+    # a bad drawing gets the service's words: a bow-tie is not an area
+    page.get_by_label("Area pattern").select_option("survey")
+    page.get_by_role("button", name="Draw on the map").click()
+    for e, n in ((-100, -100), (100, 100), (100, -100), (-100, 100)):
+        click_at(page, *offset(*centre, e, n))
+    page.locator("#plan-area-count[data-vertices='4']").wait_for()
+    page.get_by_role("button", name="Finish and add items").click()
+    page.locator("#plan-status[data-key='plan.failed']").wait_for()
+    assert "not a valid area" in page.locator("#plan-status").inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator("#plan-area-draw").get_attribute("aria-pressed") == "false"
+    assert not page.errors, page.errors
+
+
+def export_file(page: Any, button: str, path: Path) -> Path:
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=button).click()
+    download_info.value.save_as(path)
+    return path
+
+
+FLYING = {"takeoff", "waypoint", "loiter", "orbit", "land"}
+
+
+def positioned(items: list[dict[str, Any]]) -> list[float]:
+    """lon, lat, lon, lat, ... of the items the vehicle flies to, in order."""
+    return [value for i in items if i["kind"] in FLYING for value in (i["lon"], i["lat"])]
+
+
+def test_geojson_and_kml_round_trip_through_the_page(demo_dem: Demo, new_page: Any, tmp_path: Path) -> None:
+    page = new_page()
+    log_in(page, demo_dem, "demo-pilot")
+    page.locator("#plan-import").set_input_files(str(PLAN))
+    page.locator("#plan-status[data-key='plan.imported']").wait_for()
+    original = page.evaluate("window.borderwatchPlanner.draft")
+
+    # GeoJSON from borderwatch reads back exactly: the same items and home, as a new mission
+    first = page.evaluate("window.borderwatchPlanner.missionId")
+    geojson = export_file(page, "Export GeoJSON", tmp_path / "mission.geojson")
+    assert json.loads(geojson.read_text())["type"] == "FeatureCollection"
+    page.get_by_label("Import KML or GeoJSON").set_input_files(str(geojson))
+    page.wait_for_function("(id) => window.borderwatchPlanner.missionId !== id", arg=first)
+    page.locator("#plan-status[data-key='files.imported']").wait_for()
+    again = page.evaluate("window.borderwatchPlanner.draft")
+    assert again["items"] == original["items"] and again["home"] == original["home"]
+    page.wait_for_function(f"['legal', 'illegal'].includes({VERDICT})")
+
+    # KML is lossy (declared): the route's positions and order survive, commands without one do not
+    second = page.evaluate("window.borderwatchPlanner.missionId")
+    kml = export_file(page, "Export KML", tmp_path / "mission.kml")
+    assert "<kml" in kml.read_text()[:300]
+    page.get_by_label("Import KML or GeoJSON").set_input_files(str(kml))
+    page.wait_for_function("(id) => window.borderwatchPlanner.missionId !== id", arg=second)
+    read = page.evaluate("window.borderwatchPlanner.draft")
+    assert positioned(read["items"]) == pytest.approx(positioned(original["items"]), abs=1e-7)
+    assert page.locator(".plan-marker").count() == len(positioned(read["items"])) // 2
+    page.wait_for_function(f"['legal', 'illegal'].includes({VERDICT})")
+
+    # a file the service cannot read is refused with where and why
+    broken = tmp_path / "broken.kml"
+    broken.write_text("<kml><Placemark>")
+    page.get_by_label("Import KML or GeoJSON").set_input_files(str(broken))
+    page.locator("#plan-status[data-key='plan.failed']").wait_for()
+    assert "not well-formed XML" in page.locator("#plan-status").inner_text()
+    assert not page.errors, page.errors
+
+
+def test_saved_versions_are_listed_and_an_older_one_loads_into_the_editor(
+    demo_dem: Demo, new_page: Any
+) -> None:
+    page = new_page()
+    log_in(page, demo_dem, "demo-pilot")
+    lon, lat = home_of(demo_dem, page)
+    page.evaluate("([lon, lat]) => window.borderwatchMap.jumpTo({center: [lon, lat], zoom: 15})", [lon, lat])
+    wait_for_map(page)
+    versions = page.locator("#plan-version-list")
+    page.get_by_role("button", name="New mission").click()
+    assert "Not saved yet" in versions.inner_text()
+    click_at(page, *offset(lon, lat, 0, -150))
+    page.locator(".plan-marker[data-plan-index='1']").wait_for()
+    page.get_by_role("button", name="Save version").click()
+    page.locator("#plan-version-list[data-count='1']").wait_for()
+    mission_id = page.evaluate("window.borderwatchPlanner.missionId")
+    click_at(page, *offset(lon, lat, 150, -150))
+    page.locator(".plan-marker[data-plan-index='2']").wait_for()
+    page.get_by_role("button", name="Save version").click()
+    page.locator("#plan-version-list[data-count='2']").wait_for()
+    assert versions.locator("li[data-version='2'][aria-current='true']").count() == 1
+    assert "Version 1, 3 items, by demo-pilot" in versions.inner_text()
+    assert "Version 2, 4 items, by demo-pilot" in versions.inner_text()
+
+    page.get_by_role("button", name="Load version 1 into the editor").click()
+    page.locator("#plan-status[data-key='versions.loaded']").wait_for()
+    assert page.evaluate("window.borderwatchPlanner.savedVersion") == 1
+    assert page.evaluate("window.borderwatchPlanner.missionId") == mission_id
+    assert len(page.evaluate("window.borderwatchPlanner.draft.items")) == 3
+    assert page.locator(".plan-marker").count() == 2
+    page.locator("#plan-version-list li[data-version='1'][aria-current='true']").wait_for()
+    page.wait_for_function(f"['legal', 'illegal'].includes({VERDICT})")  # validated again
+    # an edit of the old version saves as a new version; nothing is overwritten
+    page.get_by_label("Altitude of item 2 (m)").fill("60")
+    page.get_by_label("Altitude of item 2 (m)").blur()
+    page.get_by_role("button", name="Save version").click()
+    page.locator("#plan-version-list[data-count='3']").wait_for()
+    stored = demo_dem.get("demo-pilot", f"/api/missions/{mission_id}/versions")
+    assert [len(v["mission"]["items"]) for v in sorted(stored, key=lambda v: v["version"])] == [3, 4, 3]
+    screenshot(page, "plan-versions")
+
+    # the new controls speak Polish and Czech too (every string in all three languages)
+    page.locator("#app-lang").select_option("pl")
+    page.get_by_role("button", name="Wczytaj wersję 1 do edytora").wait_for()
+    assert page.locator("#plan-versions summary").inner_text() == "Zapisane wersje"
+    assert page.locator(".plan-area-tool legend").inner_text() == "Obszar pomiaru lub korytarz"
+    assert page.get_by_role("button", name="Eksportuj KML").is_visible()
+    page.locator("#app-lang").select_option("cs")
+    page.get_by_role("button", name="Načíst verzi 1 do editoru").wait_for()
+    assert page.get_by_label("Plošný vzor").is_visible()
+    assert page.get_by_role("button", name="Exportovat GeoJSON").is_visible()
+    page.locator("#app-lang").select_option("en")
+    page.get_by_role("button", name="Load version 1 into the editor").wait_for()
+
+    # every new planner control is labelled (axe-core, serious and critical)
+    page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        "async () => (await axe.run(document.querySelector('#plan'), {resultTypes: ['violations']}))"
+        ".violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id)"
+    )
+    assert found == [], found
+    assert not page.errors, page.errors
+
+
+GIMBAL_STREAM = "sim-1-gimbal"
+
+
+def test_commander_wall_layout_shows_cameras_next_to_the_vehicles(demo_dem: Demo, browser: Any) -> None:
+    """The big-screen layout at 2560x1440: map in the middle, panels either side; cameras listed and drawn.
+
+    The demo runs without video (two cores shared), so the browser is given one drone-camera stream in
+    the service's StreamView shape (a gimbal of sim-1 looking east, 45° down from 80 m); the region's
+    seven pole cameras come from the real service."""
+    context = browser.new_context(viewport={"width": 2560, "height": 1440}, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(60_000)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(demo_dem.base_url + "/?layout=wall")
+        page.locator("#username").fill("demo-commander")
+        page.locator("#password").fill(demo_dem.passwords["demo-commander"])
+        lon, lat = home_of(demo_dem, page)
+        stream = {
+            "id": GIMBAL_STREAM,
+            "sensor": {"sensor_id": GIMBAL_STREAM, "kind": "gimbal", "vehicle_id": "sim-1"},
+            "kind": "rtp",
+            "live": True,
+            "state": "live",
+            "variants": ["raw"],
+            "frames": 100,
+            "reconnects": 0,
+            "recording": False,
+            "pose": {
+                "source": "klv",
+                "lon": lon,
+                "lat": lat,
+                "alt_agl_m": 80.0,
+                "heading_deg": 90.0,
+                "pitch_deg": -45.0,
+            },
+        }
+        page.route("**/api/video/streams", lambda route: route.fulfill(json=[stream]))
+        page.locator("#login-submit").click()
+        page.locator("#app").wait_for(state="visible")
+        wait_for_map(page)
+        assert page.locator("body[data-layout='wall']").count() == 1
+        assert page.locator("#wall-toggle").get_attribute("aria-pressed") == "true"
+
+        # the map fills the middle; fleet and alerts on the left, flights, audit and cameras on the right
+        canvas = page.locator("#map canvas").bounding_box()
+        assert canvas["width"] >= 0.45 * 2560 and canvas["height"] >= 0.85 * 1440, canvas
+        left = page.locator("#wall-left").bounding_box()
+        right = page.locator("aside.side:not(#wall-left)").bounding_box()
+        assert (
+            left["x"] + left["width"] <= canvas["x"] + 1 and right["x"] >= canvas["x"] + canvas["width"] - 1
+        )
+        assert page.locator("#wall-left #alerts-heading").is_visible()
+        assert page.locator("#wall-left #fleet-heading").is_visible()
+        for panel in ("#flights", "#audit", "#cameras"):
+            assert page.locator(panel).is_visible(), panel
+        assert page.locator("#plan").is_hidden()
+
+        # cameras: the region's poles from the service, and the drone camera with its pose
+        page.locator("#camera-list[data-count='8']").wait_for()
+        gimbal = page.locator(f".camera-item[data-camera-id='{GIMBAL_STREAM}']")
+        assert "drone camera" in gimbal.inner_text() and "live" in gimbal.inner_text()
+        assert page.locator(".camera-item[data-stream='false']").count() == 7
+        assert page.locator(".camera-marker").count() == 7  # the poles and their footprints, drawn by the map
+        marker = page.locator(f".stream-camera-marker[data-stream-id='{GIMBAL_STREAM}']")
+        marker.wait_for()
+        assert marker.get_attribute("data-heading") == "90"
+        assert "looking 90°" in (marker.get_attribute("aria-label") or "")
+        drawn = page.evaluate("window.borderwatchMap.getSource('camera-streams').serialize().data.features")
+        ring = next(f for f in drawn if f["properties"]["id"] == GIMBAL_STREAM)["geometry"]["coordinates"][0]
+        east_north = [metres_from(lon, lat, x, y) for x, y in ring]
+        # 45° down from 80 m with a 60°x34° view: the ground from ~49 m to ~170 m ahead (east), ±~100 m wide
+        assert min(e for e, _ in east_north) == pytest.approx(80 / math.tan(math.radians(61.875)), rel=0.1)
+        assert max(e for e, _ in east_north) == pytest.approx(80 / math.tan(math.radians(28.125)), rel=0.1)
+        assert all(abs(n) < 110 for _, n in east_north)
+        gimbal.get_by_role("button", name="Show camera sim-1").click()
+        page.wait_for_function(  # flown there and settled
+            "([lon, lat]) => { const m = window.borderwatchMap, c = m.getCenter();"
+            " return !m.isMoving() && Math.abs(c.lng - lon) < 1e-5 && Math.abs(c.lat - lat) < 1e-5; }",
+            arg=[lon, lat],
+        )
+        page.wait_for_function(  # the footprint is on the screen
+            "() => window.borderwatchMap.queryRenderedFeatures({layers: ['camera-streams-fill']}).length > 0"
+        )
+        shot = screenshot(page, "wall-2560x1440")
+        assert shot.stat().st_size > 50_000
+
+        # back to the desk layout: the panels return to the side bar, planning is there again
+        page.locator("#wall-toggle").click()
+        assert page.locator("body[data-layout='desk']").count() == 1
+        assert page.locator("aside.side:not(#wall-left) #alerts-heading").is_visible()
+        assert page.locator("#wall-left").is_hidden()
+        assert page.locator("#plan").is_visible()
+        page.add_script_tag(path=str(AXE_JS))
+        found = page.evaluate(
+            "async () => (await axe.run({include: [['#cameras'], ['.topbar']]},"
+            " {resultTypes: ['violations']}))"
+            ".violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id)"
+        )
+        assert found == [], found
+        assert not errors, errors
+    finally:
+        context.close()

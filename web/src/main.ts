@@ -5,10 +5,15 @@ import { api, apiJson, AuthError, login, logout, Me, onTokenRenewed, postJson, r
 import { formatNumber, lang, Lang, LANGS, onLangChange, setLang, t, timeElement, translateDom } from "./i18n";
 import { DetectionLayer } from "./detections";
 import { addStaticLayers, createMap, RegionInfo, VehicleLayer, zonePopupContent } from "./map";
+import { CameraPanel } from "./cameras";
+import { MissionFiles } from "./files";
 import { Planner } from "./planner";
 import { Replay } from "./replay";
+import { SurveyTool } from "./survey";
 import { ConnectionState, Telemetry } from "./telemetry";
 import { VideoPanel } from "./video";
+import { VersionList } from "./versions";
+import { WallLayout } from "./wall";
 
 const STALE_AFTER_MS = 5000;
 const LANG_NAMES: Record<Lang, string> = { en: "English", cs: "Čeština", pl: "Polski" };
@@ -51,6 +56,7 @@ const state = {
   connection: "connecting" as ConnectionState,
   picking: false,
   planner: null as Planner | null,
+  survey: null as SurveyTool | null,
   replay: null as Replay | null,
   video: null as VideoPanel | null,
   lastResult: null as { key: string; params: Record<string, string> } | null,
@@ -172,8 +178,13 @@ async function startApp(): Promise<void> {
         },
         can,
       });
+      state.survey = new SurveyTool(state.map, state.planner, $("plan-area-box"));
+      new MissionFiles(state.planner, $("plan-files"));
+      new VersionList(state.planner, $("plan-versions-box"));
       state.replay = new Replay(state.map, can);
       state.detections = new DetectionLayer(state.map);
+      new CameraPanel(state.map, $("alerts-heading").closest("section"));
+      new WallLayout(state.map);
       document.body.dataset.layers = "ready";
     } catch (error) {
       console.error("map layers", error);
@@ -643,7 +654,7 @@ function zoneAt(hit: maplibregl.MapGeoJSONFeature, lngLat: maplibregl.LngLat): v
 }
 
 function showZone(zone: any, lngLat: maplibregl.LngLat): void {
-  if (state.planner?.adding) return; // a click while planning adds a waypoint, not a popup
+  if (state.planner?.adding || state.survey?.drawing) return; // a click while planning draws, not a popup
   new maplibregl.Popup({ closeButton: true, maxWidth: "320px" })
     .setLngLat(lngLat)
     .setDOMContent(zonePopupContent(zone))

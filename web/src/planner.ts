@@ -4,6 +4,7 @@
 // verdict always visible; save, upload only when legal, start, progress; .plan import and export.
 import maplibregl from "maplibre-gl";
 import { api, postJson } from "./api";
+import { confirmMission } from "./confirm";
 import { addStrings, formatNumber, lang, t } from "./i18n";
 
 const CHECK_DEBOUNCE_MS = 400;
@@ -32,6 +33,14 @@ addStrings({
     "plan.kind.orbit": "orbit",
     "plan.kind.land": "land",
     "plan.kind.rtl": "return to launch",
+    "plan.kind.camera_trigger_distance": "camera trigger by distance",
+    "plan.kind.camera_trigger_time": "camera trigger by time",
+    "plan.kind.camera_stop": "camera stop",
+    "plan.kind.gimbal_pitch": "gimbal tilt",
+    "plan.kind.roi": "region of interest",
+    "plan.kind.change_speed": "speed change",
+    "plan.kind.do_jump": "jump",
+    "plan.kind.other": "other command",
     "plan.itemAlt": "Altitude of item {n} (m)",
     "plan.itemFrame": "Altitude frame of item {n}",
     "plan.itemDelete": "Delete item {n}",
@@ -81,6 +90,8 @@ addStrings({
     "plan.import": "Import .plan",
     "plan.export": "Export .plan",
     "plan.imported": "Imported as a new mission ({items} items).",
+    "plan.startCancelled": "Start cancelled.",
+    "plan.uploadCancelled": "Upload cancelled.",
   },
   cs: {
     "plan.heading": "Plánování mise",
@@ -100,6 +111,14 @@ addStrings({
     "plan.kind.orbit": "kroužení",
     "plan.kind.land": "přistání",
     "plan.kind.rtl": "návrat na start",
+    "plan.kind.camera_trigger_distance": "spoušť kamery podle vzdálenosti",
+    "plan.kind.camera_trigger_time": "spoušť kamery podle času",
+    "plan.kind.camera_stop": "zastavení kamery",
+    "plan.kind.gimbal_pitch": "náklon závěsu kamery",
+    "plan.kind.roi": "oblast zájmu",
+    "plan.kind.change_speed": "změna rychlosti",
+    "plan.kind.do_jump": "skok",
+    "plan.kind.other": "jiný příkaz",
     "plan.itemAlt": "Výška položky {n} (m)",
     "plan.itemFrame": "Vztažná výška položky {n}",
     "plan.itemDelete": "Smazat položku {n}",
@@ -149,6 +168,8 @@ addStrings({
     "plan.import": "Importovat .plan",
     "plan.export": "Exportovat .plan",
     "plan.imported": "Importováno jako nová mise ({items} položek).",
+    "plan.startCancelled": "Spuštění zrušeno.",
+    "plan.uploadCancelled": "Nahrání zrušeno.",
   },
   pl: {
     "plan.heading": "Planowanie misji",
@@ -168,6 +189,14 @@ addStrings({
     "plan.kind.orbit": "krążenie",
     "plan.kind.land": "lądowanie",
     "plan.kind.rtl": "powrót do startu",
+    "plan.kind.camera_trigger_distance": "wyzwalanie kamery co odległość",
+    "plan.kind.camera_trigger_time": "wyzwalanie kamery co czas",
+    "plan.kind.camera_stop": "zatrzymanie kamery",
+    "plan.kind.gimbal_pitch": "pochylenie gimbala",
+    "plan.kind.roi": "obszar zainteresowania",
+    "plan.kind.change_speed": "zmiana prędkości",
+    "plan.kind.do_jump": "skok",
+    "plan.kind.other": "inne polecenie",
     "plan.itemAlt": "Wysokość elementu {n} (m)",
     "plan.itemFrame": "Odniesienie wysokości elementu {n}",
     "plan.itemDelete": "Usuń element {n}",
@@ -217,11 +246,13 @@ addStrings({
     "plan.import": "Importuj .plan",
     "plan.export": "Eksportuj .plan",
     "plan.imported": "Zaimportowano jako nową misję ({items} elementów).",
+    "plan.startCancelled": "Rozpoczęcie anulowane.",
+    "plan.uploadCancelled": "Wysyłanie anulowane.",
   },
 });
 
-type Item = Record<string, any> & { kind: string };
-interface Draft {
+export type Item = Record<string, any> & { kind: string };
+export interface Draft {
   name: string;
   items: Item[];
   home: { lon: number; lat: number; alt_amsl_m?: number | null };
@@ -254,7 +285,7 @@ export interface PlannerHost {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const hasPosition = (item: Item) => typeof item.lon === "number" && typeof item.lat === "number";
 
-function errorText(body: any, status: number): string {
+export function errorText(body: any, status: number): string {
   const detail = body?.detail;
   if (typeof detail === "string") return detail;
   if (detail?.message) return detail.message;
@@ -276,6 +307,7 @@ export class Planner {
   private timer: number | undefined;
   private markers: maplibregl.Marker[] = [];
   private status: { key: string; params: Record<string, string | number> } | null = null;
+  private missionListeners: Array<() => void> = [];
 
   constructor(
     private readonly map: maplibregl.Map,
@@ -385,6 +417,43 @@ export class Planner {
     }
   }
 
+  /** Called whenever the mission or its saved version changes (new, saved, imported, loaded). */
+  onMissionChange(listener: () => void): void {
+    this.missionListeners.push(listener);
+  }
+
+  private missionChanged(): void {
+    for (const listener of this.missionListeners) listener();
+  }
+
+  /** Items from a pattern generator, inserted before the final return or landing, then validated. */
+  insertItems(newItems: Item[]): void {
+    if (!this.draft) this.newMission();
+    const items = this.draft!.items;
+    let at = items.length;
+    while (at > 0 && ["rtl", "land"].includes(items[at - 1].kind)) at--;
+    items.splice(at, 0, ...newItems);
+    this.changed(true);
+  }
+
+  /** A stored mission version (from an import or the version list) becomes the draft being edited. */
+  load(body: { mission: Draft; mission_id: string; version: number }, key: string, params: Record<string, string | number> = {}): void {
+    this.setAdding(false);
+    this.draft = body.mission;
+    this.missionId = body.mission_id;
+    this.savedVersion = body.version;
+    this.uploadedTo = null;
+    this.changed(true);
+    this.dirty = false;
+    this.say(key, { items: this.draft.items.length, version: body.version, ...params });
+    const coords = this.coords();
+    if (coords.length) {
+      const bounds = coords.reduce((b, c) => b.extend(c), new maplibregl.LngLatBounds(coords[0], coords[0]));
+      this.map.fitBounds(bounds, { padding: 80, maxZoom: 15, animate: false });
+    }
+    this.missionChanged();
+  }
+
   // ------------------------------------------------------------ editing
 
   newMission(): void {
@@ -405,6 +474,7 @@ export class Planner {
     this.status = null;
     this.changed(true);
     this.setAdding(true);
+    this.missionChanged();
   }
 
   setAdding(on: boolean): void {
@@ -857,12 +927,12 @@ export class Planner {
     meter.value = Math.min(current, v.missionTotal);
   }
 
-  private say(key: string, params: Record<string, string | number> = {}): void {
+  say(key: string, params: Record<string, string | number> = {}): void {
     this.status = { key, params };
     this.renderStatus();
   }
 
-  private fail(error: unknown): void {
+  fail(error: unknown): void {
     this.say("plan.failed", { reason: error instanceof Error ? error.message : String(error) });
   }
 
@@ -885,15 +955,21 @@ export class Planner {
     this.savedVersion = body.version;
     this.dirty = false;
     this.say("plan.saved", { version: body.version });
+    this.missionChanged();
   }
 
   async upload(override: boolean): Promise<void> {
     const v = this.host.vehicle();
     if (!v || !this.draft) return;
+    const reason = $<HTMLInputElement>("plan-override-reason").value.trim();
+    if (override && !(await this.confirm("override", v.id, reason))) {
+      this.say("plan.uploadCancelled");
+      return;
+    }
     try {
       await this.save();
       const request: Record<string, unknown> = { mission_id: this.missionId, version: this.savedVersion };
-      if (override) request.override_reason = $<HTMLInputElement>("plan-override-reason").value.trim();
+      if (override) request.override_reason = reason;
       const response = await postJson(`/api/vehicles/${encodeURIComponent(v.id)}/mission`, request);
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(errorText(body, response.status));
@@ -905,9 +981,29 @@ export class Planner {
     this.renderButtons();
   }
 
+  /** The pilot sees what is about to fly where, and must confirm it. */
+  private confirm(action: "start" | "override", vehicle: string, reason?: string): Promise<boolean> {
+    const errors = this.result?.violations.filter((x) => x.severity === "ERROR").length ?? 0;
+    return confirmMission({
+      action,
+      name: this.draft?.name ?? "—",
+      items: this.draft?.items.length ?? 0,
+      version: this.savedVersion,
+      verdict: this.verdict(),
+      verdictText: $("plan-verdict").textContent ?? "",
+      errors,
+      vehicle,
+      reason,
+    });
+  }
+
   async start(): Promise<void> {
     const v = this.host.vehicle();
     if (!v) return;
+    if (!(await this.confirm("start", v.id))) {
+      this.say("plan.startCancelled");
+      return;
+    }
     for (const path of ["arm", "mission/start"]) {
       const response = await postJson(`/api/vehicles/${encodeURIComponent(v.id)}/${path}`, {});
       if (!response.ok) {
@@ -931,18 +1027,7 @@ export class Planner {
         const problems = (body.detail?.problems ?? []).map((p: any) => `${p.location}: ${p.message}`).join("; ");
         throw new Error(problems || errorText(body, response.status));
       }
-      this.draft = body.mission as Draft;
-      this.missionId = body.mission_id;
-      this.savedVersion = body.version;
-      this.uploadedTo = null;
-      this.changed(true);
-      this.dirty = false;
-      this.say("plan.imported", { items: this.draft.items.length });
-      const coords = this.coords();
-      if (coords.length) {
-        const bounds = coords.reduce((b, c) => b.extend(c), new maplibregl.LngLatBounds(coords[0], coords[0]));
-        this.map.fitBounds(bounds, { padding: 80, maxZoom: 15, animate: false });
-      }
+      this.load(body, "plan.imported");
     } catch (error) {
       this.fail(error);
     }
