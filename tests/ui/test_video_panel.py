@@ -56,6 +56,17 @@ def test_a_pilot_watches_a_fixed_and_a_drone_camera_and_switches_to_anonymised(
     assert box is not None and box["width"] > 100 and box["height"] > 50
     screenshot(page, "video-pilot-drone")
 
+    # the drone camera is on the map too, where its stream's pose says, with a footprint
+    page.locator(".camera-item[data-camera-id='sim-1-gimbal'][data-stream='true']").wait_for()
+    page.locator(".stream-camera-marker[data-stream-id='sim-1-gimbal']").wait_for()
+    pose = next(s for s in video_demo.get("demo-pilot", "/api/video/streams") if s["id"] == "sim-1-gimbal")[
+        "pose"
+    ]
+    drawn = page.evaluate("window.borderwatchMap.getSource('camera-streams').serialize().data.features")
+    ring = next(f for f in drawn if f["properties"]["id"] == "sim-1-gimbal")["geometry"]["coordinates"][0]
+    assert len(ring) >= 4
+    assert all(abs(x - pose["lon"]) < 0.03 and abs(y - pose["lat"]) < 0.02 for x, y in ring), (ring, pose)
+
     page.locator("#video-stop").click()
     page.wait_for_function("document.getElementById('video-img').dataset.state === 'stopped'")
     assert page.locator("#video-view").is_hidden()
