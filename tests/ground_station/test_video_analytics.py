@@ -22,6 +22,7 @@ from ground_station.video.analytics.tracker import TrackedBox
 from ground_station.video.analytics.variants import CANVAS_BGR
 from ground_station.video.api import variants_for
 from ground_station.video.delivery import Variant, VariantPictures
+from ground_station.video.ingest import SensorBinding
 from ground_station.video.tickets import TicketBook, TicketError
 from sim.camera.metadata import GroundTruthBox
 from sim.scene import GroundObjectKind
@@ -160,11 +161,11 @@ def test_precision_recall_matches_at_iou_half() -> None:
 
 
 def _video_frame(seq: int, image: np.ndarray) -> object:
-    return SimpleNamespace(seq=seq, image=image, stream_id="pole-1")
+    return SimpleNamespace(seq=seq, image=image, stream_id="pole-1", klv=None)
 
 
 def test_analytic_variant_carries_no_camera_pixels_only_boxes() -> None:
-    stream = SimpleNamespace(source=SimpleNamespace(binding=SimpleNamespace(sensor_id="pole-1")))
+    stream = SimpleNamespace(source=SimpleNamespace(binding=SensorBinding("pole-1")))
     detector = NoisyTruthDetector()
     pictures = VariantPictures(stream, Variant.ANALYTIC, lambda: detector)  # type: ignore[arg-type]
     for frame in scene.frames(6):
@@ -176,7 +177,7 @@ def test_analytic_variant_carries_no_camera_pixels_only_boxes() -> None:
 
 
 def test_anonymised_variant_without_detector_is_fail_closed() -> None:
-    stream = SimpleNamespace(source=SimpleNamespace(binding=SimpleNamespace(sensor_id="pole-1")))
+    stream = SimpleNamespace(source=SimpleNamespace(binding=SensorBinding("pole-1")))
     pictures = VariantPictures(stream, Variant.ANONYMISED, None)  # type: ignore[arg-type]
     frame = next(scene.frames(1))
     image = np.asarray(frame.image)
