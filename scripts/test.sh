@@ -7,7 +7,4 @@ bash scripts/install-system-deps.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy geodata missions
-# Two workers, each taking whole modules (module fixtures start a simulator or a demo once): many tests
-# wait on real-time flights and browsers, so two cores finish in far less than twice the time of one.
-# PYTEST_WORKERS=0 runs in one process.
-.venv/bin/python -m pytest -q -ra -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
+.venv/bin/python -m pytest -q -ra "$@"
