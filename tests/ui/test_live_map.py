@@ -194,7 +194,7 @@ def test_alert_acknowledged_and_language_remembered(demo: Demo, new_page: Any) -
     item = page.locator("li.alert:has(button.ack)").first
     item.wait_for()
     alert_id = item.get_attribute("data-alert-id")
-    assert page.locator(".alert-marker").count() >= 1  # open alerts are drawn where they happened
+    page.locator(".alert-marker").first.wait_for()  # open alerts are drawn where they happened
     page.locator(f"li.alert[data-alert-id='{alert_id}'] button.ack").click()
     page.locator(f"li.alert[data-alert-id='{alert_id}'] .acked").wait_for()
     stored = {a["alert_id"]: a for a in demo.get("demo-pilot", "/api/alerts")}
