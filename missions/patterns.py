@@ -73,6 +73,12 @@ def _to_enu(plane: LocalTangentPlane, geom: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geom, apply)
 
 
+def in_local_metres(geom_lonlat: BaseGeometry) -> BaseGeometry:
+    """The geometry in its own East-North plane (metres, centred on its centroid): the frame the
+    patterns are laid out in, so a caller can bound an area's size the way the patterns will see it."""
+    return _to_enu(_plane_for(geom_lonlat), geom_lonlat)
+
+
 def _to_lonlat(
     plane: LocalTangentPlane, east: FloatArray, north: FloatArray
 ) -> tuple[FloatArray, FloatArray]:

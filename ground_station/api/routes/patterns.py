@@ -22,7 +22,7 @@ from ground_station.api.security import require
 from ground_station.auth.roles import Permission
 from ground_station.auth.tokens import Principal
 from missions.model import AltFrame, FlyingItem, MissionItem
-from missions.patterns import Altitude, _plane_for, _to_enu, corridor, survey_grid
+from missions.patterns import Altitude, corridor, in_local_metres, survey_grid
 
 router = APIRouter(tags=["missions"])
 
@@ -87,8 +87,7 @@ def _refuse(field: str, message: str) -> HTTPException:
 
 def _extent_m(geometry: Any) -> tuple[Any, float]:
     """The geometry in its local East-North plane and its larger bounding-box side, in metres."""
-    plane = _plane_for(geometry)
-    local = _to_enu(plane, geometry)
+    local = in_local_metres(geometry)
     min_x, min_y, max_x, max_y = local.bounds
     return local, max(max_x - min_x, max_y - min_y)
 
