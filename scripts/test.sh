@@ -7,4 +7,9 @@ bash scripts/install-system-deps.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy geodata missions
-.venv/bin/python -m pytest -q -ra "$@"
+if [ $# -eq 0 ]; then
+    # the whole suite in two lanes side by side (why, and how they are split: scripts/pytest_lanes.py)
+    .venv/bin/python scripts/pytest_lanes.py -- -q -ra
+else
+    .venv/bin/python -m pytest -q -ra "$@"
+fi

@@ -126,7 +126,11 @@ def test_start_is_refused_only_until_the_mission_is_loaded(
     px4 = facts["start_after_upload"]
     assert px4["first_all_accepted_attempt"]["from_mission_ack_s"] == pytest.approx(1.02, abs=0.01)
     attempts = run.value["start_after_upload"]["attempts"]
-    assert attempts[0]["t_from_mission_ack_s"] < 0.1
+    # The first try follows the read-back (3 lists, 15 round trips) and the ARM. The simulator answers at
+    # once, as PX4 did in trace e (first try 0.017 s after the ACK); live PX4 answers each request from its
+    # mavlink loop, and an idle run here took 0.59 s, so its first try may land after the refusal window.
+    first_try_bound = 0.1 if run.link.kind == TargetKind.BUILTIN else 1.5
+    assert attempts[0]["t_from_mission_ack_s"] < first_try_bound, attempts[0]["t_from_mission_ack_s"]
     accepted_after = attempts[-1]["t_from_mission_ack_s"]
     assert accepted_after < 3.6, accepted_after
     if run.link.kind == TargetKind.BUILTIN:
