@@ -30,10 +30,13 @@ from typing import IO
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Measured on this project's 2-core CI machine (pytest --durations, 2026-12-03): the browser tests and the
-# vehicle simulator's tests (conformance against the PX4 traces included) take about as long as everything
-# else together.
-DEFAULT_LANES = ("browser-and-vehicle=tests/ui,tests/sim", "station-and-data=!tests/ui,tests/sim")
+# Measured with pytest --durations on this project's 2-core machine (2026-12-03, lanes side by side): the
+# browser tests (~6 min) and the conformance scenarios against the PX4 traces (~5 min, mostly protocol timers
+# at their real pace) take about as long as everything else together (~9.5 min).
+DEFAULT_LANES = (
+    "browser-and-conformance=tests/ui,tests/sim/conformance",
+    "the-rest=!tests/ui,tests/sim/conformance",
+)
 # pytest's last line, with or without -q's missing "=" borders: "3 passed, 1 skipped in 2.51s (0:00:02)"
 SUMMARY = re.compile(
     r"^=*\s*(?P<text>\S.*\b(passed|failed|errors?|skipped|no tests ran)\b.* in [\d.]+s\S*( \(.*\))?)\s*=*$"
@@ -95,6 +98,8 @@ def _relay(run: LaneRun, out: IO[str], lock: threading.Lock) -> None:
             with lock:
                 out.write(f"[{run.lane.name}] {line}\n")
                 out.flush()
+    run.process.wait()
+    run.ended = time.monotonic()
 
 
 def _verdict(run: LaneRun) -> str | None:
@@ -135,10 +140,8 @@ def run_lanes(lanes: list[Lane], pytest_args: list[str], log_dir: Path) -> int:
 
         signal.signal(signal.SIGINT, forward)
         signal.signal(signal.SIGTERM, forward)
-        for run, relay in zip(runs, relays, strict=True):
-            run.process.wait()
+        for relay in relays:
             relay.join()
-            run.ended = time.monotonic()
 
     print("\n==== lanes ====")
     failed = False

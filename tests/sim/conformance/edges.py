@@ -306,11 +306,14 @@ async def _arming(gcs: RawGcs, link: RecordedLink, results: dict[str, Any]) -> N
     # Auto-disarm after COM_DISARM_PRFLT is vehicle time: fast-forward it, measure it on that clock.
     link.set_speed(5.0)
     since = gcs.mark()
-    t0 = time.time()
     results["arm2"], _ = await _command_with_texts(gcs, arm, 1, wait_s=0.0)
+    armed = await gcs.wait_for(is_ack(arm), 5.0, since)
     disarmed = await gcs.wait_for(is_text("Disarmed by auto preflight disarming\t"), 30.0, since)
+    # from the vehicle's ACK of the ARM to its text, both on the clock it sent them by
     results["auto_disarm_vehicle_s"] = (
-        None if disarmed is None else round(gcs.boot_s_at(disarmed.t) - gcs.boot_s_at(t0), 3)
+        None
+        if disarmed is None or armed is None
+        else round(gcs.boot_s_before(disarmed) - gcs.boot_s_before(armed), 3)
     )
     link.set_speed(2.0)
     await asyncio.sleep(1.0)

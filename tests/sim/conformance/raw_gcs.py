@@ -93,6 +93,20 @@ class RawGcs:
         b1 = float(after.msg.time_boot_ms) / 1000.0
         return b0 + (t - before.t) * (b1 - b0) / (after.t - before.t)
 
+    def boot_s_before(self, event: Received) -> float:
+        """The vehicle's clock when it sent ``event``: the ATTITUDE.time_boot_ms that came just before it.
+
+        Frames from one vehicle socket arrive in the order it sent them, so this needs no arrival times,
+        which a starved event loop stamps late and in bunches (interpolating them put an 11.0 s disarm at
+        10.65 s under load); it is early by at most one ATTITUDE period of vehicle time."""
+        index = next((k for k in range(len(self.received) - 1, -1, -1) if self.received[k] is event), None)
+        if index is None:
+            raise AssertionError("the event is not among the received frames")
+        for r in reversed(self.received[:index]):
+            if r.msg.get_type() == "ATTITUDE":
+                return float(r.msg.time_boot_ms) / 1000.0
+        raise AssertionError("no ATTITUDE before the event")
+
     def clock_at(self, t: float) -> float:
         """``t`` on the clock the vehicle's protocol timers run on (see ``RecordedLink.link_clock``)."""
         return self.boot_s_at(t) if self.vehicle_clock else t

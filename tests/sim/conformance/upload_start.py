@@ -225,7 +225,8 @@ async def _auto_disarm_probe(gcs: RawGcs, method: str) -> dict[str, Any]:
     assert disarmed, "the vehicle never disarmed by itself"
     probe["attempts"] = attempts
     probe["disarm_after_arm_s"] = disarmed[0].t - t_arm
-    probe["disarm_after_arm_vehicle_s"] = gcs.boot_s_at(disarmed[0].t) - gcs.boot_s_at(t_arm)
+    assert ack is not None, "no ACK of the ARM"
+    probe["disarm_after_arm_vehicle_s"] = gcs.boot_s_before(disarmed[0]) - gcs.boot_s_before(ack)
     return probe
 
 
