@@ -1,6 +1,6 @@
 """The planner's live validation as a pilot feels it: time from an edit to the drawn verdict.
 
-    .venv/bin/python -m bench.bench_planner [--zones 10000] [--edits 30] [--keep DIR]
+    .venv/bin/python -m bench.bench_planner [--zones 10000] [--edits 30] [--keep DIR] [--ablate]
 
 Set-up (issue 15): ``borderwatch demo`` (one drone, no cameras, no patrol) over the shared regional DEM
 (``../shared/data/dem/region_dem_srtm30plus_1500m.tif``) with the region's zones plus ``--zones`` seeded
@@ -138,7 +138,7 @@ def start_demo(work: Path, zones_file: Path | None) -> tuple[subprocess.Popen[by
 
 
 def measure(
-    browser: Any, base_url: str, password: str, draft: dict[str, Any], edits: int
+    browser: Any, base_url: str, password: str, draft: dict[str, Any], edits: int, ablation: bool = False
 ) -> list[dict[str, Any]]:
     context = browser.new_context(viewport={"width": 1400, "height": 850}, bypass_csp=True)
     context.set_default_timeout(180_000)
@@ -161,9 +161,40 @@ def measure(
         frames = page.evaluate(FRAMES_JS, 5.0)
         timings = page.evaluate(PAGE_WORK_JS)
         result.append({"frames_per_s": frames, **timings})
+        if ablation:
+            ablate(page, index)
         return result
     finally:
         context.close()
+
+
+# Each stage switches one more part of the page off, then counts frames for 3 s and times 3 edits.
+ABLATION_STAGES = (
+    ("draft loaded", "() => {}"),
+    ("+ zone outlines hidden", "() => { for (const id of ['zones-line', 'zones-line-approximate'])"
+     " window.borderwatchMap.setLayoutProperty(id, 'visibility', 'none'); }"),
+    ("+ zone fill hidden",
+     "() => window.borderwatchMap.setLayoutProperty('zones-fill', 'visibility', 'none')"),
+    ("+ plan layers hidden", "() => { for (const id of ['plan-violations-line', 'plan-violations-point',"
+     " 'plan-route']) window.borderwatchMap.setLayoutProperty(id, 'visibility', 'none'); }"),
+    ("+ waypoint markers removed",
+     "() => { for (const m of window.borderwatch.planner.markers) m.remove(); }"),
+    ("+ altitude profile emptied", "() => document.getElementById('plan-profile').replaceChildren()"),
+)  # fmt: skip
+
+
+def ablate(page: Any, index: int) -> None:
+    """Where the page's time goes: what a stage removes is what it cost (frames/s up, edit time down)."""
+    page.evaluate(
+        "() => { window.__renders = 0; window.borderwatchMap.on('render', () => window.__renders++); }"
+    )
+    for name, switch_off in ABLATION_STAGES:
+        page.evaluate(switch_off)
+        renders_before = page.evaluate("window.__renders")
+        fps = page.evaluate(FRAMES_JS, 3.0)
+        renders = (page.evaluate("window.__renders") - renders_before) / 3.0
+        edits = [round(r["edit_to_drawn_ms"]) for r in page.evaluate(EDIT_JS, [index, 3])]
+        print(f"  {name:<28} {fps:5.1f} frames/s, {renders:4.1f} map renders/s; edits -> drawn {edits} ms")
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -178,6 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--zones", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--keep", type=Path, help="keep the demo's files here")
+    parser.add_argument("--ablate", action="store_true", help="then switch parts of the page off, one by one")
     args = parser.parse_args(argv)
     if not DEM.is_file():
         sys.exit(f"the shared regional DEM is missing ({DEM}); this benchmark needs real terrain")
@@ -200,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
             try:
-                results = measure(browser, base_url, password, draft, args.edits)
+                results = measure(browser, base_url, password, draft, args.edits, args.ablate)
             finally:
                 browser.close()
     finally:
