@@ -12,7 +12,7 @@ of the middle of the survey by a few metres through the planner's own ``moveItem
 calls) and the page records:
 
 - **edit → drawn verdict**: from the edit to the first animation frame after the verdict left "checking"
-  (includes the planner's 400 ms debounce, the request, validation in the service, and drawing);
+  (includes the planner's 250 ms debounce, the request, validation in the service, and drawing);
 - **request → drawn verdict**: the same without the debounce (the part the service and page control);
 - the service's share: the ``/api/missions/check`` request's duration from the page's resource timing;
 - the page's own synchronous work per edit (route, violations layer, verdict panel) and the map's frame

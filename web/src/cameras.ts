@@ -150,6 +150,7 @@ export class CameraPanel {
   private readonly note: HTMLParagraphElement;
   private readonly list: HTMLUListElement;
   private readonly markers = new Map<string, maplibregl.Marker>();
+  private drawnFootprints = ""; // every setData repaints the whole map: only when the footprints change
 
   constructor(
     private readonly map: maplibregl.Map,
@@ -249,7 +250,11 @@ export class CameraPanel {
         properties: { id: r.id, live: r.live },
         geometry: { type: "Polygon", coordinates: [r.footprint!] },
       }));
-    (this.map.getSource(SOURCE) as maplibregl.GeoJSONSource).setData({ type: "FeatureCollection", features });
+    const footprints = JSON.stringify(features);
+    if (footprints !== this.drawnFootprints) {
+      (this.map.getSource(SOURCE) as maplibregl.GeoJSONSource).setData({ type: "FeatureCollection", features });
+      this.drawnFootprints = footprints;
+    }
     const wanted = new Set(this.rows.filter((r) => r.stream && r.lon !== null && r.lat !== null).map((r) => r.id));
     for (const [id, marker] of this.markers) {
       if (!wanted.has(id)) {

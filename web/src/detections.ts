@@ -108,6 +108,7 @@ export class DetectionLayer {
   private newestMs = 0;
   private timer: number | null = null;
   private popup: maplibregl.Popup | null = null;
+  private drawnEmpty = false; // every setData repaints the whole map: costly with many zones (bench_planner)
 
   constructor(private readonly map: maplibregl.Map) {
     map.addSource(SOURCE, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
@@ -179,7 +180,10 @@ export class DetectionLayer {
       features.push({ type: "Feature", properties: { kind: d.kind, fresh }, geometry: circle(d.lon, d.lat, d.uncertainty_m) });
       this.place(key, d, fresh, age);
     }
-    (this.map.getSource(SOURCE) as maplibregl.GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features });
+    if (!(features.length === 0 && this.drawnEmpty)) {
+      (this.map.getSource(SOURCE) as maplibregl.GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features });
+      this.drawnEmpty = features.length === 0;
+    }
     document.body.dataset.detections = String(this.latest.size);
   }
 

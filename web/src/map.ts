@@ -292,6 +292,8 @@ export class VehicleLayer {
     });
     if (entry.el.getAttribute("aria-label") !== label) entry.el.setAttribute("aria-label", label);
     const trail = this.trails.get(id) ?? [];
+    const last = trail[trail.length - 1];
+    if (last && last[0] === position.lon && last[1] === position.lat) return; // parked: no map repaint
     trail.push([position.lon, position.lat]);
     if (trail.length > TRAIL_POINTS) trail.splice(0, trail.length - TRAIL_POINTS);
     this.trails.set(id, trail);

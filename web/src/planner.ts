@@ -7,7 +7,7 @@ import { api, postJson } from "./api";
 import { confirmMission } from "./confirm";
 import { addStrings, formatNumber, lang, t } from "./i18n";
 
-const CHECK_DEBOUNCE_MS = 400;
+const CHECK_DEBOUNCE_MS = 250; // a pause in dragging or typing; a 1,000-item check takes ~0.2 s in the service
 const FRAMES = ["AGL", "REL_HOME", "AMSL"];
 const KEY_STEP_M = 20;
 const CEILING_AGL_M = 120;
