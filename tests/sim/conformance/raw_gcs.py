@@ -99,13 +99,13 @@ class RawGcs:
         Frames from one vehicle socket arrive in the order it sent them, so this needs no arrival times,
         which a starved event loop stamps late and in bunches (interpolating them put an 11.0 s disarm at
         10.65 s under load); it is early by at most one ATTITUDE period of vehicle time."""
-        index = next((k for k in range(len(self.received) - 1, -1, -1) if self.received[k] is event), None)
-        if index is None:
-            raise AssertionError("the event is not among the received frames")
-        for r in reversed(self.received[:index]):
-            if r.msg.get_type() == "ATTITUDE":
+        passed_event = False
+        for r in reversed(self.received):
+            if r is event:
+                passed_event = True
+            elif passed_event and r.msg.get_type() == "ATTITUDE":
                 return float(r.msg.time_boot_ms) / 1000.0
-        raise AssertionError("no ATTITUDE before the event")
+        raise AssertionError("no ATTITUDE before the event" if passed_event else "the event was not received")
 
     def clock_at(self, t: float) -> float:
         """``t`` on the clock the vehicle's protocol timers run on (see ``RecordedLink.link_clock``)."""
