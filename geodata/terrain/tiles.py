@@ -22,7 +22,7 @@ _SLOPE_RGBA = np.array(
 )
 
 
-def _check_tile(z: int, x: int, y: int) -> None:
+def check_tile(z: int, x: int, y: int) -> None:
     if not (0 <= z <= 22):
         raise InputError("<tile>", [Problem("z", f"zoom {z} is outside 0..22")])
     limit = 2**z
@@ -52,7 +52,7 @@ def _gradients(
     terrain: Terrain, z: int, x: int, y: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """dz/dEast and dz/dNorth (m/m) per tile pixel by central differences, and where they are known."""
-    _check_tile(z, x, y)
+    check_tile(z, x, y)
     lon, lat = tile_pixel_lonlat(z, x, y, border_px=1)
     grid = terrain.sample(lon[np.newaxis, :], lat[:, np.newaxis]).elevation_amsl_m
     pixel_m = 2.0 * math.pi * _EARTH_RADIUS_M / (TILE_SIZE_PX * 2**z) * np.cos(np.radians(lat[1:-1]))

@@ -3,11 +3,17 @@ tiles, stable refusal codes, the public UI pages, and the telemetry WebSocket's 
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
+from shapely.geometry import shape
 
+from geodata.zones.tiles import DETAIL_MIN_ZOOM
 from ground_station.api.routes.auth import REFRESH_COOKIE
 from ground_station.api.routes.vehicles import RefusalCode
 from tests.ground_station.test_api_support import SHARED_DEM, Station, running_station
@@ -101,6 +107,31 @@ def test_hillshade_tiles_need_a_token_and_come_from_the_dem(station: Station) ->
         station.client.get("/api/map/hillshade/3/9/1.png", headers=station.headers("viewer")).status_code
         == 404
     )
+
+
+def test_zone_tiles_need_a_token_show_the_zones_and_carry_the_zone_version(station: Station) -> None:
+    headers = station.headers("viewer")
+    region = station.client.get("/api/map/region", headers=headers).json()
+    assert region["zones"]["detail_min_zoom"] == DETAIL_MIN_ZOOM
+    version = region["zones"]["tiles_version"]
+    assert re.fullmatch(r"[0-9a-f]{16}", version)
+    again = station.client.get("/api/map/region", headers=headers).json()
+    assert again["zones"]["tiles_version"] == version
+    zones = station.client.get(
+        "/api/zones", params={"bbox": ",".join(map(str, region["bbox"]))}, headers=headers
+    ).json()["features"]
+    inside = max((shape(f["geometry"]) for f in zones), key=lambda s: s.area).representative_point()
+    z = 11
+    x = int((inside.x + 180.0) / 360.0 * 2**z)
+    y = int((1.0 - math.asinh(math.tan(math.radians(inside.y))) / math.pi) / 2.0 * 2**z)
+    path = f"/api/map/zones/{z}/{x}/{y}.png?v={version}"
+    assert station.client.get(path).status_code == 401
+    tile = station.client.get(path, headers=headers)
+    assert tile.status_code == 200 and tile.headers["content-type"] == "image/png"
+    pixels = cv2.imdecode(np.frombuffer(tile.content, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert pixels.shape == (256, 256, 4) and pixels[..., 3].any(), "the tile over a zone shows it"
+    missing = station.client.get(f"/api/map/zones/3/9/1.png?v={version}", headers=headers)
+    assert missing.status_code == 404
 
 
 def test_command_refusals_carry_a_stable_code(station: Station) -> None:

@@ -14,6 +14,7 @@ import { ConnectionState, Telemetry } from "./telemetry";
 import { VideoPanel } from "./video";
 import { VersionList } from "./versions";
 import { WallLayout } from "./wall";
+import { ZonePicker } from "./zonepick";
 
 const STALE_AFTER_MS = 5000;
 const LANG_NAMES: Record<Lang, string> = { en: "English", cs: "Čeština", pl: "Polski" };
@@ -143,8 +144,8 @@ async function startApp(): Promise<void> {
         // "i" on the focused map: the zones at its centre (the keyboard's way to click a zone)
         if (event.key === "i" && state.map!.getContainer().contains(document.activeElement)) {
           const centre = state.map!.getCenter();
-          const hit = state.map!.queryRenderedFeatures(state.map!.project(centre), { layers: ["zones-fill"] })[0];
-          if (hit) zoneAt(hit, centre);
+          const zone = zonePicker?.at(centre.lng, centre.lat);
+          if (zone) showZone(zone, centre);
         }
         return;
       }
@@ -163,7 +164,7 @@ async function startApp(): Promise<void> {
       state.region = await apiJson<RegionInfo>("/api/map/region");
       $("terrain-notice").hidden = state.region.terrain.loaded;
       document.body.dataset.terrain = state.region.terrain.loaded ? "loaded" : "none";
-      zoneLookup = await addStaticLayers(state.map, state.region, showZone);
+      zonePicker = await addStaticLayers(state.map, state.region, showZone);
       state.planner = new Planner(state.map, {
         vehicle: () => {
           const v = state.selected ? state.vehicles.get(state.selected) : undefined;
@@ -646,12 +647,7 @@ function alertItem(alert: any): HTMLElement {
   return li;
 }
 
-let zoneLookup: ((hit: maplibregl.MapGeoJSONFeature) => any) | null = null;
-
-function zoneAt(hit: maplibregl.MapGeoJSONFeature, lngLat: maplibregl.LngLat): void {
-  const zone = zoneLookup?.(hit);
-  if (zone) showZone(zone, lngLat);
-}
+let zonePicker: ZonePicker | null = null;
 
 function showZone(zone: any, lngLat: maplibregl.LngLat): void {
   if (state.planner?.adding || state.survey?.drawing) return; // a click while planning draws, not a popup

@@ -3,6 +3,7 @@
 import maplibregl from "maplibre-gl";
 import { apiJson, token } from "./api";
 import { formatNumber, t } from "./i18n";
+import { ZonePicker } from "./zonepick";
 
 export const RESTRICTION_COLOURS: Record<string, string> = {
   PROHIBITED: "#d7191c",
@@ -16,6 +17,7 @@ export interface RegionInfo {
   title: string;
   bbox: [number, number, number, number];
   terrain: { loaded: boolean; quality: string; message: string };
+  zones: { tiles_version: string; detail_min_zoom: number };
 }
 
 const TRAIL_POINTS = 300;
@@ -103,7 +105,7 @@ export async function addStaticLayers(
   map: maplibregl.Map,
   region: RegionInfo,
   onZoneClick: (zone: any, lngLat: maplibregl.LngLat) => void,
-): Promise<(hit: maplibregl.MapGeoJSONFeature) => any> {
+): Promise<ZonePicker> {
   await loaded(map);
   const [w, s, e, n] = region.bbox;
   map.fitBounds(
@@ -128,11 +130,6 @@ export async function addStaticLayers(
     apiJson<GeoJSON.FeatureCollection>("/api/map/border"),
     apiJson<GeoJSON.FeatureCollection>("/api/map/cameras"),
   ]);
-  const zonesById = new Map<string, any>();
-  zones.features.forEach((feature: any, index: number) => {
-    feature.properties.zone_key = index;
-    zonesById.set(String(index), feature);
-  });
   map.addSource("countries", { type: "geojson", data: border });
   map.addLayer({
     id: "countries-outline",
@@ -141,15 +138,27 @@ export async function addStaticLayers(
     filter: ["==", ["get", "kind"], "country"],
     paint: { "line-color": "#6b6b6b", "line-width": 1 },
   });
+  // Zones: raster tiles below detail_min_zoom (their cost does not grow with the zone count: with 10,000
+  // zones each vector repaint took ~0.4 s in software WebGL, bench/bench_planner.py), vectors from it.
+  const detail = region.zones.detail_min_zoom;
+  map.addSource("zones-overview", {
+    type: "raster",
+    tiles: [`${location.origin}/api/map/zones/{z}/{x}/{y}.png?v=${region.zones.tiles_version}`],
+    tileSize: 256,
+    bounds: region.bbox,
+    maxzoom: detail + 1,
+  });
+  map.addLayer({ id: "zones-overview", type: "raster", source: "zones-overview", maxzoom: detail, paint: { "raster-fade-duration": 0 } });
   map.addSource("zones", { type: "geojson", data: zones });
   const colour: any = ["match", ["get", "restriction"]];
   for (const [name, value] of Object.entries(RESTRICTION_COLOURS)) colour.push(name, value);
   colour.push("#7f7f7f");
-  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": colour, "fill-opacity": 0.28 } });
+  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", minzoom: detail, paint: { "fill-color": colour, "fill-opacity": 0.28 } });
   map.addLayer({
     id: "zones-line",
     type: "line",
     source: "zones",
+    minzoom: detail,
     filter: ["!", ["get", "approximate"]],
     paint: { "line-color": colour, "line-width": 1.6 },
   });
@@ -157,6 +166,7 @@ export async function addStaticLayers(
     id: "zones-line-approximate",
     type: "line",
     source: "zones",
+    minzoom: detail,
     filter: ["get", "approximate"],
     paint: { "line-color": colour, "line-width": 1.6, "line-dasharray": [3, 2] },
   });
@@ -196,15 +206,14 @@ export async function addStaticLayers(
     el.textContent = "◉";
     new maplibregl.Marker({ element: el }).setLngLat([p.lon, p.lat]).addTo(map);
   }
-  map.on("click", "zones-fill", (event) => {
-    const hit = event.features?.[0];
-    if (!hit) return;
-    const zone = zonesById.get(String(hit.properties?.zone_key));
+  const picker = new ZonePicker(zones.features);
+  map.on("click", (event) => {
+    const zone = picker.at(event.lngLat.lng, event.lngLat.lat);
     if (zone) onZoneClick(zone, event.lngLat);
   });
-  map.on("mouseenter", "zones-fill", () => (map.getCanvas().style.cursor = "pointer"));
-  map.on("mouseleave", "zones-fill", () => (map.getCanvas().style.cursor = ""));
-  const lookup = (hit: maplibregl.MapGeoJSONFeature) => zonesById.get(String(hit.properties?.zone_key));
+  map.on("mousemove", (event) => {
+    map.getCanvas().style.cursor = picker.at(event.lngLat.lng, event.lngLat.lat) ? "pointer" : "";
+  });
   map.addSource("trails", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({
     id: "trails",
@@ -212,7 +221,7 @@ export async function addStaticLayers(
     source: "trails",
     paint: { "line-color": "#08306b", "line-width": 2, "line-opacity": 0.8 },
   });
-  return lookup;
+  return picker;
 }
 
 export interface VehiclePosition {

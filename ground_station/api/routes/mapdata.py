@@ -1,4 +1,5 @@
-"""Map layers for the web UI, from the loaded region: outline, state border, camera footprints, relief.
+"""Map layers for the web UI, from the loaded region: outline, state border, camera footprints, relief,
+and the zones as raster tiles for overview zooms.
 
 Every route needs ``view_map``; the browser sends its bearer token with each request (MapLibre's
 ``transformRequest`` for the hillshade tiles), so nothing of the region is public.
@@ -7,11 +8,13 @@ Every route needs ``view_map``; the browser sends its bearer token with each req
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from shapely.geometry import mapping
 
+from geodata.zones.tiles import DETAIL_MIN_ZOOM, ZoneTiles
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.routes.geo import _region
 from ground_station.api.security import require
@@ -34,6 +37,7 @@ async def region_info(
 ) -> dict[str, Any]:
     region = _region(context)
     terrain = region.terrain_status
+    tiles = await asyncio.to_thread(_zone_tiles, region)
     return {
         "name": region.name,
         "title": region.title,
@@ -44,6 +48,8 @@ async def region_info(
             "quality": str(terrain.quality).lower(),
             "message": terrain.message,
         },
+        # below detail_min_zoom the page draws zone tiles; tiles_version goes into their URL
+        "zones": {"tiles_version": tiles.version, "detail_min_zoom": DETAIL_MIN_ZOOM},
     }
 
 
@@ -120,4 +126,45 @@ async def hillshade_tile(
     from geodata.terrain.tiles import hillshade_tile_png
 
     png = await asyncio.to_thread(hillshade_tile_png, region.terrain, z, x, y)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+_ZONE_TILES: dict[int, tuple[Any, ZoneTiles]] = {}
+"""id(region) -> (region, ZoneTiles): zones projected and indexed once per loaded region."""
+_ZONE_TILES_LOCK = threading.Lock()
+
+
+def _zone_tiles(region: Any) -> ZoneTiles:
+    with _ZONE_TILES_LOCK:  # concurrent first requests wait for one build, not one each
+        cached = _ZONE_TILES.get(id(region))
+        if cached is None or cached[0] is not region:
+            cached = (region, ZoneTiles(region.zone_list))
+            _ZONE_TILES[id(region)] = cached
+    return cached[1]
+
+
+def _zone_tile_png(region: Any, z: int, x: int, y: int) -> bytes:
+    return bytes(_zone_tiles(region).png(z, x, y))
+
+
+@router.get(
+    "/zones/{z}/{x}/{y}.png",
+    summary="Zones as a raster tile (fill and outline per restriction class) for overview zooms",
+    description="The page draws zones as vectors (GET /api/zones) from zoom "
+    "`geodata.zones.tiles.DETAIL_MIN_ZOOM`, and these tiles below it: their cost in the browser does not "
+    "grow with the number of zones.",
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def zone_tile(
+    z: int = Path(ge=0, le=MAX_TILE_ZOOM),
+    x: int = Path(ge=0),
+    y: int = Path(ge=0),
+    _: Principal = MapGuard,
+    context: StationContext = Depends(get_context),
+) -> Response:
+    region = _region(context)
+    limit = 2**z
+    if x >= limit or y >= limit:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no tile {z}/{x}/{y}")
+    png = await asyncio.to_thread(_zone_tile_png, region, z, x, y)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
