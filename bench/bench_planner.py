@@ -9,8 +9,10 @@ into the demo's data directory with ``borderwatch zones import``, exactly as a u
 Debian Chromium logs in as the demo pilot; the planner gets the 1,000-item terrain-following survey of
 ``bench.bench_missions.survey_mission`` and validates it once (warm-up). Then each edit moves one waypoint
 of the middle of the survey by a few metres through the planner's own ``moveItem`` (what dragging a marker
-calls) and the page records, once with the map showing the whole region (zones drawn as raster tiles) and
-once fitted to the survey (zones as vectors, as a pilot editing it sees them):
+calls) and the page records, once with the map showing the whole region and once fitted to the survey
+(as a pilot editing it sees it; zones are raster tiles below z14, ``geodata.zones.tiles``), each view with
+``--edits`` single edits made on a map at rest (the goal's case) and ``--edits`` edits back to back (each
+right after the previous verdict was drawn, while its map repaints may still run: a drag or fast typing):
 
 - **edit → drawn verdict**: from the edit to the first animation frame after the verdict left "checking"
   (includes the edit's own redraw, the request, validation in the service, and drawing the verdict);
@@ -41,7 +43,7 @@ from bench.bench_missions import DEM, survey_mission, synthetic_zones
 from bench.bench_ui import BORDERWATCH, CHROMIUM_ARGS, REPO, free_tcp_port, percentile, stop
 from geodata.zones.model import Zone, ZoneVolume
 
-EDIT_JS = """async ([index, edits]) => {
+EDIT_JS = """async ([index, edits, settle]) => {
     const planner = window.borderwatch.planner;
     const verdict = () => document.getElementById('plan-verdict').dataset.verdict;
     const settled = () => new Promise((resolve) => {
@@ -51,7 +53,11 @@ EDIT_JS = """async ([index, edits]) => {
         check();
     });
     const results = [];
+    const map = window.borderwatchMap;
+    performance.setResourceTimingBufferSize(100000); // the default 250 entries fill up in a long run
+    const idle = () => new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
     for (let k = 0; k < edits; k++) {
+        if (settle) await idle();
         const item = planner.draft.items[index];
         const before = performance.getEntriesByType('resource').length;
         const t0 = performance.now();
@@ -138,6 +144,8 @@ def start_demo(work: Path, zones_file: Path | None) -> tuple[subprocess.Popen[by
     return process, f"http://127.0.0.1:{port}", found.group(1)
 
 
+GPU_PROCESS_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+
 VIEWS = ("region", "survey")
 """Where the map looks while the edits are timed: the whole region as the page opens (zones as raster
 tiles), then fitted to the survey as a pilot editing it sees it (zones as vectors from z12)."""
@@ -178,7 +186,9 @@ def measure(
             page.wait_for_function(
                 "() => window.borderwatchMap.areTilesLoaded() && window.borderwatchMap.loaded()"
             )
-            result: list[dict[str, Any]] = page.evaluate(EDIT_JS, [index, edits])
+            result: list[dict[str, Any]] = page.evaluate(EDIT_JS, [index, edits, True])
+            for row in page.evaluate(EDIT_JS, [index, edits, False]):
+                result.append({**row, "back_to_back": True})
             frames = page.evaluate(FRAMES_JS, 5.0)
             timings = page.evaluate(PAGE_WORK_JS)
             zoom = page.evaluate("window.borderwatchMap.getZoom()")
@@ -222,7 +232,7 @@ def ablate(page: Any, index: int) -> None:
         renders_before = page.evaluate("window.__renders")
         fps = page.evaluate(FRAMES_JS, 3.0)
         renders = (page.evaluate("window.__renders") - renders_before) / 3.0
-        edits = [round(r["edit_to_drawn_ms"]) for r in page.evaluate(EDIT_JS, [index, 3])]
+        edits = [round(r["edit_to_drawn_ms"]) for r in page.evaluate(EDIT_JS, [index, 3, True])]
         print(f"  {name:<28} {fps:5.1f} frames/s, {renders:4.1f} map renders/s; edits -> drawn {edits} ms")
 
 
@@ -239,6 +249,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--keep", type=Path, help="keep the demo's files here")
     parser.add_argument("--ablate", action="store_true", help="then switch parts of the page off, one by one")
+    parser.add_argument(
+        "--gl",
+        choices=("in-process", "gpu-process"),
+        default="in-process",
+        help="in-process: --disable-gpu as in the UI tests, WebGL drawn by SwiftShader on the page's main "
+        "thread, which then waits for every map frame (worst case); gpu-process: SwiftShader in Chromium's "
+        "GPU process, the way a browser with a graphics card draws (off the main thread)",
+    )
     args = parser.parse_args(argv)
     if not DEM.is_file():
         sys.exit(f"the shared regional DEM is missing ({DEM}); this benchmark needs real terrain")
@@ -255,11 +273,17 @@ def main(argv: list[str] | None = None) -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-planner-"))
     work.mkdir(parents=True, exist_ok=True)
     zones_file = write_zones(args.zones, work) if args.zones else None
-    print(f"planner live validation: {len(mission.items)}-item survey, region zones + {args.zones} synthetic")
+    print(
+        f"planner live validation: {len(mission.items)}-item survey, region zones + {args.zones} synthetic;"
+        f" WebGL {args.gl}"
+    )
     process, base_url, password = start_demo(work, zones_file)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+            chromium_args = CHROMIUM_ARGS
+            if args.gl == "gpu-process":
+                chromium_args = [a for a in CHROMIUM_ARGS if a != "--disable-gpu"] + GPU_PROCESS_ARGS
+            browser = playwright.chromium.launch(executable_path=chromium, args=chromium_args, headless=True)
             try:
                 results = measure(browser, base_url, password, draft, args.edits, args.ablate)
             finally:
@@ -269,23 +293,29 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  load average {os.getloadavg()[0]:.1f}")
     for view, result in results.items():
         page_work = result.pop()
-        print(f"  view: {view} (map zoom {page_work['zoom']:.1f}), {len(result)} edits")
-        print(summary("edit -> drawn verdict", [r["edit_to_drawn_ms"] for r in result]))
-        print(
-            summary(
-                "request -> drawn verdict",
-                [r["request_to_drawn_ms"] for r in result if r["request_to_drawn_ms"]],
+        print(f"  view: {view} (map zoom {page_work['zoom']:.1f})")
+        for label, rows in (
+            ("one edit, map at rest", [r for r in result if not r.get("back_to_back")]),
+            ("edits back to back", [r for r in result if r.get("back_to_back")]),
+        ):
+            print(f"   {label} ({len(rows)} edits):")
+            print(summary("edit -> drawn verdict", [r["edit_to_drawn_ms"] for r in rows]))
+            print(
+                summary(
+                    "request -> drawn verdict",
+                    [r["request_to_drawn_ms"] for r in rows if r["request_to_drawn_ms"]],
+                )
             )
-        )
-        print(summary("service (check request)", [r["service_ms"] for r in result if r["service_ms"]]))
+            print(summary("service (check request)", [r["service_ms"] for r in rows if r["service_ms"]]))
         print(
             f"  the page's own work per edit: route {page_work['route_ms']:.0f} ms, violations on the map"
             f" {page_work['violations_ms']:.0f} ms, verdict panel {page_work['verdict_panel_ms']:.0f} ms;"
             f" map frames while idle: {page_work['frames_per_s']:.1f}/s (software WebGL)"
         )
-        goal = percentile([r["edit_to_drawn_ms"] for r in result], 95)
+        goal = percentile([r["edit_to_drawn_ms"] for r in result if not r.get("back_to_back")], 95)
         print(
-            f"  goal p95 < 500 ms edit -> drawn verdict: {'met' if goal < 500 else 'MISSED'} ({goal:.0f} ms)"
+            f"  goal p95 < 500 ms, one edit on a map at rest -> drawn verdict:"
+            f" {'met' if goal < 500 else 'MISSED'} ({goal:.0f} ms)"
         )
 
 

@@ -27,7 +27,7 @@ from geodata.terrain.png import encode_png
 from geodata.terrain.tiles import TILE_SIZE_PX, check_tile
 from geodata.zones.model import Restriction, Zone
 
-DETAIL_MIN_ZOOM = 12
+DETAIL_MIN_ZOOM = 14
 """MapLibre zoom (512 px world) from which the page draws zones as vectors; below it, these tiles."""
 
 RESTRICTION_RGB: dict[Restriction, tuple[int, int, int]] = {

@@ -29,6 +29,12 @@ PLAN = REPO / "tests" / "missions" / "plans" / "jesenik_waypoints.plan"
 VERDICT = "document.querySelector('#plan-verdict').dataset.verdict"
 
 
+VIOLATIONS_DRAWN = (
+    "window.borderwatchMap.getSource('plan').serialize().data.features"
+    ".filter((f) => f.properties.part === 'violation')"
+)
+
+
 @pytest.fixture(scope="module")
 def demo_dem(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Demo]:
     """One simulated drone that sits on the ground (no patrol) over a flat DEM covering the region."""
@@ -121,7 +127,7 @@ def test_plan_crossing_a_prohibited_zone_is_drawn_explained_fixed_uploaded_and_f
     result = page.evaluate("window.borderwatchPlanner.result")
     error = next(v for v in result["violations"] if v["rule_id"] == "zones" and v["severity"] == "ERROR")
     assert error["messages"]["en"] in zone_error.inner_text()
-    drawn = page.evaluate("window.borderwatchMap.getSource('plan-violations').serialize().data.features")
+    drawn = page.evaluate(VIOLATIONS_DRAWN)
     legs = [f for f in drawn if f["geometry"]["type"] == "LineString" and f["properties"]["rule"] == "zones"]
     assert legs, drawn
     end = legs[0]["geometry"]["coordinates"][-1]
@@ -151,7 +157,7 @@ def test_plan_crossing_a_prohibited_zone_is_drawn_explained_fixed_uploaded_and_f
     page.locator(".plan-marker[data-plan-index='1']").wait_for()
     page.wait_for_function(f"{VERDICT} === 'legal'")
     assert page.locator(".plan-violation[data-severity='ERROR']").count() == 0
-    drawn = page.evaluate("window.borderwatchMap.getSource('plan-violations').serialize().data.features")
+    drawn = page.evaluate(VIOLATIONS_DRAWN)
     assert not [f for f in drawn if f["properties"]["severity"] == "ERROR"], drawn
 
     # moved with the keyboard: the check runs again and stays legal

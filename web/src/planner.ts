@@ -313,15 +313,16 @@ export class Planner {
     private readonly host: PlannerHost,
   ) {
     (window as any).borderwatchPlanner = this; // for the browser tests
-    const empty: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
-    map.addSource("plan-route", { type: "geojson", data: empty });
-    map.addSource("plan-violations", { type: "geojson", data: empty });
-    map.addLayer({ id: "plan-route", type: "line", source: "plan-route", paint: { "line-color": "#0050d0", "line-width": 3 } });
+    // Route and violations share one source: an edit then costs one map repaint, not one per source (each
+    // repaint took ~0.2 s in software WebGL, bench/bench_planner.py). Features carry part: route | violation.
+    map.addSource("plan", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    const part = (name: string): maplibregl.ExpressionSpecification => ["==", ["get", "part"], name];
+    map.addLayer({ id: "plan-route", type: "line", source: "plan", filter: part("route"), paint: { "line-color": "#0050d0", "line-width": 3 } });
     map.addLayer({
       id: "plan-violations-line",
       type: "line",
-      source: "plan-violations",
-      filter: ["==", ["geometry-type"], "LineString"],
+      source: "plan",
+      filter: ["all", part("violation"), ["==", ["geometry-type"], "LineString"]],
       paint: {
         "line-color": ["case", ["==", ["get", "severity"], "ERROR"], "#e00000", "#ff9900"],
         "line-width": 6,
@@ -331,8 +332,8 @@ export class Planner {
     map.addLayer({
       id: "plan-violations-point",
       type: "circle",
-      source: "plan-violations",
-      filter: ["==", ["geometry-type"], "Point"],
+      source: "plan",
+      filter: ["all", part("violation"), ["==", ["geometry-type"], "Point"]],
       paint: {
         "circle-radius": 9,
         "circle-color": ["case", ["==", ["get", "severity"], "ERROR"], "#e00000", "#ff9900"],
@@ -514,12 +515,12 @@ export class Planner {
     this.dirty = true;
     this.result = null;
     this.failure = null;
-    this.drawRoute();
     if (structural) {
       this.renderItems();
       this.renderMarkers();
     }
-    this.drawViolations();
+    this.routeFeatures = this.routeOnMap();
+    this.drawViolations(); // none until the check: one repaint for the new route and the cleared violations
     this.scheduleCheck();
     this.render();
   }
@@ -664,11 +665,24 @@ export class Planner {
     return items.filter(hasPosition).map((i) => [i.lon, i.lat]);
   }
 
-  private drawRoute(): void {
+  private routeFeatures: GeoJSON.Feature[] = [];
+  private violationFeatures: GeoJSON.Feature[] = [];
+
+  private routeOnMap(): GeoJSON.Feature[] {
     const coords = this.coords();
-    const features: GeoJSON.Feature[] =
-      coords.length > 1 ? [{ type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: coords } }] : [];
-    (this.map.getSource("plan-route") as maplibregl.GeoJSONSource).setData({ type: "FeatureCollection", features });
+    return coords.length > 1
+      ? [{ type: "Feature", properties: { part: "route" }, geometry: { type: "LineString", coordinates: coords } }]
+      : [];
+  }
+
+  private drawPlan(): void {
+    const features = [...this.routeFeatures, ...this.violationFeatures];
+    (this.map.getSource("plan") as maplibregl.GeoJSONSource).setData({ type: "FeatureCollection", features });
+  }
+
+  private drawRoute(): void {
+    this.routeFeatures = this.routeOnMap();
+    this.drawPlan();
   }
 
   /** The segment a leg violation is about: from the path vertex before the leg's item to that item. */
@@ -689,13 +703,14 @@ export class Planner {
   private drawViolations(): void {
     const features: GeoJSON.Feature[] = [];
     (this.result?.violations ?? []).forEach((v, index) => {
-      const properties = { index, severity: v.severity, rule: v.rule_id };
+      const properties = { part: "violation", index, severity: v.severity, rule: v.rule_id };
       const leg = this.legGeometry(v);
       if (leg) features.push({ type: "Feature", properties, geometry: { type: "LineString", coordinates: leg } });
       const point = this.violationPoint(v);
       if (point) features.push({ type: "Feature", properties, geometry: { type: "Point", coordinates: point } });
     });
-    (this.map.getSource("plan-violations") as maplibregl.GeoJSONSource).setData({ type: "FeatureCollection", features });
+    this.violationFeatures = features;
+    this.drawPlan();
   }
 
   private violationPoint(v: Violation): [number, number] | null {
