@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
@@ -105,27 +107,38 @@ async def camera_footprints(
     return await asyncio.to_thread(_footprints, region)
 
 
+class TileAddress:
+    """z/x/y of an XYZ tile, from the path; 404 outside the zoom's grid."""
+
+    def __init__(
+        self, z: int = Path(ge=0, le=MAX_TILE_ZOOM), x: int = Path(ge=0), y: int = Path(ge=0)
+    ) -> None:
+        if x >= 2**z or y >= 2**z:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no tile {z}/{x}/{y}")
+        self.z, self.x, self.y = z, x, y
+
+
 @router.get(
     "/hillshade/{z}/{x}/{y}.png",
     summary="Relief (hillshade) tile from the region's DEM; 204 where no terrain is loaded",
     responses={200: {"content": {"image/png": {}}}},
 )
 async def hillshade_tile(
-    z: int = Path(ge=0, le=MAX_TILE_ZOOM),
-    x: int = Path(ge=0),
-    y: int = Path(ge=0),
+    tile: TileAddress = Depends(),
     _: Principal = MapGuard,
     context: StationContext = Depends(get_context),
 ) -> Response:
     region = _region(context)
     if not _terrain_known(region):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    limit = 2**z
-    if x >= limit or y >= limit:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no tile {z}/{x}/{y}")
     from geodata.terrain.tiles import hillshade_tile_png
 
-    png = await asyncio.to_thread(hillshade_tile_png, region.terrain, z, x, y)
+    return await _png_tile(tile, partial(hillshade_tile_png, region.terrain))
+
+
+async def _png_tile(tile: TileAddress, draw: Callable[[int, int, int], bytes]) -> Response:
+    """One tile, drawn off the event loop."""
+    png = await asyncio.to_thread(draw, tile.z, tile.x, tile.y)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -156,15 +169,8 @@ def _zone_tile_png(region: Any, z: int, x: int, y: int) -> bytes:
     responses={200: {"content": {"image/png": {}}}},
 )
 async def zone_tile(
-    z: int = Path(ge=0, le=MAX_TILE_ZOOM),
-    x: int = Path(ge=0),
-    y: int = Path(ge=0),
+    tile: TileAddress = Depends(),
     _: Principal = MapGuard,
     context: StationContext = Depends(get_context),
 ) -> Response:
-    region = _region(context)
-    limit = 2**z
-    if x >= limit or y >= limit:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no tile {z}/{x}/{y}")
-    png = await asyncio.to_thread(_zone_tile_png, region, z, x, y)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    return await _png_tile(tile, partial(_zone_tile_png, _region(context)))
