@@ -119,7 +119,9 @@ class DetectionRepository(Protocol):
 
 class AuditRepository(Protocol):
     async def append(self, entry: AuditEntry) -> AuditEntry: ...
-    async def find(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]: ...
+    async def find(
+        self, action: AuditAction | None = None, limit: int = 500, *, draft_checks: bool = True
+    ) -> list[AuditEntry]: ...
 
 
 class Store(Protocol):

@@ -126,6 +126,17 @@ async def test_flights_tracks_events_alerts_audit(tmp_path: Path) -> None:
     )
     assert entry.id is not None
     assert (await store.audit.find(AuditAction.VALIDATION_OVERRIDE))[0].detail == {"r": 1}
+
+    # the planner's draft checks (one per edit) can be left out; a stored mission's validation stays
+    draft = AuditEntry(T0, "carol", AuditAction.MISSION_VALIDATED, "survey", {"draft": True, "items": 3})
+    stored = AuditEntry(T0, "carol", AuditAction.MISSION_VALIDATED, "survey", {"version": 2})
+    for row in (draft, stored, draft):
+        await store.audit.append(row)
+    everything = await store.audit.find()
+    assert [e.detail for e in everything[:3]] == [draft.detail, stored.detail, draft.detail]
+    without = await store.audit.find(draft_checks=False)
+    assert [e.detail for e in without] == [stored.detail, {"r": 1}]
+    assert await store.audit.find(AuditAction.MISSION_VALIDATED, draft_checks=False) == without[:1]
     await store.close()
 
 

@@ -1,7 +1,8 @@
 // Mission planning on the map: waypoints added, moved (drag, or arrow keys on a focused marker) and
 // deleted; altitudes with their frame; live validation by the service (asynchronous: the map never waits
-// for it; one check in flight at a time, edits made meanwhile coalesced into the next); each violation drawn where it happens and explained in the user's language; the
-// verdict always visible; save, upload only when legal, start, progress; .plan import and export.
+// for it; one check in flight at a time, edits made meanwhile coalesced into the next, a drag checked when
+// dropped); each violation drawn where it happens and explained in the user's language; the verdict always
+// visible; save, upload only when legal, start, progress; .plan import and export.
 import maplibregl from "maplibre-gl";
 import { api, postJson } from "./api";
 import { confirmMission } from "./confirm";
@@ -304,6 +305,7 @@ export class Planner {
   uploadedTo: string | null = null;
   private seq = 0;
   private checkInFlight = false;
+  private checkDeferred = false;
   private markers: maplibregl.Marker[] = [];
   private status: { key: string; params: Record<string, string | number> } | null = null;
   private missionListeners: Array<() => void> = [];
@@ -501,17 +503,18 @@ export class Planner {
     this.changed(true);
   }
 
-  moveItem(index: number, lon: number, lat: number, structural = false): void {
+  moveItem(index: number, lon: number, lat: number, structural = false, check = true): void {
     const item = this.draft?.items[index];
     if (!item) return;
     item.lon = lon;
     item.lat = lat;
     if (item.kind === "takeoff" && index === 0 && this.draft) this.draft.home = { ...this.draft.home, lon, lat };
-    this.changed(structural);
+    this.changed(structural, check);
   }
 
-  /** Every edit ends here: redraw, mark unsaved, and validate again after a pause in editing. */
-  changed(structural: boolean): void {
+  /** Every edit ends here: redraw, mark unsaved, and validate again (``check`` false only while a marker is
+   * being dragged: the drop is checked; each check also leaves an audit row). */
+  changed(structural: boolean, check = true): void {
     this.dirty = true;
     this.result = null;
     this.failure = null;
@@ -521,7 +524,7 @@ export class Planner {
     }
     this.routeFeatures = this.routeOnMap();
     this.drawViolations(); // none until the check: one repaint for the new route and the cleared violations
-    this.scheduleCheck();
+    this.scheduleCheck(check);
     this.render();
   }
 
@@ -530,12 +533,14 @@ export class Planner {
   /**
    * The first edit after a pause is checked at once (a fixed debounce would add its whole delay to every
    * verdict); edits made while a check runs are coalesced into one follow-up check of the newest draft,
-   * so a drag or typing is checked at the service's pace (~0.2 s for 1,000 items), never per keystroke.
+   * so quick edits are checked at the service's pace (~0.2 s for 1,000 items). ``now`` is false while a
+   * marker is dragged: the draft is "checking" until the drop is checked (each check writes an audit row).
    */
-  private scheduleCheck(): void {
-    this.seq++;
+  private scheduleCheck(now: boolean): void {
+    this.seq++; // a check still in flight is for an older draft now
     this.checking = !!this.draft;
-    if (this.draft && !this.checkInFlight) void this.check();
+    this.checkDeferred = !now;
+    if (now && this.draft && !this.checkInFlight) void this.check();
   }
 
   private async check(): Promise<void> {
@@ -555,7 +560,8 @@ export class Planner {
       this.checkInFlight = false;
     }
     if (mine !== this.seq) {
-      void this.check(); // edits came meanwhile: check the newest draft (nothing if it was cleared)
+      // edits came meanwhile: check the newest draft (nothing if it was cleared; later if a drag goes on)
+      if (!this.checkDeferred) void this.check();
       return;
     }
     this.result = result;
@@ -742,6 +748,10 @@ export class Planner {
       el.setAttribute("aria-label", this.markerLabel(item, index));
       const marker = new maplibregl.Marker({ element: el, draggable: true }).setLngLat([item.lon, item.lat]).addTo(this.map);
       marker.on("drag", () => {
+        const p = marker.getLngLat();
+        this.moveItem(index, p.lng, p.lat, false, false);
+      });
+      marker.on("dragend", () => {
         const p = marker.getLngLat();
         this.moveItem(index, p.lng, p.lat);
       });

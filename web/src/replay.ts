@@ -19,6 +19,7 @@ addStrings({
     "replay.marker": "Replayed position of {vehicle}",
     "audit.heading": "Audit trail",
     "audit.refresh": "Refresh audit trail",
+    "audit.drafts": "Show the planner's draft checks",
     "audit.entry": "{actor}: {action} {target}",
   },
   cs: {
@@ -35,6 +36,7 @@ addStrings({
     "replay.marker": "Přehrávaná poloha {vehicle}",
     "audit.heading": "Auditní záznam",
     "audit.refresh": "Obnovit auditní záznam",
+    "audit.drafts": "Zobrazit průběžné kontroly rozpracovaných misí",
     "audit.entry": "{actor}: {action} {target}",
   },
   pl: {
@@ -51,6 +53,7 @@ addStrings({
     "replay.marker": "Odtwarzana pozycja {vehicle}",
     "audit.heading": "Dziennik audytu",
     "audit.refresh": "Odśwież dziennik audytu",
+    "audit.drafts": "Pokaż bieżące sprawdzenia szkiców misji",
     "audit.entry": "{actor}: {action} {target}",
   },
 });
@@ -90,6 +93,7 @@ export class Replay {
     });
     $("replay-refresh").addEventListener("click", () => void this.load());
     $("audit-refresh").addEventListener("click", () => void this.loadAudit());
+    $("audit-drafts").addEventListener("change", () => void this.loadAudit());
     const slider = $<HTMLInputElement>("replay-slider");
     slider.addEventListener("input", () => this.show(Number(slider.value)));
     $("replay-play").addEventListener("click", () => this.togglePlay());
@@ -236,7 +240,9 @@ export class Replay {
 
   async loadAudit(): Promise<void> {
     if (!this.can("view_audit")) return;
-    const entries = await apiJson<any[]>("/api/audit?limit=50");
+    // the planner checks each edit and each check is audited: hidden by default, they would fill the list
+    const drafts = $<HTMLInputElement>("audit-drafts").checked;
+    const entries = await apiJson<any[]>(`/api/audit?limit=50&draft_checks=${drafts}`);
     $("audit-list").replaceChildren(
       ...entries.map((entry) => {
         const li = document.createElement("li");

@@ -266,7 +266,9 @@ async def delete(
 async def list_audit(
     action: AuditAction | None = Query(default=None),
     limit: int = Query(default=500, ge=1, le=5000),
+    draft_checks: bool = Query(default=True, description="include the planner's draft checks (one per edit)"),
     _: Principal = Depends(require(Permission.VIEW_AUDIT)),
     context: StationContext = Depends(get_context),
 ) -> list[AuditView]:
-    return [AuditView(**entry.__dict__) for entry in await context.store.audit.find(action, limit)]
+    entries = await context.store.audit.find(action, limit, draft_checks=draft_checks)
+    return [AuditView(**entry.__dict__) for entry in entries]

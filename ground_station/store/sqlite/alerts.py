@@ -138,13 +138,23 @@ class SqliteAudit:
         )
         return (int(row[0]), str(row[1])) if row else None
 
-    async def find(self, action: AuditAction | None = None, limit: int = 500) -> list[AuditEntry]:
-        if action is None:
-            rows = await self._db.fetch_all("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
-        else:
-            rows = await self._db.fetch_all(
-                "SELECT * FROM audit WHERE action = ? ORDER BY id DESC LIMIT ?", (action.value, limit)
-            )
+    async def find(
+        self, action: AuditAction | None = None, limit: int = 500, *, draft_checks: bool = True
+    ) -> list[AuditEntry]:
+        """Newest first. ``draft_checks=False`` leaves out the planner's draft validations (one per edit),
+        which would otherwise push commands and overrides out of a short list."""
+        where: list[str] = []
+        params: list[object] = []
+        if action is not None:
+            where.append("action = ?")
+            params.append(action.value)
+        if not draft_checks:
+            where.append("NOT (action = ? AND json_extract(detail, '$.draft') IS 1)")
+            params.append(AuditAction.MISSION_VALIDATED.value)
+        condition = f"WHERE {' AND '.join(where)} " if where else ""
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM audit {condition}ORDER BY id DESC LIMIT ?", (*params, limit)
+        )
         return [
             AuditEntry(
                 required_db_time(r, "time_utc"),
