@@ -18,8 +18,8 @@ right after the previous verdict was drawn, while its map repaints may still run
   (includes the edit's own redraw, the request, validation in the service, and drawing the verdict);
 - **request → drawn verdict**: the same from the moment the check request left;
 - the service's share: the ``/api/missions/check`` request's duration from the page's resource timing;
-- the page's own synchronous work per edit (route, violations layer, verdict panel) and the map's frame
-  rate while idle: headless Chromium draws WebGL in software (SwiftShader), where each frame with
+- the page's own synchronous work per edit (route and violations on the map, verdict panel) and the
+  map's frame rate while idle: headless Chromium draws WebGL in software (SwiftShader), where each frame with
   thousands of zone polygons on screen is slow and delays the drawn verdict.
 
 p50 / p95 / max over ``--edits`` edits. The goal is p95 < 500 ms edit → drawn verdict. Not a test: nothing
@@ -86,8 +86,7 @@ FRAMES_JS = """async (seconds) => {
 PAGE_WORK_JS = """() => {
     const p = window.borderwatch.planner, out = {};
     const time = (name, f) => { const t0 = performance.now(); f(); out[name] = performance.now() - t0; };
-    time('route_ms', () => p.drawRoute());
-    time('violations_ms', () => p.drawViolations());
+    time('plan_layer_ms', () => p.drawPlan());
     time('verdict_panel_ms', () => p.render());
     return out;
 }"""
@@ -308,8 +307,8 @@ def main(argv: list[str] | None = None) -> None:
             )
             print(summary("service (check request)", [r["service_ms"] for r in rows if r["service_ms"]]))
         print(
-            f"  the page's own work per edit: route {page_work['route_ms']:.0f} ms, violations on the map"
-            f" {page_work['violations_ms']:.0f} ms, verdict panel {page_work['verdict_panel_ms']:.0f} ms;"
+            f"  the page's own work per edit: route and violations on the map"
+            f" {page_work['plan_layer_ms']:.0f} ms, verdict panel {page_work['verdict_panel_ms']:.0f} ms;"
             f" map frames while idle: {page_work['frames_per_s']:.1f}/s (software WebGL)"
         )
         goal = percentile([r["edit_to_drawn_ms"] for r in result if not r.get("back_to_back")], 95)

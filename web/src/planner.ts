@@ -522,8 +522,7 @@ export class Planner {
       this.renderItems();
       this.renderMarkers();
     }
-    this.routeFeatures = this.routeOnMap();
-    this.drawViolations(); // none until the check: one repaint for the new route and the cleared violations
+    this.drawPlan(); // the new route, no violations until the check: one repaint
     this.scheduleCheck(check);
     this.render();
   }
@@ -567,7 +566,7 @@ export class Planner {
     this.result = result;
     this.failure = failure;
     this.checking = false;
-    this.drawViolations();
+    this.drawPlan();
     this.render();
     // the terrain profile after the verdict: both in the service at once would slow the verdict down
     void this.profile(mine);
@@ -671,24 +670,15 @@ export class Planner {
     return items.filter(hasPosition).map((i) => [i.lon, i.lat]);
   }
 
-  private routeFeatures: GeoJSON.Feature[] = [];
-  private violationFeatures: GeoJSON.Feature[] = [];
-
-  private routeOnMap(): GeoJSON.Feature[] {
-    const coords = this.coords();
-    return coords.length > 1
-      ? [{ type: "Feature", properties: { part: "route" }, geometry: { type: "LineString", coordinates: coords } }]
-      : [];
-  }
-
+  /** The route and the current result's violations, in one setData (one repaint). */
   private drawPlan(): void {
-    const features = [...this.routeFeatures, ...this.violationFeatures];
+    const coords = this.coords();
+    const route: GeoJSON.Feature[] =
+      coords.length > 1
+        ? [{ type: "Feature", properties: { part: "route" }, geometry: { type: "LineString", coordinates: coords } }]
+        : [];
+    const features = [...route, ...this.violationFeatures()];
     (this.map.getSource("plan") as maplibregl.GeoJSONSource).setData({ type: "FeatureCollection", features });
-  }
-
-  private drawRoute(): void {
-    this.routeFeatures = this.routeOnMap();
-    this.drawPlan();
   }
 
   /** The segment a leg violation is about: from the path vertex before the leg's item to that item. */
@@ -706,7 +696,7 @@ export class Planner {
     return [from as [number, number], [items[target].lon, items[target].lat]];
   }
 
-  private drawViolations(): void {
+  private violationFeatures(): GeoJSON.Feature[] {
     const features: GeoJSON.Feature[] = [];
     (this.result?.violations ?? []).forEach((v, index) => {
       const properties = { part: "violation", index, severity: v.severity, rule: v.rule_id };
@@ -715,8 +705,7 @@ export class Planner {
       const point = this.violationPoint(v);
       if (point) features.push({ type: "Feature", properties, geometry: { type: "Point", coordinates: point } });
     });
-    this.violationFeatures = features;
-    this.drawPlan();
+    return features;
   }
 
   private violationPoint(v: Violation): [number, number] | null {

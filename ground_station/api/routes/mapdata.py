@@ -11,11 +11,13 @@ import asyncio
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from shapely.geometry import mapping
 
+from geodata.errors import InputError
+from geodata.terrain.tiles import check_tile
 from geodata.zones.tiles import DETAIL_MIN_ZOOM, ZoneTiles
 from ground_station.api.context import StationContext, get_context
 from ground_station.api.routes.geo import _region
@@ -27,6 +29,7 @@ router = APIRouter(prefix="/api/map", tags=["map"])
 
 MapGuard = Depends(require(Permission.VIEW_MAP))
 MAX_TILE_ZOOM = 16
+T = TypeVar("T")
 
 
 def _terrain_known(region: Any) -> bool:
@@ -77,14 +80,24 @@ async def border(_: Principal = MapGuard, context: StationContext = Depends(get_
     return {"type": "FeatureCollection", "features": features}
 
 
-_FOOTPRINTS: dict[int, tuple[Any, dict[str, Any]]] = {}
-"""id(region) -> (region, footprints): ray-casting is done once per loaded region."""
+class _PerRegion(Generic[T]):
+    """A value derived once per loaded region (ray-cast footprints, projected zones), built off the event
+    loop; concurrent first requests wait for one build, not one each."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self._build = build
+        self._cached: dict[int, tuple[Any, T]] = {}  # id(region) -> (region, value)
+        self._lock = threading.Lock()
+
+    def __call__(self, region: Any) -> T:
+        with self._lock:
+            cached = self._cached.get(id(region))
+            if cached is None or cached[0] is not region:
+                cached = self._cached[id(region)] = (region, self._build(region))
+            return cached[1]
 
 
-def _footprints(region: Any) -> dict[str, Any]:
-    cached = _FOOTPRINTS.get(id(region))
-    if cached is not None and cached[0] is region:
-        return cached[1]
+def _build_footprints(region: Any) -> dict[str, Any]:
     from geodata.sensors import footprints_geojson
 
     collection = footprints_geojson(list(region.cameras), region.terrain)
@@ -95,8 +108,10 @@ def _footprints(region: Any) -> dict[str, Any]:
             heading_deg=camera.heading_deg,
             hfov_deg=camera.hfov_deg,
         )
-    _FOOTPRINTS[id(region)] = (region, collection)
     return collection
+
+
+_footprints = _PerRegion(_build_footprints)
 
 
 @router.get("/cameras", summary="Fixed cameras with their ground footprints (null where terrain is unknown)")
@@ -113,8 +128,10 @@ class TileAddress:
     def __init__(
         self, z: int = Path(ge=0, le=MAX_TILE_ZOOM), x: int = Path(ge=0), y: int = Path(ge=0)
     ) -> None:
-        if x >= 2**z or y >= 2**z:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no tile {z}/{x}/{y}")
+        try:
+            check_tile(z, x, y)
+        except InputError:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no tile {z}/{x}/{y}") from None
         self.z, self.x, self.y = z, x, y
 
 
@@ -142,18 +159,7 @@ async def _png_tile(tile: TileAddress, draw: Callable[[int, int, int], bytes]) -
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
-_ZONE_TILES: dict[int, tuple[Any, ZoneTiles]] = {}
-"""id(region) -> (region, ZoneTiles): zones projected and indexed once per loaded region."""
-_ZONE_TILES_LOCK = threading.Lock()
-
-
-def _zone_tiles(region: Any) -> ZoneTiles:
-    with _ZONE_TILES_LOCK:  # concurrent first requests wait for one build, not one each
-        cached = _ZONE_TILES.get(id(region))
-        if cached is None or cached[0] is not region:
-            cached = (region, ZoneTiles(region.zone_list))
-            _ZONE_TILES[id(region)] = cached
-    return cached[1]
+_zone_tiles = _PerRegion(lambda region: ZoneTiles(region.zone_list))
 
 
 def _zone_tile_png(region: Any, z: int, x: int, y: int) -> bytes:
