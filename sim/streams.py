@@ -1,8 +1,9 @@
 """Which telemetry messages a link streams and how often; SET/GET_MESSAGE_INTERVAL act on this.
 
 Default rates are the configured rates of PX4 v1.16's onboard/API mavlink instance (the link in the
-traces; measured ~2 % lower there). Rates are wall-clock: a faster simulation advances vehicle time
-faster, not the number of packets a ground station has to digest.
+traces; measured ~2 % lower there). Rates are per second of link time (``sim/clock.py``), which is the
+wall clock while the loop keeps up: a faster simulation advances vehicle time faster, not the number of
+packets a ground station has to digest.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The simulated world: terrain, wind, moving ground objects and the vehicles, stepped by one loop.
 
-One asyncio task ticks everything at 100 Hz wall-clock; vehicle time advances ``speed`` times faster.
+One asyncio task ticks everything at 100 Hz wall-clock; vehicle time advances ``speed`` times faster,
+and the vehicles' link timers run on the clock's link time, one tick's worth per tick (``sim/clock.py``).
 The world is also the camera simulator's read-only ``SceneSource``.
 """
 
@@ -10,7 +11,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geodata.terrain import Terrain
@@ -54,7 +55,6 @@ class World:
         terrain: Terrain,
         speed: float = 1.0,
         ports: WorldPorts | None = None,
-        wall_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not (0.01 <= speed <= 1000.0) or not math.isfinite(speed):
             raise ValueError(f"speed factor must be between 0.01 and 1000, got {speed}")
@@ -87,7 +87,7 @@ class World:
                 seed=scenario.seed * 1000 + index,
             )
             self.vehicles[spec.slug] = Vehicle(
-                config, terrain, self.wind, start_utc=self.clock.start_utc, wall_clock=wall_clock
+                config, terrain, self.wind, start_utc=self.clock.start_utc, wall_clock=self.clock.link_s
             )
         self._stop = asyncio.Event()
         self.late_ticks = 0

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.synthetic_dem import write_lonlat_dem
 from tests.ui.conftest import Demo, log_in, run_demo, screenshot
@@ -155,6 +156,38 @@ MARKERS = """async () => {
 }"""
 
 
+PICK_UNCOVERED_PERSON = """() => {
+  // the newest person marker that nothing covers at its centre: older tracks' markers stay where they
+  // were last seen for a minute, and a marker under a newer one cannot be clicked by anyone
+  document.querySelectorAll('[data-test-pick]').forEach((el) => el.removeAttribute('data-test-pick'));
+  const people = [...document.querySelectorAll('.detection-marker.kind-person')]
+    .sort((a, b) => Date.parse(b.dataset.timeUtc) - Date.parse(a.dataset.timeUtc));
+  for (const el of people) {
+    const box = el.getBoundingClientRect();
+    if (document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) === el) {
+      el.dataset.testPick = '1';
+      return true;
+    }
+  }
+  return false;
+}"""
+
+
+def open_a_person_popup(page: Any) -> None:
+    """Clicks an uncovered person marker as a user would. Markers move with every poll, so a marker picked
+    a moment ago can be covered or gone by the time of the click: pick again, a bounded number of times."""
+    for _ in range(20):
+        if page.evaluate(PICK_UNCOVERED_PERSON):
+            try:
+                page.locator("[data-test-pick]").click(timeout=5_000)
+                page.locator(".detection-popup").wait_for(state="visible", timeout=5_000)
+                return
+            except PlaywrightTimeoutError:
+                continue
+        page.wait_for_function("() => true", polling="raf")  # the next frame: markers may have moved
+    raise AssertionError("no person marker could be clicked in 20 attempts")
+
+
 @pytest.fixture
 def truth_log(demo_camera: Demo) -> Iterator[TruthLog]:
     with TruthLog(demo_camera) as log:
@@ -207,9 +240,8 @@ def test_detections_are_drawn_near_the_true_positions(
     assert circles >= 1
     screenshot(page, "detections")
     # the popup tells the track, camera and time
-    page.locator(".detection-marker.kind-person").first.click()
+    open_a_person_popup(page)
     popup = page.locator(".detection-popup")
-    popup.wait_for(state="visible")
     text = popup.inner_text()
     assert "#" in text and "jes-namesti" in text and popup.locator("time").count() == 1
     screenshot(page, "detections-popup")

@@ -27,7 +27,7 @@ from sim.scenario import BatteryConfig, HomeSpec, Scenario, VehicleSpec
 from sim.terrain_source import FlatGround
 from sim.trace_facts import WireFacts, extract_facts, read_tlog
 from sim.world import World, WorldPorts
-from tests.sim.conformance.compare import Clock, vehicle_clock, wall_clock
+from tests.sim.conformance.compare import Clock, vehicle_clock
 
 HOME_LON = 17.2050
 HOME_LAT = 50.2290
@@ -76,16 +76,25 @@ class RecordedLink:
             self.world.clock.speed = speed
             self.speed = speed
 
-    def link_clock(self) -> Clock:
-        """The clock this target's protocol and stream timers run on, to measure them in.
+    def boot_to_link(self) -> Callable[[float], float]:
+        """Vehicle time on the wire (time_boot_ms, s) -> the clock this target's link timers run on.
 
-        Real PX4 SITL: its own lockstep time (``compare.vehicle_clock``), slower than the wall clock on a
-        busy machine. Built-in simulator: the wall clock, whatever its speed (design contract 8).
+        Real PX4 SITL: its lockstep time is its vehicle time (identity). Built-in simulator: its link time
+        (``sim/clock.py``), which ticks at the wall clock's pace whatever the speed factor while the loop
+        keeps up, and slows with the loop when the machine starves it, as PX4's lockstep clock does.
         """
-        if self.kind == TargetKind.BUILTIN:
-            return wall_clock
+        if self.world is None:
+            return lambda boot_s: boot_s
+        return self.world.clock.link_s_at
+
+    def link_clock(self) -> Clock:
+        """Wall time of a recorded frame -> the clock this target's protocol and stream timers run on, to
+        measure them in: the vehicle's own time (``compare.vehicle_clock``, ATTITUDE.time_boot_ms) seen
+        through :meth:`boot_to_link`. Both run slower than the wall clock on a busy machine."""
         self.proxy.flush_record()
-        return vehicle_clock(read_tlog(self.tlog, types={"ATTITUDE"}))
+        boot_at = vehicle_clock(read_tlog(self.tlog, types={"ATTITUDE"}))
+        boot_to_link = self.boot_to_link()
+        return lambda t: boot_to_link(boot_at(t))
 
     def facts(self, *, since: float | None = None, until: float | None = None) -> WireFacts:
         """Facts of everything recorded so far (optionally a wall-clock window, Unix seconds)."""

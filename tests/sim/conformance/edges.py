@@ -14,7 +14,7 @@ from typing import Any
 
 from pymavlink.dialects.v20 import common as mavlink
 
-from tests.sim.conformance.conftest import RecordedLink, TargetKind
+from tests.sim.conformance.conftest import RecordedLink
 from tests.sim.conformance.raw_gcs import RawGcs, Received, is_ack, is_text, is_type, raw_gcs
 
 SILENCE_S = 0.8
@@ -64,7 +64,7 @@ async def _set_mode(gcs: RawGcs, *params: float) -> tuple[list[int], Any]:
 
 async def run_protocol_edges(link: RecordedLink) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    async with raw_gcs(link.station_port, vehicle_clock=link.kind == TargetKind.PX4) as gcs:
+    async with raw_gcs(link.station_port, boot_to_link=link.boot_to_link()) as gcs:
         first = await gcs.wait_for(is_type("HEARTBEAT"), 20.0)
         assert first is not None, "no HEARTBEAT from the vehicle"
         ready = await gcs.wait_for(

@@ -41,8 +41,9 @@ class RawGcs:
     received: list[Received] = field(default_factory=list)
     vehicle_addr: tuple[str, int] | None = None
     heartbeats_on: bool = True
-    # Measure protocol timing on the vehicle's clock (real PX4: its lockstep time) instead of the wall.
-    vehicle_clock: bool = False
+    # Vehicle time on the wire -> the clock its link timers run on (``RecordedLink.boot_to_link``); None
+    # measures protocol timing on this client's wall clock.
+    boot_to_link: Callable[[float], float] | None = None
 
     def __post_init__(self) -> None:
         self.mav = mavlink.MAVLink(None, srcSystem=self.system_id, srcComponent=self.component_id)
@@ -109,7 +110,13 @@ class RawGcs:
 
     def clock_at(self, t: float) -> float:
         """``t`` on the clock the vehicle's protocol timers run on (see ``RecordedLink.link_clock``)."""
-        return self.boot_s_at(t) if self.vehicle_clock else t
+        return t if self.boot_to_link is None else self.boot_to_link(self.boot_s_at(t))
+
+    def link_s_of(self, event: Received) -> float:
+        """When the vehicle sent ``event``, on the clock its link timers run on; by frame order
+        (:meth:`boot_s_before`), so a starved client's bunched arrival times do not matter."""
+        boot_s = self.boot_s_before(event)
+        return boot_s if self.boot_to_link is None else self.boot_to_link(boot_s)
 
     def mark(self) -> int:
         """An index into ``received``: pass it as ``since`` to look only at what arrives afterwards."""
@@ -143,9 +150,11 @@ class RawGcs:
 
 
 @contextlib.asynccontextmanager
-async def raw_gcs(port: int, *, vehicle_clock: bool = False) -> AsyncIterator[RawGcs]:
+async def raw_gcs(
+    port: int, *, boot_to_link: Callable[[float], float] | None = None
+) -> AsyncIterator[RawGcs]:
     """A GCS listening on 127.0.0.1:``port`` that starts its 1 Hz heartbeat once the vehicle is heard."""
-    gcs = RawGcs(vehicle_clock=vehicle_clock)
+    gcs = RawGcs(boot_to_link=boot_to_link)
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(lambda: _Inbox(gcs), local_addr=("127.0.0.1", port))
     gcs._transport = transport

@@ -180,8 +180,9 @@ def test_mode_refusal_text_at_most_once_a_second(run: ScenarioRun[Results], meth
 
 def _first_repeat_and_intervals(run: ScenarioRun[Results], item: dict[str, Any]) -> tuple[float, list[float]]:
     """On the clock that drives the repeats: PX4's _slow_rate_limiter runs on PX4 time (hrt, lockstep
-    in SITL); the simulator times its link on the wall clock whatever its speed."""
-    times = item["vehicle_times"] if run.link.kind == TargetKind.PX4 else item["times"]
+    in SITL); the simulator times its link on its link time (wall-clock while it keeps up, whatever its
+    speed), read by frame order so that a starved test process's late arrivals do not count."""
+    times = item["vehicle_times"] if run.link.kind == TargetKind.PX4 else item["link_times"]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     return gaps[0], gaps[1:]
 

@@ -243,19 +243,24 @@ async def _last_item_repeats(gcs: RawGcs) -> None:
 
 
 def _items_reached(gcs: RawGcs) -> list[dict[str, Any]]:
-    per_seq: dict[int, list[float]] = {}
+    per_seq: dict[int, list[Received]] = {}
     for r in gcs.seen(is_type("MISSION_ITEM_REACHED")):
-        per_seq.setdefault(r.msg.seq, []).append(r.t)
+        per_seq.setdefault(r.msg.seq, []).append(r)
     return [
-        {"seq": seq, "times": times, "vehicle_times": [gcs.boot_s_at(t) for t in times]}
-        for seq, times in per_seq.items()
+        {
+            "seq": seq,
+            "times": [r.t for r in got],
+            "vehicle_times": [gcs.boot_s_at(r.t) for r in got],
+            "link_times": [gcs.link_s_of(r) for r in got],
+        }
+        for seq, got in per_seq.items()
     ]
 
 
 async def run_upload_readback_start(link: RecordedLink, method: str, cruise_speed: float) -> dict[str, Any]:
     """Trace e with ``method`` "set_mode" (run 1) or "mission_start" (run 2, ``_b``)."""
     results: dict[str, Any] = {}
-    async with raw_gcs(link.station_port) as gcs:
+    async with raw_gcs(link.station_port, boot_to_link=link.boot_to_link()) as gcs:
         ready = await gcs.wait_for(
             lambda m: m.get_type() == "HEARTBEAT" and m.system_status == MAV_STATE_STANDBY, 40.0
         )
