@@ -33,6 +33,7 @@ from geodata.atmosphere import DEFAULT_STD_ENVELOPE, StdEnvelope, std_to_amsl_ra
 from geodata.geoid import bundled_grid
 from geodata.vertical import Height, VerticalRef, agl_interval, amsl_interval
 from geodata.zones.geometry import WGS84_GEOD
+from geodata.zones.hit_memo import BulkHitMemo, PointHits
 from geodata.zones.model import AltitudeLimit, Zone
 
 _AGL, _AMSL, _WGS84, _STD = 0, 1, 2, 3
@@ -82,11 +83,23 @@ class _PointFrames:
     agl_lo: NDArray[np.float64]
     agl_hi: NDArray[np.float64]
 
+    def take(self, points: NDArray[np.intp]) -> _PointFrames:
+        return _PointFrames(
+            self.amsl_lo[points], self.amsl_hi[points], self.agl_lo[points], self.agl_hi[points]
+        )
+
 
 class ZoneIndex:
-    """Immutable spatial index over the volumes of ``zones``."""
+    """Immutable spatial index over the volumes of ``zones``. Bulk queries remember their recent answers
+    (``hit_memo``): the same point asked again is not looked up again."""
 
-    def __init__(self, zones: Sequence[Zone], *, std_envelope: StdEnvelope = DEFAULT_STD_ENVELOPE) -> None:
+    def __init__(
+        self,
+        zones: Sequence[Zone],
+        *,
+        std_envelope: StdEnvelope = DEFAULT_STD_ENVELOPE,
+        remembered_queries: int = 4,
+    ) -> None:
         self._zones: tuple[Zone, ...] = tuple(zones)
         self.std_envelope = std_envelope
         geoms: list[BaseGeometry] = []
@@ -116,6 +129,8 @@ class ZoneIndex:
         self._single_volume = all(len(z.volumes) == 1 for z in self._zones)
         self._bounds = shapely.bounds(self._geoms) if len(self._geoms) else np.empty((0, 4))
         self._grid = _CandidateGrid.build(self._tree, self._bounds)
+        self._memo = BulkHitMemo(keep=remembered_queries)  # 0: every query asks the index
+        self._active_at: dict[datetime, NDArray[np.bool_]] = {}
 
     def _limit_arrays(
         self, limits: list[AltitudeLimit], *, upper: bool
@@ -148,9 +163,15 @@ class ZoneIndex:
     def _active_zones(self, at: datetime | None) -> NDArray[np.bool_] | None:
         if at is None or self._permanent.all():
             return None
+        known = self._active_at.get(at)
+        if known is not None:
+            return known
         active = self._permanent.copy()
         for zi in np.flatnonzero(~self._permanent):
             active[zi] = self._zones[zi].applicability.is_active(at)
+        if len(self._active_at) >= 16:  # a planner asks at one planned start, edit after edit
+            self._active_at.clear()
+        self._active_at[at] = active
         return active
 
     def _limit_bounds(
@@ -245,7 +266,13 @@ class ZoneIndex:
             else _column(ground_amsl_m, lon_a.size, "ground_amsl_m")
         )
         frames = _PointFrames(*_unknown_as_unbounded(alt), *_unknown_as_unbounded(alt - ground))
-        return self._pairs(lon_a, lat_a, frames, at)
+
+        def ask_index(points: NDArray[np.intp]) -> PointHits:
+            hits = self._pairs(lon_a[points], lat_a[points], frames.take(points), at)
+            return PointHits(hits.point_idx, hits.volume_idx, hits.uncertain)
+
+        known = self._memo.query(np.column_stack([lon_a, lat_a, alt, ground]), at, ask_index)
+        return BulkHits(known.point_idx, self._vol_zone[known.volume_idx], known.volume_idx, known.uncertain)
 
     def bulk_hits(
         self,
