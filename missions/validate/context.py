@@ -45,13 +45,21 @@ PRECISE_TERRAIN_LIMIT_M = 10.0
 """Contract 2: terrain is 'precise' when its vertical accuracy is this or better."""
 
 
-def terrain_classes(accuracy_m: FloatArray) -> NDArray[np.str_]:
-    """'precise' (<= 10 m), 'approximate' (worse) or 'unknown' (no DEM: NaN accuracy) per value."""
+TERRAIN_CLASSES = ("precise", "approximate", "unknown")
+"""Terrain quality from best to worst; a rank is an index into this."""
+
+
+def terrain_ranks(accuracy_m: FloatArray) -> NDArray[np.int8]:
+    """0 precise (<= 10 m), 1 approximate (worse), 2 unknown (no DEM: NaN accuracy) per value."""
     acc = np.asarray(accuracy_m, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        return np.where(
-            np.isnan(acc), "unknown", np.where(acc <= PRECISE_TERRAIN_LIMIT_M, "precise", "approximate")
-        )
+        ranks = np.where(np.isnan(acc), 2, np.where(acc <= PRECISE_TERRAIN_LIMIT_M, 0, 1))
+    return ranks.astype(np.int8)
+
+
+def terrain_classes(accuracy_m: FloatArray) -> NDArray[np.str_]:
+    """'precise', 'approximate' or 'unknown' per value (contract 2)."""
+    return np.array(TERRAIN_CLASSES)[terrain_ranks(accuracy_m)]
 
 
 @dataclass(frozen=True)
@@ -116,9 +124,9 @@ class RuleContext:
         return np.where(np.isnan(accuracy), np.nan, ground)
 
     @cached_property
-    def terrain_class(self) -> NDArray[np.str_]:
-        """'precise', 'approximate' or 'unknown' per sample (contract 2)."""
-        return terrain_classes(self.ground_accuracy_m)
+    def terrain_rank(self) -> NDArray[np.int8]:
+        """Index into TERRAIN_CLASSES per sample (contract 2)."""
+        return terrain_ranks(self.ground_accuracy_m)
 
     @cached_property
     def zones_covered(self) -> NDArray[np.bool_]:

@@ -30,7 +30,7 @@ from missions.model import (
 )
 from missions.path import other_target
 from missions.region import coverage_of
-from missions.validate.context import RuleContext, terrain_classes
+from missions.validate.context import TERRAIN_CLASSES, RuleContext, terrain_classes
 from missions.validate.messages import Lang, Msg
 from missions.validate.report import (
     CheckRecord,
@@ -245,9 +245,6 @@ def check_home_altitude(ctx: RuleContext) -> list[Violation]:
     ]
 
 
-_RANK = {"precise": 0, "approximate": 1, "unknown": 2}
-
-
 def check_record(ctx: RuleContext) -> CheckRecord:
     """Per leg: whether zones and border cover it and how good the terrain under it is."""
     items = ctx.mission.items
@@ -266,18 +263,16 @@ def check_record(ctx: RuleContext) -> CheckRecord:
         zones_ok = np.ones(v.leg_count, dtype=bool)
         border_ok = np.ones(v.leg_count, dtype=bool)
         rank = np.zeros(v.leg_count, dtype=np.int8)
-        sample_rank = np.vectorize(_RANK.__getitem__, otypes=[np.int8])(ctx.terrain_class) if s.size else []
         np.logical_and.at(zones_ok, leg_of, ctx.zones_covered)
         np.logical_and.at(border_ok, leg_of, ctx.border_covered)
-        np.maximum.at(rank, leg_of, sample_rank)
-        names = {r: n for n, r in _RANK.items()}
+        np.maximum.at(rank, leg_of, ctx.terrain_rank)
         legs = [
             LegCheck(
                 leg_index=k,
                 item_index=int(v.item_index[k + 1]),
                 zones=bool(zones_ok[k]),
                 border=bool(border_ok[k]),
-                terrain=names[int(rank[k])],
+                terrain=TERRAIN_CLASSES[int(rank[k])],
             )
             for k in range(v.leg_count)
         ]
