@@ -168,6 +168,28 @@ def vehicle_clock(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) ->
     return at
 
 
+def sent_on_link_clock(
+    frames: Iterable[Frame],
+    boot_to_link: Callable[[float], float],
+    msg_type: str,
+    vehicle: tuple[int, int] = (1, 1),
+) -> list[tuple[float, Any]]:
+    """(link time, message) of each ``msg_type`` frame from the vehicle, by frame order: the vehicle time of
+    the ATTITUDE sent just before it (100 Hz, one per simulator tick), seen through ``boot_to_link``. Arrival
+    times of a starved recorder come in bunches; the order in which one socket sent frames does not."""
+    boot_s: float | None = None
+    out: list[tuple[float, Any]] = []
+    for frame in frames:
+        if frame.sender != vehicle:
+            continue
+        kind = frame.msg.get_type()
+        if kind == "ATTITUDE":
+            boot_s = frame.msg.time_boot_ms / 1000.0
+        elif kind == msg_type and boot_s is not None:
+            out.append((boot_to_link(boot_s), frame.msg))
+    return out
+
+
 # One second of the limiter, plus one loop pass (PX4's mavlink loop, the simulator's 10 ms tick), plus
 # what a loaded 2-core machine adds to a single arrival time (stalls of up to ~0.2 s were seen).
 JITTERED_SECOND = 1.25
