@@ -3,6 +3,7 @@
 import maplibregl from "maplibre-gl";
 import { apiJson, token } from "./api";
 import { formatNumber, t } from "./i18n";
+import { deferrableRedrawsHeld } from "./redraws";
 import { ZonePicker } from "./zonepick";
 
 export const RESTRICTION_COLOURS: Record<string, string> = {
@@ -237,6 +238,7 @@ export class VehicleLayer {
   private trails = new Map<string, [number, number][]>();
   private trailsDirty = false;
   private trailsDrawnMs = 0;
+  private trailsInViewWhenDrawn = true;
 
   constructor(
     private readonly map: maplibregl.Map,
@@ -250,10 +252,17 @@ export class VehicleLayer {
         for (const stamp of bench.pending) bench.lags.push(now - Date.parse(stamp));
         bench.pending.length = 0;
       }
-      // Trails redraw the WebGL map (costly on software rendering): at most once a second. Markers are
-      // DOM elements that move every frame without a map repaint.
+      // Trails redraw the WebGL map (costly on software rendering): at most once a second, not while the
+      // planner waits for a verdict (./redraws), and not while every trail is out of view (drawn when
+      // the view comes to them). Markers are DOM elements that move every frame without a map repaint.
       const now = performance.now();
-      if (this.trailsDirty && now - this.trailsDrawnMs >= TRAIL_REDRAW_MS && this.map.getSource("trails")) {
+      if (
+        this.trailsDirty &&
+        now - this.trailsDrawnMs >= TRAIL_REDRAW_MS &&
+        !deferrableRedrawsHeld() &&
+        this.map.getSource("trails") &&
+        this.anyTrailInView()
+      ) {
         this.trailsDirty = false;
         this.trailsDrawnMs = now;
         (this.map.getSource("trails") as maplibregl.GeoJSONSource).setData({
@@ -268,6 +277,29 @@ export class VehicleLayer {
       requestAnimationFrame(flush);
     };
     requestAnimationFrame(flush);
+  }
+
+  /** Whether any trail's bounding box meets the view (or met it when trails were last drawn, so that a
+   * trail leaving the view is drawn once more without its old end). */
+  private anyTrailInView(): boolean {
+    const view = this.map.getBounds();
+    let inView = false;
+    for (const trail of this.trails.values()) {
+      let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+      for (const [lon, lat] of trail) {
+        if (lon < w) w = lon;
+        if (lon > e) e = lon;
+        if (lat < s) s = lat;
+        if (lat > n) n = lat;
+      }
+      if (e >= view.getWest() && w <= view.getEast() && n >= view.getSouth() && s <= view.getNorth()) {
+        inView = true;
+        break;
+      }
+    }
+    const draw = inView || this.trailsInViewWhenDrawn;
+    if (draw) this.trailsInViewWhenDrawn = inView;
+    return draw;
   }
 
   update(id: string, position: VehiclePosition): void {

@@ -6,6 +6,7 @@
 import maplibregl from "maplibre-gl";
 import { api, postJson } from "./api";
 import { confirmMission } from "./confirm";
+import { holdDeferrableRedraws } from "./redraws";
 import { addStrings, formatNumber, lang, t } from "./i18n";
 
 const FRAMES = ["AGL", "REL_HOME", "AMSL"];
@@ -13,6 +14,7 @@ const KEY_STEP_M = 20;
 const CEILING_AGL_M = 120;
 const SVG_NS = "http://www.w3.org/2000/svg";
 const PATTERNS = ["expanding_square", "sector_search", "parallel_track"];
+const ROUTE_WITHOUT_VERDICT_MS = 400; // a check of 1,000 items takes ~0.2 s on a 2-core machine
 
 addStrings({
   en: {
@@ -305,6 +307,8 @@ export class Planner {
   uploadedTo: string | null = null;
   private seq = 0;
   private checkInFlight = false;
+  private routeTimer: number | undefined = undefined;
+  private releaseRedraws: () => void = () => undefined;
   private checkDeferred = false;
   private markers: maplibregl.Marker[] = [];
   private status: { key: string; params: Record<string, string | number> } | null = null;
@@ -522,9 +526,26 @@ export class Planner {
       this.renderItems();
       this.renderMarkers();
     }
-    this.drawPlan(); // the new route, no violations until the check: one repaint
+    const checkingNow = check && !!this.draft && !this.checkInFlight;
     this.scheduleCheck(check);
+    if (checkingNow) {
+      // The check started at once: the map keeps the last drawn route and violations until the new
+      // route is drawn together with its verdict, one repaint instead of two (each blocks the page on
+      // software WebGL); the markers have moved already. A slow verdict does not hold the route back.
+      this.routeLate(ROUTE_WITHOUT_VERDICT_MS);
+    } else {
+      this.drawPlan(); // the new route, no violations until the check: one repaint
+    }
     this.render();
+  }
+
+  /** Draws the route (without the older draft's violations) if no verdict came within ``ms``. */
+  private routeLate(ms: number): void {
+    const mine = this.seq;
+    window.clearTimeout(this.routeTimer);
+    this.routeTimer = window.setTimeout(() => {
+      if (mine === this.seq && this.checking) this.drawPlan();
+    }, ms);
   }
 
   // ------------------------------------------------------------ validation
@@ -546,6 +567,8 @@ export class Planner {
     if (!this.draft) return;
     const mine = this.seq;
     this.checkInFlight = true;
+    this.releaseRedraws();
+    this.releaseRedraws = holdDeferrableRedraws(); // trails wait until this verdict is drawn
     let result: CheckResult | null = null;
     let failure: string | null = null;
     try {
@@ -566,8 +589,10 @@ export class Planner {
     this.result = result;
     this.failure = failure;
     this.checking = false;
+    window.clearTimeout(this.routeTimer);
     this.drawPlan();
     this.render();
+    requestAnimationFrame(() => requestAnimationFrame(() => this.releaseRedraws()));
     // the terrain profile after the verdict: both in the service at once would slow the verdict down
     void this.profile(mine);
   }
