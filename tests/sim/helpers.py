@@ -78,6 +78,8 @@ class RawGcs:
         self._last_hb = 0.0
         self.send_heartbeats = True
         self.is_px4 = False  # talking to real PX4 SITL (timing on its slower-than-wall clock)
+        # Vehicle time on the wire -> the clock its link timers run on (``RecordedLink.boot_to_link``).
+        self.boot_to_link: Callable[[float], float] = lambda boot_s: boot_s
 
     def close(self) -> None:
         self.sock.close()

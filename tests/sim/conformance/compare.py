@@ -7,6 +7,7 @@ folded to ``#``; everything else that the README calls a fact is compared as it 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -164,6 +165,37 @@ def vehicle_clock(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) ->
         i = min(max(bisect.bisect_right(walls, t), 1), len(walls) - 1)
         w0, w1, b0, b1 = walls[i - 1], walls[i], boots[i - 1], boots[i]
         return b0 + (t - w0) * (b1 - b0) / (w1 - w0) if w1 > w0 else b0
+
+    return at
+
+
+def frame_order_clock(
+    frames: Iterable[Frame], boot_to_link: Callable[[float], float], vehicle: tuple[int, int] = (1, 1)
+) -> Clock:
+    """Arrival time of a recorded frame -> the link time the vehicle had when that frame passed the
+    recorder, by frame order: the vehicle time of the last ATTITUDE recorded before it (100 Hz, one per
+    simulator tick or PX4 mavlink loop), seen through ``boot_to_link``.
+
+    A starved recorder stamps the frames of several late ticks with one instant, so interpolating arrival
+    times (``vehicle_clock``) squeezes the gaps between them; the order in which one proxy socket relayed
+    them does not change. Exact for the stamp of any recorded frame (up to one tick); a time between
+    frames reads as the last frame before it."""
+    stamps: list[float] = []
+    links: list[float] = []
+    link_s: float | None = None
+    for frame in frames:
+        if frame.sender == vehicle and frame.msg.get_type() == "ATTITUDE":
+            link_s = boot_to_link(frame.msg.time_boot_ms / 1000.0)
+        if link_s is not None:
+            stamps.append(frame.t)
+            links.append(link_s)
+    if len(stamps) < 2:
+        raise AssertionError("too few ATTITUDE frames to read the vehicle's clock")
+    if any(b < a for a, b in itertools.pairwise(stamps)):
+        raise AssertionError("recorded stamps go backwards: frame order and stamps disagree")
+
+    def at(t: float) -> float:
+        return links[max(bisect.bisect_right(stamps, t) - 1, 0)]
 
     return at
 

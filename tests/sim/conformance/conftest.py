@@ -27,7 +27,7 @@ from sim.scenario import BatteryConfig, HomeSpec, Scenario, VehicleSpec
 from sim.terrain_source import FlatGround
 from sim.trace_facts import WireFacts, extract_facts, read_tlog
 from sim.world import World, WorldPorts
-from tests.sim.conformance.compare import Clock, vehicle_clock
+from tests.sim.conformance.compare import Clock, frame_order_clock
 
 HOME_LON = 17.2050
 HOME_LAT = 50.2290
@@ -89,12 +89,11 @@ class RecordedLink:
 
     def link_clock(self) -> Clock:
         """Wall time of a recorded frame -> the clock this target's protocol and stream timers run on, to
-        measure them in: the vehicle's own time (``compare.vehicle_clock``, ATTITUDE.time_boot_ms) seen
-        through :meth:`boot_to_link`. Both run slower than the wall clock on a busy machine."""
+        measure them in: the vehicle's own time (ATTITUDE.time_boot_ms) seen through :meth:`boot_to_link`,
+        by frame order (``compare.frame_order_clock``). Both run slower than the wall clock on a busy
+        machine, and a busy recorder stamps late frames in bunches."""
         self.proxy.flush_record()
-        boot_at = vehicle_clock(read_tlog(self.tlog, types={"ATTITUDE"}))
-        boot_to_link = self.boot_to_link()
-        return lambda t: boot_to_link(boot_at(t))
+        return frame_order_clock(read_tlog(self.tlog), self.boot_to_link())
 
     def facts(self, *, since: float | None = None, until: float | None = None) -> WireFacts:
         """Facts of everything recorded so far (optionally a wall-clock window, Unix seconds)."""
