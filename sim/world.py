@@ -90,6 +90,8 @@ class World:
                 config, terrain, self.wind, start_utc=self.clock.start_utc, wall_clock=self.clock.link_s
             )
         self._stop = asyncio.Event()
+        self._traffic_dt_s = 0.0
+        self._physics_dt_s = 0.0
         self.late_ticks = 0
         self.faulted: set[str] = set()
 
@@ -128,13 +130,22 @@ class World:
     def step(self) -> None:
         dt = self.clock.advance()
         self.wind.step(dt)
+        # Slower parts step by the vehicle time that really passed since their last step, not by this
+        # tick's dt times their period: after a speed change between two of their steps the two differ,
+        # and vehicle time on the wire (time_boot_ms) would drift from the clock that maps it to link time.
+        self._traffic_dt_s += dt
+        self._physics_dt_s += dt
         if self.clock.ticks % TRAFFIC_EVERY_TICKS == 0:
-            self.traffic.step(dt * TRAFFIC_EVERY_TICKS)
+            self.traffic.step(self._traffic_dt_s)
+            self._traffic_dt_s = 0.0
         physics = self.clock.ticks % PHYSICS_EVERY_TICKS == 0
+        physics_dt_s = self._physics_dt_s
+        if physics:
+            self._physics_dt_s = 0.0
         for slug, vehicle in self.vehicles.items():
             try:
                 if physics:
-                    vehicle.advance(dt * PHYSICS_EVERY_TICKS)
+                    vehicle.advance(physics_dt_s)
                 vehicle.communicate()
             except Exception:  # one vehicle's bug must not freeze the others (logged once per vehicle)
                 if slug not in self.faulted:

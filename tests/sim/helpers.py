@@ -80,6 +80,7 @@ class RawGcs:
         self.is_px4 = False  # talking to real PX4 SITL (timing on its slower-than-wall clock)
         # Vehicle time on the wire -> the clock its link timers run on (``RecordedLink.boot_to_link``).
         self.boot_to_link: Callable[[float], float] = lambda boot_s: boot_s
+        self.repeat_step_s = 0.0  # ``RecordedLink.repeat_step_s``
 
     def close(self) -> None:
         self.sock.close()

@@ -41,6 +41,7 @@ async def _vehicle(target: VehicleTarget, heartbeats: bool = True) -> AsyncItera
         gcs.send_heartbeats = heartbeats
         gcs.is_px4 = link.kind == TargetKind.PX4
         gcs.boot_to_link = link.boot_to_link()
+        gcs.repeat_step_s = link.repeat_step_s
         try:
             yield gcs
         finally:
@@ -56,7 +57,9 @@ def _link_clock(gcs: RawGcs, window: list[tuple[float, mavlink.MAVLink_message]]
     """The clock the vehicle's protocol timers and streams run on (real PX4 SITL's lockstep time, the
     simulator's link time: both slower than the wall on a busy machine), read by frame order from the
     window's ATTITUDE.time_boot_ms, since a starved GCS stamps arrivals in bunches."""
-    return frame_order_clock((Frame(t, m) for t, m in window), gcs.boot_to_link)
+    return frame_order_clock(
+        (Frame(t, m) for t, m in window), gcs.boot_to_link, repeat_step_s=gcs.repeat_step_s
+    )
 
 
 def _acks(gcs: RawGcs, command: int, since: float) -> list[int]:
@@ -186,8 +189,8 @@ async def test_stalled_upload_retries_then_operation_timeout_without_ack(
         clock = _link_clock(gcs, window)
         assert len(requests) == 19 or (gcs.is_px4 and len(requests) == 20), len(requests)
         gaps = [clock(b[0]) - clock(a[0]) for a, b in itertools.pairwise(requests)]
-        # Arrival times here are when the GCS polled its socket, so a gap may look up to ~30 ms short, and
-        # a loaded machine may hold one back a little.
+        # Read by frame order, a request may read up to two ticks early (``compare.frame_order_clock``), so
+        # a gap may look up to 20 ms short; a loaded machine may hold one back a little.
         assert all(0.22 <= g <= 0.4 for g in gaps), gaps
         timeout_at = next(
             t for t, m in window if m.get_type() == "STATUSTEXT" and m.text == "Operation timeout\t"

@@ -11,7 +11,8 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sim.trace_facts import Frame, StatusText, WireFacts
@@ -170,22 +171,25 @@ def vehicle_clock(frames: Iterable[Frame], vehicle: tuple[int, int] = (1, 1)) ->
 
 
 def frame_order_clock(
-    frames: Iterable[Frame], boot_to_link: Callable[[float], float], vehicle: tuple[int, int] = (1, 1)
+    frames: Iterable[Frame],
+    boot_to_link: Callable[[float], float],
+    vehicle: tuple[int, int] = (1, 1),
+    repeat_step_s: float = 0.0,
 ) -> Clock:
     """Arrival time of a recorded frame -> the link time the vehicle had when that frame passed the
-    recorder, by frame order: the vehicle time of the last ATTITUDE recorded before it (100 Hz, one per
-    simulator tick or PX4 mavlink loop), seen through ``boot_to_link``.
+    recorder, by frame order: the link time of the last ATTITUDE recorded before it (:func:`attitude_links`).
 
     A starved recorder stamps the frames of several late ticks with one instant, so interpolating arrival
     times (``vehicle_clock``) squeezes the gaps between them; the order in which one proxy socket relayed
-    them does not change. Exact for the stamp of any recorded frame (up to one tick); a time between
-    frames reads as the last frame before it."""
+    them does not change. A frame reads up to two ticks early: it may go out before its own tick's
+    ATTITUDE, and ATTITUDE skips a tick now and then (98 Hz, as PX4's). A time between frames reads as the
+    last frame before it."""
     stamps: list[float] = []
     links: list[float] = []
     link_s: float | None = None
-    for frame in frames:
-        if frame.sender == vehicle and frame.msg.get_type() == "ATTITUDE":
-            link_s = boot_to_link(frame.msg.time_boot_ms / 1000.0)
+    for frame, attitude_link_s in attitude_links(frames, boot_to_link, vehicle, repeat_step_s):
+        if attitude_link_s is not None:
+            link_s = attitude_link_s
         if link_s is not None:
             stamps.append(frame.t)
             links.append(link_s)
@@ -200,25 +204,71 @@ def frame_order_clock(
     return at
 
 
-def sent_on_link_clock(
+def attitude_links(
+    frames: Iterable[Frame],
+    boot_to_link: Callable[[float], float],
+    vehicle: tuple[int, int] = (1, 1),
+    repeat_step_s: float = 0.0,
+) -> Iterator[tuple[Frame, float | None]]:
+    """Each frame, with the link time it was sent at if it is one of the vehicle's ATTITUDEs (else None).
+
+    ATTITUDE.time_boot_ms is its sample time. The simulator steps physics every second tick and sends
+    ATTITUDE every tick, so an ATTITUDE that repeats the previous one's stamp was sent one tick after it:
+    ``repeat_step_s`` (one tick for the simulator; 0 for PX4 SITL, which samples each step it sends)."""
+    last_boot_ms: int | None = None
+    last_link_s = 0.0
+    for frame in frames:
+        if frame.sender != vehicle or frame.msg.get_type() != "ATTITUDE":
+            yield frame, None
+            continue
+        boot_ms = frame.msg.time_boot_ms
+        if boot_ms == last_boot_ms:
+            last_link_s += repeat_step_s
+        else:
+            last_link_s = boot_to_link(boot_ms / 1000.0)
+        last_boot_ms = boot_ms
+        yield frame, last_link_s
+
+
+@dataclass(frozen=True)
+class SentWithin:
+    """A vehicle frame and the link times it was sent between, read from the ATTITUDEs around it."""
+
+    earliest: float
+    latest: float
+    msg: Any
+
+
+ATTITUDE_STAMP_LAG_S = 0.01
+"""How far an ATTITUDE's time_boot_ms (its sample time) may lie before the moment it is sent: the simulator
+steps physics every second 10 ms tick and sends ATTITUDE every tick; PX4 SITL samples each 4 ms step."""
+
+
+def sent_within(
     frames: Iterable[Frame],
     boot_to_link: Callable[[float], float],
     msg_type: str,
     vehicle: tuple[int, int] = (1, 1),
-) -> list[tuple[float, Any]]:
-    """(link time, message) of each ``msg_type`` frame from the vehicle, by frame order: the vehicle time of
-    the ATTITUDE sent just before it (100 Hz, one per simulator tick), seen through ``boot_to_link``. Arrival
-    times of a starved recorder come in bunches; the order in which one socket sent frames does not."""
-    boot_s: float | None = None
-    out: list[tuple[float, Any]] = []
-    for frame in frames:
-        if frame.sender != vehicle:
-            continue
-        kind = frame.msg.get_type()
-        if kind == "ATTITUDE":
-            boot_s = frame.msg.time_boot_ms / 1000.0
-        elif kind == msg_type and boot_s is not None:
-            out.append((boot_to_link(boot_s), frame.msg))
+    repeat_step_s: float = 0.0,
+) -> list[SentWithin]:
+    """Each ``msg_type`` frame from the vehicle with the interval of link time it was sent in, by frame
+    order: no earlier than the ATTITUDE sent before it, no later than the stamp of the one sent after it
+    plus :data:`ATTITUDE_STAMP_LAG_S` (and 1 ms of stamp truncation), seen through ``boot_to_link``.
+
+    Arrival times of a starved recorder come in bunches; the order in which one socket sent frames does not.
+    A single point (the ATTITUDE before) reads up to two ticks early (:func:`frame_order_clock`); bounds
+    say what the wire proves, and no more."""
+    out: list[SentWithin] = []
+    before: float | None = None
+    waiting: list[tuple[float, Any]] = []
+    for frame, link_s in attitude_links(frames, boot_to_link, vehicle, repeat_step_s):
+        if link_s is not None:
+            latest = boot_to_link(frame.msg.time_boot_ms / 1000.0 + 0.001) + ATTITUDE_STAMP_LAG_S
+            out.extend(SentWithin(earliest, latest, msg) for earliest, msg in waiting)
+            waiting = []
+            before = link_s
+        elif frame.sender == vehicle and frame.msg.get_type() == msg_type and before is not None:
+            waiting.append((before, frame.msg))
     return out
 
 

@@ -26,7 +26,7 @@ from sim.px4.launcher import PX4_API_BASE_PORT
 from sim.scenario import BatteryConfig, HomeSpec, Scenario, VehicleSpec
 from sim.terrain_source import FlatGround
 from sim.trace_facts import WireFacts, extract_facts, read_tlog
-from sim.world import World, WorldPorts
+from sim.world import TICK_S, World, WorldPorts
 from tests.sim.conformance.compare import Clock, frame_order_clock
 
 HOME_LON = 17.2050
@@ -93,7 +93,13 @@ class RecordedLink:
         by frame order (``compare.frame_order_clock``). Both run slower than the wall clock on a busy
         machine, and a busy recorder stamps late frames in bunches."""
         self.proxy.flush_record()
-        return frame_order_clock(read_tlog(self.tlog), self.boot_to_link())
+        return frame_order_clock(read_tlog(self.tlog), self.boot_to_link(), repeat_step_s=self.repeat_step_s)
+
+    @property
+    def repeat_step_s(self) -> float:
+        """Link time between two ATTITUDEs with one stamp (``compare.attitude_links``): one simulator tick;
+        real PX4 SITL sends a new sample each time."""
+        return TICK_S if self.world is not None else 0.0
 
     def facts(self, *, since: float | None = None, until: float | None = None) -> WireFacts:
         """Facts of everything recorded so far (optionally a wall-clock window, Unix seconds)."""
