@@ -48,6 +48,24 @@ class WorldPorts:
         return self.base_port + index_1based
 
 
+@dataclass
+class SlowerStep:
+    """A part stepped every ``period_ticks`` ticks, by the vehicle time that passed since its last step.
+
+    Not by the current tick's dt times the period: after a speed change between two of its steps the two
+    differ, and vehicle time on the wire (time_boot_ms) would drift from the clock that maps it back to
+    link time."""
+
+    period_ticks: int
+    last_sim_s: float = 0.0
+
+    def elapsed_if_due(self, clock: SimClock) -> float | None:
+        if clock.ticks % self.period_ticks:
+            return None
+        elapsed_s, self.last_sim_s = clock.sim_time_s - self.last_sim_s, clock.sim_time_s
+        return elapsed_s
+
+
 class World:
     def __init__(
         self,
@@ -90,8 +108,8 @@ class World:
                 config, terrain, self.wind, start_utc=self.clock.start_utc, wall_clock=self.clock.link_s
             )
         self._stop = asyncio.Event()
-        self._traffic_dt_s = 0.0
-        self._physics_dt_s = 0.0
+        self._traffic_steps = SlowerStep(TRAFFIC_EVERY_TICKS)
+        self._physics_steps = SlowerStep(PHYSICS_EVERY_TICKS)
         self.late_ticks = 0
         self.faulted: set[str] = set()
 
@@ -130,21 +148,13 @@ class World:
     def step(self) -> None:
         dt = self.clock.advance()
         self.wind.step(dt)
-        # Slower parts step by the vehicle time that really passed since their last step, not by this
-        # tick's dt times their period: after a speed change between two of their steps the two differ,
-        # and vehicle time on the wire (time_boot_ms) would drift from the clock that maps it to link time.
-        self._traffic_dt_s += dt
-        self._physics_dt_s += dt
-        if self.clock.ticks % TRAFFIC_EVERY_TICKS == 0:
-            self.traffic.step(self._traffic_dt_s)
-            self._traffic_dt_s = 0.0
-        physics = self.clock.ticks % PHYSICS_EVERY_TICKS == 0
-        physics_dt_s = self._physics_dt_s
-        if physics:
-            self._physics_dt_s = 0.0
+        traffic_dt_s = self._traffic_steps.elapsed_if_due(self.clock)
+        if traffic_dt_s is not None:
+            self.traffic.step(traffic_dt_s)
+        physics_dt_s = self._physics_steps.elapsed_if_due(self.clock)
         for slug, vehicle in self.vehicles.items():
             try:
-                if physics:
+                if physics_dt_s is not None:
                     vehicle.advance(physics_dt_s)
                 vehicle.communicate()
             except Exception:  # one vehicle's bug must not freeze the others (logged once per vehicle)
